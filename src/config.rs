@@ -1,0 +1,446 @@
+//! Settings, read from the environment once and validated before any record
+//! is seen.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `LTSV_STRICT_LABELS` | `true` | labels must match `[0-9A-Za-z_.-]+` |
+//! | `LTSV_UNESCAPE` | `true` | decode Apache/nginx escapes in values |
+//! | `LTSV_NULL_VALUES` | `-` | comma list of values written as `null` |
+//! | `LTSV_TYPES` | see [`DEFAULT_TYPES`] | `label:type,...` |
+//! | `LTSV_ON_TYPE_ERROR` | `fail` | `fail`, `null` or `string` |
+//! | `PARTITION_KEYS` | empty | comma list of `year`, `month`, `day`, `hour` and labels |
+
+use std::fmt;
+
+use crate::ltsv::{LabelSyntax, is_label_byte};
+use crate::value::Type;
+
+/// `LTSV_TYPES` when unset: the typed fields of the usual Apache LTSV format.
+pub const DEFAULT_TYPES: &str =
+    "status:integer,size:integer,reqtime_microsec:integer,runtime:float,time:time";
+
+/// Every variable [`Config::from_env`] reads.
+pub const VARIABLES: [&str; 6] = [
+    "LTSV_STRICT_LABELS",
+    "LTSV_UNESCAPE",
+    "LTSV_NULL_VALUES",
+    "LTSV_TYPES",
+    "LTSV_ON_TYPE_ERROR",
+    "PARTITION_KEYS",
+];
+
+/// What to do with a value that does not parse as its label's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnTypeError {
+    /// The line is invalid, so its record is `ProcessingFailed`.
+    Fail,
+    /// Write `null`.
+    Null,
+    /// Write the value as a string.
+    String,
+}
+
+/// One entry of `PARTITION_KEYS`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PartitionKey {
+    /// Four-digit UTC year of the first line's time.
+    Year,
+    /// Two-digit UTC month.
+    Month,
+    /// Two-digit UTC day of the month.
+    Day,
+    /// Two-digit UTC hour.
+    Hour,
+    /// The value of this label in the first line, made safe for an S3 prefix.
+    Label(String),
+}
+
+impl PartitionKey {
+    /// The key's name in the response's `partitionKeys`.
+    pub fn name(&self) -> &str {
+        match self {
+            PartitionKey::Year => "year",
+            PartitionKey::Month => "month",
+            PartitionKey::Day => "day",
+            PartitionKey::Hour => "hour",
+            PartitionKey::Label(label) => label,
+        }
+    }
+}
+
+/// Validated settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Which labels are accepted.
+    pub labels: LabelSyntax,
+    /// Whether Apache/nginx escapes in values are decoded.
+    pub unescape: bool,
+    /// Values written as JSON `null`, compared with the value as logged.
+    pub null_values: Vec<Vec<u8>>,
+    /// Typed labels, in the order `LTSV_TYPES` lists them.
+    pub types: Vec<(Vec<u8>, Type)>,
+    /// What happens to a value that is not of its type.
+    pub on_type_error: OnTypeError,
+    /// Partition keys to return with every `Ok` record.
+    pub partition_keys: Vec<PartitionKey>,
+}
+
+/// A setting that is not valid; its message names the variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The environment variable.
+    pub variable: &'static str,
+    /// What is wrong with its value.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config::from_lookup(|_| None).expect("the defaults are valid")
+    }
+}
+
+impl Config {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings from `lookup`, which returns a variable's value or
+    /// `None` when it is unset. An unset variable takes its default; a set but
+    /// empty list variable means an empty list.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |variable: &'static str, default: &str| Setting {
+            variable,
+            value: lookup(variable).unwrap_or_else(|| default.to_owned()),
+        };
+        let strict = get("LTSV_STRICT_LABELS", "true").boolean()?;
+        let labels = if strict {
+            LabelSyntax::Strict
+        } else {
+            LabelSyntax::Any
+        };
+        let unescape = get("LTSV_UNESCAPE", "true").boolean()?;
+        let null_values = get("LTSV_NULL_VALUES", "-")
+            .list()
+            .map(|value| value.as_bytes().to_vec())
+            .collect();
+        let types = parse_types(&get("LTSV_TYPES", DEFAULT_TYPES), labels)?;
+        let on_type_error = get("LTSV_ON_TYPE_ERROR", "fail").choice(&[
+            ("fail", OnTypeError::Fail),
+            ("null", OnTypeError::Null),
+            ("string", OnTypeError::String),
+        ])?;
+        let partition_keys = parse_partition_keys(&get("PARTITION_KEYS", ""), &types)?;
+        Ok(Config {
+            labels,
+            unescape,
+            null_values,
+            types,
+            on_type_error,
+            partition_keys,
+        })
+    }
+
+    /// The type configured for `label`, if any.
+    pub fn type_of(&self, label: &[u8]) -> Option<Type> {
+        self.types
+            .iter()
+            .find(|(typed, _)| typed == label)
+            .map(|&(_, ty)| ty)
+    }
+
+    /// Whether `value`, as logged, is written as `null`.
+    pub fn is_null(&self, value: &[u8]) -> bool {
+        self.null_values.iter().any(|null| null == value)
+    }
+
+    /// The label whose time the `year`/`month`/`day`/`hour` partition keys
+    /// use: the first label of type `time` in `LTSV_TYPES`.
+    pub fn time_label(&self) -> Option<&[u8]> {
+        time_label(&self.types)
+    }
+}
+
+fn time_label(types: &[(Vec<u8>, Type)]) -> Option<&[u8]> {
+    types
+        .iter()
+        .find(|(_, ty)| *ty == Type::Time)
+        .map(|(label, _)| label.as_slice())
+}
+
+struct Setting {
+    variable: &'static str,
+    value: String,
+}
+
+impl Setting {
+    fn error(&self, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            variable: self.variable,
+            message: message.into(),
+        }
+    }
+
+    fn boolean(&self) -> Result<bool, ConfigError> {
+        self.choice(&[("true", true), ("false", false)])
+    }
+
+    fn choice<T: Copy>(&self, choices: &[(&str, T)]) -> Result<T, ConfigError> {
+        let value = self.value.trim();
+        choices
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(value))
+            .map(|&(_, choice)| choice)
+            .ok_or_else(|| {
+                let names: Vec<_> = choices.iter().map(|(name, _)| *name).collect();
+                self.error(format!(
+                    "expected {}, got {:?}",
+                    names.join(" or "),
+                    self.value
+                ))
+            })
+    }
+
+    fn check_entry(&self, entry: &str) -> Result<(), ConfigError> {
+        if entry.is_empty() {
+            return Err(self.error("empty entry (a stray comma?)"));
+        }
+        Ok(())
+    }
+
+    /// Comma-separated entries, each trimmed of surrounding spaces.
+    fn list(&self) -> impl Iterator<Item = &str> {
+        let value = self.value.trim();
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(move |_| !value.is_empty())
+    }
+}
+
+fn parse_types(
+    setting: &Setting,
+    labels: LabelSyntax,
+) -> Result<Vec<(Vec<u8>, Type)>, ConfigError> {
+    let mut types: Vec<(Vec<u8>, Type)> = Vec::new();
+    for entry in setting.list() {
+        setting.check_entry(entry)?;
+        let Some((label, name)) = entry.rsplit_once(':') else {
+            return Err(setting.error(format!(
+                "entry {entry:?} is not label:type (types: integer, float, bool, string, time)"
+            )));
+        };
+        let (label, name) = (label.trim(), name.trim());
+        check_label(setting, label, labels)?;
+        let ty = name.parse().map_err(|()| {
+            setting.error(format!(
+                "unknown type {name:?} for label {label:?} (types: integer, float, bool, string, time)"
+            ))
+        })?;
+        if types.iter().any(|(typed, _)| typed == label.as_bytes()) {
+            return Err(setting.error(format!("label {label:?} is listed twice")));
+        }
+        types.push((label.as_bytes().to_vec(), ty));
+    }
+    Ok(types)
+}
+
+fn check_label(setting: &Setting, label: &str, labels: LabelSyntax) -> Result<(), ConfigError> {
+    if label.is_empty() {
+        return Err(setting.error("empty label"));
+    }
+    if labels == LabelSyntax::Strict && !label.bytes().all(is_label_byte) {
+        return Err(setting.error(format!(
+            "label {label:?} has characters outside [0-9A-Za-z_.-]"
+        )));
+    }
+    if label.contains(['\t', ':']) {
+        return Err(setting.error(format!("label {label:?} holds a TAB or ':'")));
+    }
+    Ok(())
+}
+
+fn parse_partition_keys(
+    setting: &Setting,
+    types: &[(Vec<u8>, Type)],
+) -> Result<Vec<PartitionKey>, ConfigError> {
+    let mut keys: Vec<PartitionKey> = Vec::new();
+    for entry in setting.list() {
+        setting.check_entry(entry)?;
+        let key = match entry {
+            "year" => PartitionKey::Year,
+            "month" => PartitionKey::Month,
+            "day" => PartitionKey::Day,
+            "hour" => PartitionKey::Hour,
+            label => {
+                check_label(setting, label, LabelSyntax::Any)?;
+                PartitionKey::Label(label.to_owned())
+            }
+        };
+        if keys.iter().any(|k| k.name() == key.name()) {
+            return Err(setting.error(format!("key {entry:?} is listed twice")));
+        }
+        if !matches!(key, PartitionKey::Label(_)) && time_label(types).is_none() {
+            return Err(setting.error(format!(
+                "key {entry:?} needs a label of type time in LTSV_TYPES"
+            )));
+        }
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(var, _)| *var == name)
+                .map(|(_, value)| value.to_string())
+        })
+    }
+
+    fn error(vars: &[(&str, &str)]) -> String {
+        config(vars).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults() {
+        let config = Config::default();
+        assert_eq!(config.labels, LabelSyntax::Strict);
+        assert!(config.unescape);
+        assert_eq!(config.null_values, [b"-".to_vec()]);
+        assert_eq!(config.on_type_error, OnTypeError::Fail);
+        assert!(config.partition_keys.is_empty());
+        let types: Vec<_> = config
+            .types
+            .iter()
+            .map(|(label, ty)| (std::str::from_utf8(label).unwrap(), *ty))
+            .collect();
+        assert_eq!(
+            types,
+            [
+                ("status", Type::Integer),
+                ("size", Type::Integer),
+                ("reqtime_microsec", Type::Integer),
+                ("runtime", Type::Float),
+                ("time", Type::Time),
+            ]
+        );
+        assert_eq!(config.time_label(), Some(&b"time"[..]));
+    }
+
+    #[test]
+    fn every_setting_is_read() {
+        let config = config(&[
+            ("LTSV_STRICT_LABELS", "false"),
+            ("LTSV_UNESCAPE", "FALSE"),
+            ("LTSV_NULL_VALUES", " -, , null "),
+            ("LTSV_TYPES", " reqtime : float , ok:bool,ts:time,ua:string"),
+            ("LTSV_ON_TYPE_ERROR", "string"),
+            ("PARTITION_KEYS", "year,month,day,hour,vhost"),
+        ])
+        .unwrap();
+        assert_eq!(config.labels, LabelSyntax::Any);
+        assert!(!config.unescape);
+        assert_eq!(
+            config.null_values,
+            [b"-".to_vec(), b"".to_vec(), b"null".to_vec()]
+        );
+        assert_eq!(config.type_of(b"reqtime"), Some(Type::Float));
+        assert_eq!(config.type_of(b"ok"), Some(Type::Bool));
+        assert_eq!(config.type_of(b"ua"), Some(Type::String));
+        assert_eq!(config.type_of(b"status"), None);
+        assert_eq!(config.time_label(), Some(&b"ts"[..]));
+        assert_eq!(config.on_type_error, OnTypeError::String);
+        let names: Vec<_> = config.partition_keys.iter().map(PartitionKey::name).collect();
+        assert_eq!(names, ["year", "month", "day", "hour", "vhost"]);
+    }
+
+    #[test]
+    fn empty_lists_mean_none() {
+        let config = config(&[
+            ("LTSV_NULL_VALUES", ""),
+            ("LTSV_TYPES", ""),
+            ("PARTITION_KEYS", " "),
+        ])
+        .unwrap();
+        assert!(config.null_values.is_empty());
+        assert!(config.types.is_empty());
+        assert!(config.partition_keys.is_empty());
+    }
+
+    #[test]
+    fn errors_name_the_variable_and_the_bad_part() {
+        assert_eq!(
+            error(&[("LTSV_TYPES", "status:integer,size:long")]),
+            r#"LTSV_TYPES: unknown type "long" for label "size" (types: integer, float, bool, string, time)"#
+        );
+        assert_eq!(
+            error(&[("LTSV_TYPES", "status")]),
+            r#"LTSV_TYPES: entry "status" is not label:type (types: integer, float, bool, string, time)"#
+        );
+        assert_eq!(
+            error(&[("LTSV_TYPES", "status:integer,,size:integer")]),
+            "LTSV_TYPES: empty entry (a stray comma?)"
+        );
+        assert_eq!(
+            error(&[("PARTITION_KEYS", "year,")]),
+            "PARTITION_KEYS: empty entry (a stray comma?)"
+        );
+        assert_eq!(
+            error(&[("LTSV_TYPES", ":integer")]),
+            "LTSV_TYPES: empty label"
+        );
+        assert_eq!(
+            error(&[("LTSV_TYPES", "a b:integer")]),
+            r#"LTSV_TYPES: label "a b" has characters outside [0-9A-Za-z_.-]"#
+        );
+        assert_eq!(
+            error(&[("LTSV_TYPES", "a:integer,a:float")]),
+            r#"LTSV_TYPES: label "a" is listed twice"#
+        );
+        assert_eq!(
+            error(&[("LTSV_UNESCAPE", "yes")]),
+            r#"LTSV_UNESCAPE: expected true or false, got "yes""#
+        );
+        assert_eq!(
+            error(&[("LTSV_STRICT_LABELS", "")]),
+            r#"LTSV_STRICT_LABELS: expected true or false, got """#
+        );
+        assert_eq!(
+            error(&[("LTSV_ON_TYPE_ERROR", "skip")]),
+            r#"LTSV_ON_TYPE_ERROR: expected fail or null or string, got "skip""#
+        );
+        assert_eq!(
+            error(&[("PARTITION_KEYS", "year,year")]),
+            r#"PARTITION_KEYS: key "year" is listed twice"#
+        );
+        assert_eq!(
+            error(&[("PARTITION_KEYS", "hour"), ("LTSV_TYPES", "status:integer")]),
+            r#"PARTITION_KEYS: key "hour" needs a label of type time in LTSV_TYPES"#
+        );
+        assert_eq!(
+            error(&[("PARTITION_KEYS", "a:b")]),
+            r#"PARTITION_KEYS: label "a:b" holds a TAB or ':'"#
+        );
+    }
+
+    #[test]
+    fn any_labels_allow_wider_type_labels() {
+        let config = config(&[("LTSV_STRICT_LABELS", "false"), ("LTSV_TYPES", "a b:integer")])
+            .unwrap();
+        assert_eq!(config.type_of(b"a b"), Some(Type::Integer));
+    }
+}

@@ -1,0 +1,336 @@
+//! The Firehose data-transformation contract: a batch of records in, one
+//! result per record out, in order.
+//!
+//! Records are decoded here rather than through `aws_lambda_events`, whose
+//! event type rejects a whole batch for one record's bad base64: here only
+//! that record fails. The response is written directly as JSON, with the
+//! output base64-encoded straight into it.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Instant;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use tracing::{info, warn};
+
+use crate::config::Config;
+use crate::convert::{Converter, RecordError};
+use crate::json;
+use crate::partition::{self, PartitionError};
+
+/// The largest response this function returns, in bytes: Lambda rejects
+/// responses of 6 MB (6,291,456 bytes) or more; Firehose's documentation
+/// asks for less than 6,000,000.
+pub const MAX_RESPONSE_BYTES: usize = 5_999_999;
+
+/// A record's result, as Firehose spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Transformed; Firehose delivers the new data.
+    Ok,
+    /// Deliberately left out (the record had no lines).
+    Dropped,
+    /// Not transformed; Firehose writes the original data to the error prefix.
+    ProcessingFailed,
+}
+
+impl Outcome {
+    /// The `result` string of the response.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "Ok",
+            Outcome::Dropped => "Dropped",
+            Outcome::ProcessingFailed => "ProcessingFailed",
+        }
+    }
+}
+
+/// Why one record is `ProcessingFailed`.
+#[derive(Debug)]
+pub enum RecordFailure {
+    /// Its `data` is not valid base64.
+    Base64(base64::DecodeError),
+    /// A line could not be converted.
+    Line(RecordError),
+    /// Its partition keys could not be computed.
+    Partition(PartitionError),
+    /// Its output would push the response past [`MAX_RESPONSE_BYTES`].
+    ResponseFull,
+}
+
+impl RecordFailure {
+    /// The line the failure is on, when it is about one line.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            RecordFailure::Line(error) => Some(error.line),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for RecordFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordFailure::Base64(error) => write!(f, "data is not valid base64: {error}"),
+            RecordFailure::Line(error) => error.fmt(f),
+            RecordFailure::Partition(error) => error.fmt(f),
+            RecordFailure::ResponseFull => write!(
+                f,
+                "output would make the response exceed {MAX_RESPONSE_BYTES} bytes"
+            ),
+        }
+    }
+}
+
+/// Why a whole invocation failed. Firehose retries the batch and then
+/// writes it to the error prefix, so nothing is lost.
+#[derive(Debug)]
+pub enum EventError {
+    /// The request is not a Firehose transformation event.
+    NotFirehoseEvent(String),
+    /// Even with every record failed, the response would be too large.
+    ResponseTooLarge(usize),
+}
+
+impl fmt::Display for EventError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventError::NotFirehoseEvent(why) => write!(f, "not a Firehose event: {why}"),
+            EventError::ResponseTooLarge(len) => write!(
+                f,
+                "response of {len} bytes exceeds {MAX_RESPONSE_BYTES} bytes even with records returned unchanged"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EventError {}
+
+impl From<EventError> for Diagnostic {
+    fn from(error: EventError) -> Diagnostic {
+        let error_type = match error {
+            EventError::NotFirehoseEvent(_) => "InvalidFirehoseEvent",
+            EventError::ResponseTooLarge(_) => "ResponseTooLarge",
+        };
+        Diagnostic {
+            error_type: error_type.to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// Counts for one invocation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Records in the request.
+    pub records: usize,
+    /// Records returned `Ok`.
+    pub ok: usize,
+    /// Records returned `Dropped`.
+    pub dropped: usize,
+    /// Records returned `ProcessingFailed`.
+    pub failed: usize,
+    /// JSON lines written across `Ok` records.
+    pub lines_out: usize,
+    /// Decoded bytes of all records.
+    pub bytes_in: usize,
+    /// Bytes of JSON written across `Ok` records, before base64.
+    pub bytes_out: usize,
+}
+
+#[derive(Deserialize)]
+struct Event<'a> {
+    #[serde(borrow)]
+    records: Vec<Record<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Record<'a> {
+    #[serde(borrow, rename = "recordId")]
+    record_id: Cow<'a, str>,
+    #[serde(borrow)]
+    data: Cow<'a, str>,
+}
+
+/// The Lambda handler: transforms a Firehose event, logs one summary line
+/// and one warning per failed record, and returns the response.
+///
+/// The payload is taken as raw JSON so that records can be decoded one by
+/// one; a payload that is not a Firehose event fails the invocation.
+pub fn handle(
+    event: LambdaEvent<Box<RawValue>>,
+    config: &Config,
+) -> Result<Box<RawValue>, EventError> {
+    let started = Instant::now();
+    let (response, summary) = transform(event.payload.get(), config)?;
+    info!(
+        records = summary.records,
+        ok = summary.ok,
+        dropped = summary.dropped,
+        failed = summary.failed,
+        lines_out = summary.lines_out,
+        bytes_in = summary.bytes_in,
+        bytes_out = summary.bytes_out,
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "batch transformed"
+    );
+    Ok(response)
+}
+
+/// Transforms the JSON text of a Firehose event into the JSON response.
+///
+/// Every record comes back once, in order: `Ok` with its converted data,
+/// `Dropped` when it held no lines, or `ProcessingFailed` with its data
+/// exactly as received.
+pub fn transform(event_json: &str, config: &Config) -> Result<(Box<RawValue>, Summary), EventError> {
+    let deserializer = &mut serde_json::Deserializer::from_str(event_json);
+    let event: Event = serde_path_to_error::deserialize(deserializer)
+        .map_err(|error| EventError::NotFirehoseEvent(error.to_string()))?;
+
+    let mut batch = Batch {
+        converter: Converter::new(config),
+        decoded: Vec::new(),
+        converted: Vec::new(),
+        keys: Vec::new(),
+        lines: 0,
+        summary: Summary {
+            records: event.records.len(),
+            ..Summary::default()
+        },
+    };
+    let mut response = Vec::with_capacity(event_json.len() + event_json.len() / 2);
+    response.extend_from_slice(b"{\"records\":[");
+    // Room kept for every record not yet written to come back failed,
+    // which is never larger than the request that brought it.
+    let mut reserved: usize = event.records.iter().map(failed_entry_len).sum();
+    for (i, record) in event.records.iter().enumerate() {
+        reserved -= failed_entry_len(record);
+        if i > 0 {
+            response.push(b',');
+        }
+        let mark = response.len();
+        let failure = match batch.convert(record) {
+            Ok(Outcome::Ok) => {
+                write_entry(
+                    &mut response,
+                    record,
+                    Outcome::Ok,
+                    Data::Encode(&batch.converted),
+                    &batch.keys,
+                );
+                if response.len() + reserved + b"]}".len() <= MAX_RESPONSE_BYTES {
+                    batch.summary.ok += 1;
+                    batch.summary.lines_out += batch.lines;
+                    batch.summary.bytes_out += batch.converted.len();
+                    continue;
+                }
+                response.truncate(mark);
+                RecordFailure::ResponseFull
+            }
+            Ok(outcome) => {
+                write_entry(&mut response, record, outcome, Data::Empty, b"{}");
+                batch.summary.dropped += 1;
+                continue;
+            }
+            Err(failure) => failure,
+        };
+        warn!(
+            record_id = %record.record_id,
+            line = failure.line(),
+            reason = %failure,
+            "record failed"
+        );
+        write_entry(
+            &mut response,
+            record,
+            Outcome::ProcessingFailed,
+            Data::Original(&record.data),
+            b"{}",
+        );
+        batch.summary.failed += 1;
+    }
+    response.extend_from_slice(b"]}");
+    if response.len() > MAX_RESPONSE_BYTES {
+        return Err(EventError::ResponseTooLarge(response.len()));
+    }
+    let response = String::from_utf8(response).expect("the response is written as UTF-8");
+    let response = RawValue::from_string(response).expect("the response is written as JSON");
+    Ok((response, batch.summary))
+}
+
+/// Buffers reused from record to record.
+struct Batch<'c> {
+    converter: Converter<'c>,
+    decoded: Vec<u8>,
+    converted: Vec<u8>,
+    keys: Vec<u8>,
+    lines: usize,
+    summary: Summary,
+}
+
+impl Batch<'_> {
+    /// Decodes and converts one record into `converted` and `keys`.
+    fn convert(&mut self, record: &Record) -> Result<Outcome, RecordFailure> {
+        self.decoded.clear();
+        BASE64
+            .decode_vec(record.data.as_bytes(), &mut self.decoded)
+            .map_err(RecordFailure::Base64)?;
+        self.summary.bytes_in += self.decoded.len();
+        self.converted.clear();
+        self.lines = self
+            .converter
+            .convert_record(&self.decoded, &mut self.converted)
+            .map_err(RecordFailure::Line)?;
+        if self.lines == 0 {
+            return Ok(Outcome::Dropped);
+        }
+        self.keys.clear();
+        partition::write_keys(self.converter.config(), &self.decoded, &mut self.keys)
+            .map_err(RecordFailure::Partition)?;
+        Ok(Outcome::Ok)
+    }
+}
+
+enum Data<'a> {
+    /// Output to base64-encode.
+    Encode(&'a [u8]),
+    /// The record's data exactly as received.
+    Original(&'a str),
+    Empty,
+}
+
+fn write_entry(out: &mut Vec<u8>, record: &Record, outcome: Outcome, data: Data, keys: &[u8]) {
+    out.extend_from_slice(b"{\"recordId\":");
+    json::write_str(out, record.record_id.as_bytes());
+    out.extend_from_slice(b",\"result\":\"");
+    out.extend_from_slice(outcome.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"data\":");
+    match data {
+        Data::Encode(bytes) => {
+            out.push(b'"');
+            let start = out.len();
+            out.resize(start + base64::encoded_len(bytes.len(), true).expect("fits in memory"), 0);
+            let written = BASE64
+                .encode_slice(bytes, &mut out[start..])
+                .expect("buffer sized by encoded_len");
+            out.truncate(start + written);
+            out.push(b'"');
+        }
+        Data::Original(text) => json::write_str(out, text.as_bytes()),
+        Data::Empty => out.extend_from_slice(b"\"\""),
+    }
+    out.extend_from_slice(b",\"metadata\":{\"partitionKeys\":");
+    out.extend_from_slice(keys);
+    out.extend_from_slice(b"}}");
+}
+
+/// The bytes a record's `ProcessingFailed` entry takes, with its comma.
+fn failed_entry_len(record: &Record) -> usize {
+    const FIXED: usize = r#",{"recordId":,"result":"ProcessingFailed","data":,"metadata":{"partitionKeys":{}}}"#
+        .len();
+    FIXED + json::str_len(&record.record_id) + json::str_len(&record.data)
+}

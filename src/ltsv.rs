@@ -1,0 +1,364 @@
+//! Splitting LTSV data into lines and lines into `label:value` fields.
+//!
+//! This is the allocation-free core of the crate: every item borrows from the
+//! input, and the hot loops are `memchr` searches for `\n`, `\t` and `:`.
+//!
+//! ```
+//! use firehose_ltsv::ltsv::{fields, lines, LabelSyntax};
+//!
+//! let data = b"host:127.0.0.1\treq:GET / HTTP/1.1\r\n\nstatus:200\n";
+//! let mut numbered = lines(data);
+//! let first = numbered.next().unwrap();
+//! assert_eq!(first.number, 1);
+//!
+//! let parsed: Vec<_> = fields(first.bytes, LabelSyntax::Strict)
+//!     .map(|field| field.unwrap())
+//!     .map(|field| (field.label, field.value))
+//!     .collect();
+//! assert_eq!(parsed, [(&b"host"[..], &b"127.0.0.1"[..]), (b"req", b"GET / HTTP/1.1")]);
+//!
+//! // The blank second line is skipped; numbering still counts it.
+//! assert_eq!(numbered.next().unwrap().number, 3);
+//! assert!(numbered.next().is_none());
+//! ```
+
+use std::fmt;
+
+use memchr::{memchr, memchr2};
+
+/// One non-blank line of LTSV data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// 1-based line number within the data, counting blank lines too.
+    pub number: usize,
+    /// The line without its `\n` or `\r\n` terminator.
+    pub bytes: &'a [u8],
+}
+
+/// Iterator over the non-blank lines of LTSV data; see [`lines`].
+#[derive(Clone, Debug)]
+pub struct Lines<'a> {
+    rest: &'a [u8],
+    number: usize,
+}
+
+/// Splits `data` into lines ending in LF or CRLF (the last line may lack
+/// one), skipping lines that are empty once the terminator is removed.
+pub fn lines(data: &[u8]) -> Lines<'_> {
+    Lines {
+        rest: data,
+        number: 0,
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = Line<'a>;
+
+    fn next(&mut self) -> Option<Line<'a>> {
+        while !self.rest.is_empty() {
+            let (mut line, rest) = match memchr(b'\n', self.rest) {
+                Some(end) => (&self.rest[..end], &self.rest[end + 1..]),
+                None => (self.rest, &[][..]),
+            };
+            self.rest = rest;
+            self.number += 1;
+            if let [head @ .., b'\r'] = line {
+                line = head;
+            }
+            if !line.is_empty() {
+                return Some(Line {
+                    number: self.number,
+                    bytes: line,
+                });
+            }
+        }
+        None
+    }
+}
+
+/// Which labels a line may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LabelSyntax {
+    /// Labels match `[0-9A-Za-z_.-]+`, as the LTSV specification requires.
+    Strict,
+    /// Any non-empty label without a TAB or `:` in it.
+    Any,
+}
+
+/// One `label:value` field, borrowed from its line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field<'a> {
+    /// Byte offset of the field in its line: the label starts here and the
+    /// value starts at `start + label.len() + 1`.
+    pub start: usize,
+    /// Everything before the first `:`.
+    pub label: &'a [u8],
+    /// Everything after the first `:`, up to the next TAB or the end of line.
+    pub value: &'a [u8],
+}
+
+/// Why a field of a line is not a valid `label:value` pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldErrorKind {
+    /// The field has no `:` separating label and value.
+    MissingColon,
+    /// The field starts with `:`.
+    EmptyLabel,
+    /// The label holds a byte outside `[0-9A-Za-z_.-]` (strict labels only).
+    InvalidLabelByte(u8),
+}
+
+/// A field that is not a valid `label:value` pair, and where it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// 1-based position of the field among the line's TAB-separated fields,
+    /// counting empty ones.
+    pub field: usize,
+    /// Byte offset of the field in its line.
+    pub start: usize,
+    /// What is wrong with it.
+    pub kind: FieldErrorKind,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "field {} (byte {}): ", self.field, self.start + 1)?;
+        match self.kind {
+            FieldErrorKind::MissingColon => f.write_str("no ':' between label and value"),
+            FieldErrorKind::EmptyLabel => f.write_str("empty label"),
+            FieldErrorKind::InvalidLabelByte(byte) => write!(
+                f,
+                "label holds '{}', outside [0-9A-Za-z_.-]",
+                byte.escape_ascii()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+/// Iterator over the fields of one line; see [`fields`].
+#[derive(Clone, Debug)]
+pub struct Fields<'a> {
+    line: &'a [u8],
+    pos: usize,
+    field: usize,
+    syntax: LabelSyntax,
+}
+
+/// Splits one line (without its terminator) into fields on TAB, and each
+/// field into label and value on its first `:`. Empty fields are skipped.
+pub fn fields(line: &[u8], syntax: LabelSyntax) -> Fields<'_> {
+    Fields {
+        line,
+        pos: 0,
+        field: 0,
+        syntax,
+    }
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = Result<Field<'a>, FieldError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let line = self.line;
+        while self.pos <= line.len() {
+            let start = self.pos;
+            let rest = &line[start..];
+            self.field += 1;
+            let error = |kind| FieldError {
+                field: self.field,
+                start,
+                kind,
+            };
+            match memchr2(b'\t', b':', rest) {
+                None => {
+                    self.pos = line.len() + 1;
+                    if rest.is_empty() {
+                        return None;
+                    }
+                    return Some(Err(error(FieldErrorKind::MissingColon)));
+                }
+                Some(0) if rest[0] == b'\t' => self.pos = start + 1,
+                Some(tab) if rest[tab] == b'\t' => {
+                    self.pos = start + tab + 1;
+                    return Some(Err(error(FieldErrorKind::MissingColon)));
+                }
+                Some(colon) => {
+                    let value_start = colon + 1;
+                    let value_end =
+                        memchr(b'\t', &rest[value_start..]).map_or(rest.len(), |t| value_start + t);
+                    self.pos = start + value_end + 1;
+                    let label = &rest[..colon];
+                    if label.is_empty() {
+                        return Some(Err(error(FieldErrorKind::EmptyLabel)));
+                    }
+                    if self.syntax == LabelSyntax::Strict
+                        && let Some(&bad) = label.iter().find(|&&b| !is_label_byte(b))
+                    {
+                        return Some(Err(error(FieldErrorKind::InvalidLabelByte(bad))));
+                    }
+                    return Some(Ok(Field {
+                        start,
+                        label,
+                        value: &rest[value_start..value_end],
+                    }));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Whether `byte` may appear in a strict LTSV label: `[0-9A-Za-z_.-]`.
+pub fn is_label_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &[u8], syntax: LabelSyntax) -> Result<Vec<(&[u8], &[u8])>, FieldError> {
+        fields(line, syntax)
+            .map(|f| f.map(|f| (f.label, f.value)))
+            .collect()
+    }
+
+    fn strict(line: &[u8]) -> Result<Vec<(&[u8], &[u8])>, FieldError> {
+        parse(line, LabelSyntax::Strict)
+    }
+
+    fn numbered(data: &[u8]) -> Vec<(usize, &[u8])> {
+        lines(data).map(|l| (l.number, l.bytes)).collect()
+    }
+
+    #[test]
+    fn lines_end_with_lf_or_crlf_and_blank_lines_are_skipped() {
+        assert_eq!(
+            numbered(b"a:1\r\nb:2\n\n\r\nc:3"),
+            [(1, &b"a:1"[..]), (2, b"b:2"), (5, b"c:3")]
+        );
+        assert_eq!(numbered(b"a:1\n"), [(1, &b"a:1"[..])]);
+        assert!(numbered(b"").is_empty());
+        assert!(numbered(b"\n\r\n\n").is_empty());
+    }
+
+    #[test]
+    fn a_lone_cr_is_data_not_a_line_end() {
+        assert_eq!(numbered(b"a:1\rb:2\n"), [(1, &b"a:1\rb:2"[..])]);
+        // Only one CR belongs to the terminator.
+        assert_eq!(numbered(b"a:1\r\r\n"), [(1, &b"a:1\r"[..])]);
+    }
+
+    #[test]
+    fn fields_split_on_tab_and_first_colon() {
+        assert_eq!(
+            strict(b"time:[28/Jun/2021:17:22:48 +0900]\treq:GET /a:b HTTP/1.1").unwrap(),
+            [
+                (&b"time"[..], &b"[28/Jun/2021:17:22:48 +0900]"[..]),
+                (b"req", b"GET /a:b HTTP/1.1")
+            ]
+        );
+        assert_eq!(strict(b"a:").unwrap(), [(&b"a"[..], &b""[..])]);
+        assert_eq!(strict(b"a::").unwrap(), [(&b"a"[..], &b":"[..])]);
+    }
+
+    #[test]
+    fn empty_fields_are_skipped() {
+        let expected = [(&b"a"[..], &b"1"[..]), (b"b", b"2")];
+        assert_eq!(strict(b"\t\ta:1\t\tb:2\t").unwrap(), expected);
+        assert_eq!(strict(b"a:1\tb:2\t\t\t").unwrap(), expected);
+        assert!(strict(b"\t\t\t").unwrap().is_empty());
+    }
+
+    #[test]
+    fn field_start_locates_label_and_value() {
+        let line = b"\ta:1\tbb:22";
+        for field in fields(line, LabelSyntax::Strict) {
+            let field = field.unwrap();
+            let label_end = field.start + field.label.len();
+            assert_eq!(&line[field.start..label_end], field.label);
+            assert_eq!(line[label_end], b':');
+            assert_eq!(
+                &line[label_end + 1..label_end + 1 + field.value.len()],
+                field.value
+            );
+        }
+    }
+
+    #[test]
+    fn a_field_without_colon_is_an_error_wherever_it_is() {
+        for (line, field, start) in [
+            (&b"novalue"[..], 1, 0),
+            (b"a:1\tnovalue", 2, 4),
+            (b"a:1\tnovalue\tb:2", 2, 4),
+            (b"\t\tnovalue", 3, 2),
+        ] {
+            let error = strict(line).unwrap_err();
+            assert_eq!(
+                error,
+                FieldError {
+                    field,
+                    start,
+                    kind: FieldErrorKind::MissingColon
+                },
+                "{:?}",
+                line.escape_ascii().to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_label_is_an_error_in_both_syntaxes() {
+        for syntax in [LabelSyntax::Strict, LabelSyntax::Any] {
+            let error = parse(b"a:1\t:2", syntax).unwrap_err();
+            assert_eq!(error.kind, FieldErrorKind::EmptyLabel);
+            assert_eq!((error.field, error.start), (2, 4));
+        }
+    }
+
+    #[test]
+    fn strict_labels_allow_exactly_alphanumerics_underscore_dot_and_dash() {
+        for byte in 0..=255u8 {
+            let line = [b'x', byte, b':', b'v'];
+            if byte == b'\t' || byte == b':' {
+                continue;
+            }
+            let expected_ok = byte.is_ascii_alphanumeric() || b"_.-".contains(&byte);
+            assert_eq!(is_label_byte(byte), expected_ok);
+            match strict(&line) {
+                Ok(parsed) => {
+                    assert!(expected_ok, "byte {byte:#04x} accepted");
+                    assert_eq!(parsed, [(&line[..2], &b"v"[..])]);
+                }
+                Err(error) => {
+                    assert!(!expected_ok, "byte {byte:#04x} rejected");
+                    assert_eq!(error.kind, FieldErrorKind::InvalidLabelByte(byte));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn any_syntax_accepts_any_non_empty_label() {
+        assert_eq!(
+            parse("ラベル x\"{}:v".as_bytes(), LabelSyntax::Any).unwrap(),
+            [("ラベル x\"{}".as_bytes(), &b"v"[..])]
+        );
+    }
+
+    #[test]
+    fn errors_say_where_and_why() {
+        let error = strict(b"a:1\tb c:2").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "field 2 (byte 5): label holds ' ', outside [0-9A-Za-z_.-]"
+        );
+        let error = strict(b"a:1\tb").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "field 2 (byte 5): no ':' between label and value"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! The Lambda function: reads its settings once, then transforms every
+//! Firehose batch it is given.
+
+use firehose_ltsv::{Config, handle};
+use lambda_runtime::{Error, service_fn, tracing};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    tracing::init_default_subscriber();
+    let config = Config::from_env().inspect_err(|error| {
+        tracing::error!(%error, "invalid configuration");
+    })?;
+    let config = &config;
+    lambda_runtime::run(service_fn(move |event| {
+        std::future::ready(handle(event, config))
+    }))
+    .await
+}

@@ -1,0 +1,399 @@
+//! Access-log timestamps: parsing the formats web servers write, and writing
+//! UTC in the form Athena and Firehose's Parquet conversion read as TIMESTAMP.
+//!
+//! ```
+//! use firehose_ltsv::time::Timestamp;
+//!
+//! let mut out = Vec::new();
+//! Timestamp::parse(b"[28/Jun/2021:17:22:48 +0900]").unwrap().write(&mut out);
+//! assert_eq!(out, b"2021-06-28 08:22:48");
+//! ```
+
+/// Seconds since 0000-01-01T00:00:00Z relative to the Unix epoch, and
+/// 9999-12-31T23:59:59Z: the range with four-digit years.
+const MIN_SECONDS: i64 = -62_167_219_200;
+const MAX_SECONDS: i64 = 253_402_300_799;
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+
+/// An instant in UTC, with the milliseconds the input carried, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timestamp {
+    seconds: i64,
+    millis: Option<u16>,
+}
+
+/// A UTC date and hour, as used for partition keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateHour {
+    /// Four-digit year.
+    pub year: u16,
+    /// Month, 1–12.
+    pub month: u8,
+    /// Day of the month, 1–31.
+    pub day: u8,
+    /// Hour, 0–23.
+    pub hour: u8,
+}
+
+impl Timestamp {
+    /// Parses one of the formats access logs use:
+    ///
+    /// - Apache `%t`: `[28/Jun/2021:17:22:48 +0900]`;
+    /// - nginx `$time_local`: the same without brackets;
+    /// - ISO 8601 / RFC 3339 (nginx `$time_iso8601`):
+    ///   `2021-06-28T17:22:48+09:00`, with `T` or a space, an optional
+    ///   fraction, and an offset of `Z`, `±hh:mm` or `±hhmm`;
+    /// - epoch seconds with an optional fraction (nginx `$msec`):
+    ///   `1624868568.123`.
+    ///
+    /// A time without a UTC offset is rejected, since its zone is unknown.
+    /// Fractions keep millisecond precision (further digits are truncated).
+    pub fn parse(text: &[u8]) -> Option<Timestamp> {
+        match text {
+            [b'[', inner @ .., b']'] => parse_common_log(inner),
+            [_, _, b'/', ..] => parse_common_log(text),
+            [_, _, _, _, b'-', ..] => parse_iso8601(text),
+            _ => parse_epoch(text),
+        }
+    }
+
+    /// The UTC date and hour of this instant.
+    pub fn date_hour(&self) -> DateHour {
+        let (days, second_of_day) = (
+            self.seconds.div_euclid(86_400),
+            self.seconds.rem_euclid(86_400),
+        );
+        let (year, month, day) = civil_from_days(days);
+        DateHour {
+            // In range: `parse` only builds timestamps with four-digit years.
+            year: year as u16,
+            month,
+            day,
+            hour: (second_of_day / 3600) as u8,
+        }
+    }
+
+    /// Appends `YYYY-MM-DD HH:MM:SS`, plus `.fff` when the input had a
+    /// fraction.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        let DateHour {
+            year,
+            month,
+            day,
+            hour,
+        } = self.date_hour();
+        let second_of_day = self.seconds.rem_euclid(86_400) as u32;
+        let (minute, second) = (second_of_day / 60 % 60, second_of_day % 60);
+        let year = u32::from(year);
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        out.extend_from_slice(&[
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(u32::from(month) / 10),
+            digit(u32::from(month)),
+            b'-',
+            digit(u32::from(day) / 10),
+            digit(u32::from(day)),
+            b' ',
+            digit(u32::from(hour) / 10),
+            digit(u32::from(hour)),
+            b':',
+            digit(minute / 10),
+            digit(minute),
+            b':',
+            digit(second / 10),
+            digit(second),
+        ]);
+        if let Some(millis) = self.millis {
+            let millis = u32::from(millis);
+            out.extend_from_slice(&[b'.', digit(millis / 100), digit(millis / 10), digit(millis)]);
+        }
+    }
+
+    fn new(seconds: i64, millis: Option<u16>) -> Option<Timestamp> {
+        (MIN_SECONDS..=MAX_SECONDS)
+            .contains(&seconds)
+            .then_some(Timestamp { seconds, millis })
+    }
+}
+
+/// `28/Jun/2021:17:22:48 +0900`
+fn parse_common_log(text: &[u8]) -> Option<Timestamp> {
+    let &[d1, d2, b'/', m1, m2, m3, b'/', y1, y2, y3, y4, b':', ref time @ .., b' ', sign, o1, o2, o3, o4] =
+        text
+    else {
+        return None;
+    };
+    let month = MONTHS.iter().position(|m| **m == [m1, m2, m3])? as u8 + 1;
+    let year = digits(&[y1, y2, y3, y4])?;
+    let day = digits(&[d1, d2])?;
+    let second_of_day = clock(time)?;
+    let offset = utc_offset(sign, &[o1, o2], &[o3, o4])?;
+    local_to_timestamp(year, month, day, second_of_day, offset, None)
+}
+
+/// `2021-06-28T17:22:48.123+09:00`
+fn parse_iso8601(text: &[u8]) -> Option<Timestamp> {
+    let &[y1, y2, y3, y4, b'-', mo1, mo2, b'-', d1, d2, sep, ref rest @ ..] = text else {
+        return None;
+    };
+    if !matches!(sep, b'T' | b't' | b' ') || rest.len() < 8 {
+        return None;
+    }
+    let (time, rest) = rest.split_at(8);
+    let second_of_day = clock(time)?;
+    let (millis, zone) = match rest {
+        [b'.' | b',', fraction @ ..] => {
+            let digits_end = fraction
+                .iter()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(fraction.len());
+            let (fraction, zone) = fraction.split_at(digits_end);
+            (Some(millis(fraction)?), zone)
+        }
+        _ => (None, rest),
+    };
+    let offset = match *zone {
+        [b'Z' | b'z'] => 0,
+        [sign, h1, h2, b':', m1, m2] | [sign, h1, h2, m1, m2] => {
+            utc_offset(sign, &[h1, h2], &[m1, m2])?
+        }
+        _ => return None,
+    };
+    let year = digits(&[y1, y2, y3, y4])?;
+    let month = digits(&[mo1, mo2])? as u8;
+    let day = digits(&[d1, d2])?;
+    local_to_timestamp(year, month, day, second_of_day, offset, millis)
+}
+
+/// `1624868568` or `1624868568.123`
+fn parse_epoch(text: &[u8]) -> Option<Timestamp> {
+    let (whole, fraction) = match text.iter().position(|&b| b == b'.') {
+        Some(dot) => (&text[..dot], Some(&text[dot + 1..])),
+        None => (text, None),
+    };
+    // Twelve digits reach past year 9999; more would only overflow.
+    if whole.is_empty() || whole.len() > 12 {
+        return None;
+    }
+    let seconds = digits(whole)?;
+    let millis = match fraction {
+        Some(fraction) => Some(millis(fraction)?),
+        None => None,
+    };
+    Timestamp::new(seconds, millis)
+}
+
+/// `hh:mm:ss` as seconds since midnight.
+fn clock(text: &[u8]) -> Option<i64> {
+    let &[h1, h2, b':', m1, m2, b':', s1, s2] = text else {
+        return None;
+    };
+    let (hour, minute, second) = (digits(&[h1, h2])?, digits(&[m1, m2])?, digits(&[s1, s2])?);
+    (hour < 24 && minute < 60 && second < 60).then_some(hour * 3600 + minute * 60 + second)
+}
+
+/// `+hhmm` as seconds east of UTC.
+fn utc_offset(sign: u8, hours: &[u8; 2], minutes: &[u8; 2]) -> Option<i64> {
+    let (hours, minutes) = (digits(hours)?, digits(minutes)?);
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    let seconds = hours * 3600 + minutes * 60;
+    match sign {
+        b'+' => Some(seconds),
+        b'-' => Some(-seconds),
+        _ => None,
+    }
+}
+
+/// A fraction of a second (the digits after the point) as milliseconds.
+fn millis(fraction: &[u8]) -> Option<u16> {
+    if fraction.is_empty() || !fraction.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut millis = 0;
+    for i in 0..3 {
+        millis = millis * 10 + fraction.get(i).map_or(0, |d| u16::from(d - b'0'));
+    }
+    Some(millis)
+}
+
+/// ASCII digits as a number; `None` for anything else.
+fn digits(text: &[u8]) -> Option<i64> {
+    text.iter().try_fold(0i64, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
+    })
+}
+
+fn local_to_timestamp(
+    year: i64,
+    month: u8,
+    day: i64,
+    second_of_day: i64,
+    offset: i64,
+    millis: Option<u16>,
+) -> Option<Timestamp> {
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let seconds = days_from_civil(year, month, day as u8) * 86_400 + second_of_day - offset;
+    Timestamp::new(seconds, millis)
+}
+
+fn days_in_month(year: i64, month: u8) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = i64::from(month);
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The inverse of [`days_from_civil`].
+fn civil_from_days(days: i64) -> (i64, u8, u8) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> Option<String> {
+        let mut out = Vec::new();
+        Timestamp::parse(text.as_bytes())?.write(&mut out);
+        Some(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn apache_nginx_iso_and_epoch_formats() {
+        let expected = Some("2021-06-28 08:22:48".to_owned());
+        assert_eq!(utc("[28/Jun/2021:17:22:48 +0900]"), expected);
+        assert_eq!(utc("28/Jun/2021:17:22:48 +0900"), expected);
+        assert_eq!(utc("2021-06-28T17:22:48+09:00"), expected);
+        assert_eq!(utc("2021-06-28T17:22:48+0900"), expected);
+        assert_eq!(utc("2021-06-28 08:22:48Z"), expected);
+        assert_eq!(utc("2021-06-28t08:22:48z"), expected);
+        assert_eq!(utc("1624868568"), expected);
+    }
+
+    #[test]
+    fn fractions_keep_milliseconds_only_when_given() {
+        assert_eq!(utc("1624868568.123").unwrap(), "2021-06-28 08:22:48.123");
+        assert_eq!(utc("1624868568.5").unwrap(), "2021-06-28 08:22:48.500");
+        assert_eq!(utc("1624868568.000").unwrap(), "2021-06-28 08:22:48.000");
+        assert_eq!(
+            utc("2021-06-28T17:22:48.123456+09:00").unwrap(),
+            "2021-06-28 08:22:48.123"
+        );
+        assert_eq!(utc("2021-06-28T08:22:48,25Z").unwrap(), "2021-06-28 08:22:48.250");
+    }
+
+    #[test]
+    fn offsets_cross_day_month_and_year_boundaries() {
+        assert_eq!(utc("[01/Jan/2022:08:59:59 +0900]").unwrap(), "2021-12-31 23:59:59");
+        assert_eq!(utc("31/Dec/2021:20:00:00 -0430").unwrap(), "2022-01-01 00:30:00");
+        assert_eq!(utc("[29/Feb/2024:00:00:00 +0000]").unwrap(), "2024-02-29 00:00:00");
+        assert_eq!(utc("1970-01-01T00:00:00Z").unwrap(), "1970-01-01 00:00:00");
+        assert_eq!(utc("0").unwrap(), "1970-01-01 00:00:00");
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_valid_instant() {
+        for bad in [
+            "",
+            "-",
+            "[28/Jun/2021:17:22:48 +0900",
+            "28/Jun/2021:17:22:48",
+            "28/jun/2021:17:22:48 +0900",
+            "28/Jun/2021:24:00:00 +0900",
+            "28/Jun/2021:17:60:48 +0900",
+            "28/Jun/2021:17:22:60 +0900",
+            "28/Jun/2021:17:22:48 +2400",
+            "28/Jun/2021:17:22:48 *0900",
+            "29/Feb/2023:00:00:00 +0000",
+            "31/Apr/2021:00:00:00 +0000",
+            "00/Jan/2021:00:00:00 +0000",
+            "2021-06-28T17:22:48",
+            "2021-06-28T17:22:48.Z",
+            "2021-13-01T00:00:00Z",
+            "2021-06-28X17:22:48Z",
+            "2021-06-28T17:22:48+09",
+            "1624868568.",
+            "1624868568.12a",
+            "-1624868568",
+            "+1624868568",
+            "1e9",
+            "1624868568123456",
+            "253402300800",
+            "[01/Jan/0000:00:00:00 +0100]",
+        ] {
+            assert_eq!(utc(bad), None, "{bad:?}");
+        }
+        assert_eq!(utc("253402300799").unwrap(), "9999-12-31 23:59:59");
+        assert_eq!(utc("[31/Dec/9999:23:59:59 +0000]").unwrap(), "9999-12-31 23:59:59");
+    }
+
+    #[test]
+    fn every_day_from_year_0_to_9999_follows_the_calendar() {
+        let first = days_from_civil(0, 1, 1);
+        assert_eq!(first * 86_400, MIN_SECONDS);
+        let (mut year, mut month, mut day) = (0, 1, 1);
+        for days in first..=days_from_civil(9999, 12, 31) {
+            assert_eq!(civil_from_days(days), (year, month, day));
+            assert_eq!(days_from_civil(year, month, day), days);
+            day += 1;
+            if i64::from(day) > days_in_month(year, month) {
+                day = 1;
+                month += 1;
+                if month > 12 {
+                    month = 1;
+                    year += 1;
+                }
+            }
+        }
+        assert_eq!((year, month, day), (10000, 1, 1));
+    }
+
+    #[test]
+    fn date_hour_is_utc() {
+        let time = Timestamp::parse(b"[01/Jan/2022:08:59:59 +0900]").unwrap();
+        assert_eq!(
+            time.date_hour(),
+            DateHour {
+                year: 2021,
+                month: 12,
+                day: 31,
+                hour: 23
+            }
+        );
+    }
+}

@@ -117,7 +117,7 @@ pub fn parse_bool(text: &[u8]) -> Option<bool> {
 ///
 /// ```
 /// let mut out = Vec::new();
-/// assert!(firehose_ltsv::value::unescape(br"\xe3\x81\x82 \"q\" \u", &mut out));
+/// assert!(firehose_ltsv::value::unescape(br#"\xe3\x81\x82 \"q\" \u"#, &mut out));
 /// assert_eq!(out, "あ \"q\" \\u".as_bytes());
 /// ```
 pub fn unescape(value: &[u8], out: &mut Vec<u8>) -> bool {

@@ -364,7 +364,11 @@ mod tests {
         assert_eq!(config.type_of(b"status"), None);
         assert_eq!(config.time_label(), Some(&b"ts"[..]));
         assert_eq!(config.on_type_error, OnTypeError::String);
-        let names: Vec<_> = config.partition_keys.iter().map(PartitionKey::name).collect();
+        let names: Vec<_> = config
+            .partition_keys
+            .iter()
+            .map(PartitionKey::name)
+            .collect();
         assert_eq!(names, ["year", "month", "day", "hour", "vhost"]);
     }
 
@@ -439,8 +443,11 @@ mod tests {
 
     #[test]
     fn any_labels_allow_wider_type_labels() {
-        let config = config(&[("LTSV_STRICT_LABELS", "false"), ("LTSV_TYPES", "a b:integer")])
-            .unwrap();
+        let config = config(&[
+            ("LTSV_STRICT_LABELS", "false"),
+            ("LTSV_TYPES", "a b:integer"),
+        ])
+        .unwrap();
         assert_eq!(config.type_of(b"a b"), Some(Type::Integer));
     }
 }

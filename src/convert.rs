@@ -127,7 +127,11 @@ impl<'c> Converter<'c> {
     /// Converts every line of `record` (LF or CRLF line ends, blank lines
     /// skipped), appending one JSON object per line to `out`, and returns
     /// how many lines it wrote. On error `out` is left as it was.
-    pub fn convert_record(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<usize, RecordError> {
+    pub fn convert_record(
+        &mut self,
+        record: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<usize, RecordError> {
         let mark = out.len();
         let mut written = 0;
         for line in ltsv::lines(record) {
@@ -211,7 +215,8 @@ impl<'c> Converter<'c> {
         self.sorted.clear();
         self.sorted.extend(0..spans.len());
         // Stable, so equal labels stay in input order.
-        self.sorted.sort_by(|&a, &b| spans[a].label(line).cmp(spans[b].label(line)));
+        self.sorted
+            .sort_by(|&a, &b| spans[a].label(line).cmp(spans[b].label(line)));
         for group in self
             .sorted
             .chunk_by(|&a, &b| spans[a].label(line) == spans[b].label(line))
@@ -234,7 +239,10 @@ impl<'c> Converter<'c> {
             return Ok(());
         }
         let ty = match config.type_of(label) {
-            None | Some(Type::String) => return Ok(self.write_string(value, out)),
+            None | Some(Type::String) => {
+                self.write_string(value, out);
+                return Ok(());
+            }
             Some(_) if value.is_empty() => {
                 out.extend_from_slice(b"null");
                 return Ok(());
@@ -376,7 +384,10 @@ mod tests {
     fn a_line_of_empty_fields_writes_nothing() {
         let mut out = Vec::new();
         let config = Config::default();
-        assert_eq!(Converter::new(&config).convert_line(b"\t\t", &mut out), Ok(false));
+        assert_eq!(
+            Converter::new(&config).convert_line(b"\t\t", &mut out),
+            Ok(false)
+        );
         assert!(out.is_empty());
     }
 
@@ -397,10 +408,7 @@ mod tests {
 
     #[test]
     fn typed_values() {
-        let config = with(&[(
-            "LTSV_TYPES",
-            "i:integer,f:float,b:bool,s:string,t:time",
-        )]);
+        let config = with(&[("LTSV_TYPES", "i:integer,f:float,b:bool,s:string,t:time")]);
         assert_eq!(
             convert_with(&config, b"i:-007\tf:1e3\tb:true\ts:200\tt:1624868568.5").unwrap(),
             "{\"i\":-7,\"f\":1000.0,\"b\":true,\"s\":\"200\",\"t\":\"2021-06-28 08:22:48.500\"}\n"

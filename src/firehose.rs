@@ -186,7 +186,10 @@ pub fn handle(
 /// Every record comes back once, in order: `Ok` with its converted data,
 /// `Dropped` when it held no lines, or `ProcessingFailed` with its data
 /// exactly as received.
-pub fn transform(event_json: &str, config: &Config) -> Result<(Box<RawValue>, Summary), EventError> {
+pub fn transform(
+    event_json: &str,
+    config: &Config,
+) -> Result<(Box<RawValue>, Summary), EventError> {
     let deserializer = &mut serde_json::Deserializer::from_str(event_json);
     let event: Event = serde_path_to_error::deserialize(deserializer)
         .map_err(|error| EventError::NotFirehoseEvent(error.to_string()))?;
@@ -313,7 +316,10 @@ fn write_entry(out: &mut Vec<u8>, record: &Record, outcome: Outcome, data: Data,
         Data::Encode(bytes) => {
             out.push(b'"');
             let start = out.len();
-            out.resize(start + base64::encoded_len(bytes.len(), true).expect("fits in memory"), 0);
+            out.resize(
+                start + base64::encoded_len(bytes.len(), true).expect("fits in memory"),
+                0,
+            );
             let written = BASE64
                 .encode_slice(bytes, &mut out[start..])
                 .expect("buffer sized by encoded_len");
@@ -330,7 +336,8 @@ fn write_entry(out: &mut Vec<u8>, record: &Record, outcome: Outcome, data: Data,
 
 /// The bytes a record's `ProcessingFailed` entry takes, with its comma.
 fn failed_entry_len(record: &Record) -> usize {
-    const FIXED: usize = r#",{"recordId":,"result":"ProcessingFailed","data":,"metadata":{"partitionKeys":{}}}"#
-        .len();
+    const FIXED: usize =
+        r#",{"recordId":,"result":"ProcessingFailed","data":,"metadata":{"partitionKeys":{}}}"#
+            .len();
     FIXED + json::str_len(&record.record_id) + json::str_len(&record.data)
 }

@@ -56,15 +56,13 @@ impl<'a> Iterator for Lines<'a> {
 
     fn next(&mut self) -> Option<Line<'a>> {
         while !self.rest.is_empty() {
-            let (mut line, rest) = match memchr(b'\n', self.rest) {
+            let (line, rest) = match memchr(b'\n', self.rest) {
                 Some(end) => (&self.rest[..end], &self.rest[end + 1..]),
                 None => (self.rest, &[][..]),
             };
             self.rest = rest;
             self.number += 1;
-            if let [head @ .., b'\r'] = line {
-                line = head;
-            }
+            let line = trim_line_end(line);
             if !line.is_empty() {
                 return Some(Line {
                     number: self.number,
@@ -74,6 +72,12 @@ impl<'a> Iterator for Lines<'a> {
         }
         None
     }
+}
+
+/// Removes a line's `\n` or `\r\n` terminator, if it has one.
+pub fn trim_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// Which labels a line may use.

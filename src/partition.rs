@@ -66,8 +66,10 @@ pub fn write_keys(config: &Config, record: &[u8], out: &mut Vec<u8>) -> Result<(
         .iter()
         .any(|key| !matches!(key, PartitionKey::Label(_)))
     {
-        let value = value_of(time_label).ok_or_else(|| PartitionError::Missing(show(time_label)))?;
-        let time = Timestamp::parse(value).ok_or_else(|| PartitionError::BadTime(show(time_label)))?;
+        let value =
+            value_of(time_label).ok_or_else(|| PartitionError::Missing(show(time_label)))?;
+        let time =
+            Timestamp::parse(value).ok_or_else(|| PartitionError::BadTime(show(time_label)))?;
         Some(time.date_hour())
     } else {
         None
@@ -87,7 +89,9 @@ pub fn write_keys(config: &Config, record: &[u8], out: &mut Vec<u8>) -> Result<(
             (PartitionKey::Month, Some(t)) => {
                 out.extend_from_slice(number(t.month.into(), 2).as_bytes())
             }
-            (PartitionKey::Day, Some(t)) => out.extend_from_slice(number(t.day.into(), 2).as_bytes()),
+            (PartitionKey::Day, Some(t)) => {
+                out.extend_from_slice(number(t.day.into(), 2).as_bytes())
+            }
             (PartitionKey::Hour, Some(t)) => {
                 out.extend_from_slice(number(t.hour.into(), 2).as_bytes())
             }
@@ -134,7 +138,9 @@ mod tests {
         let mut out = b"x".to_vec();
         let result = write_keys(&config, record, &mut out);
         let text = String::from_utf8(out).unwrap();
-        result.map(|()| text[1..].to_owned()).inspect_err(|_| assert_eq!(text, "x"))
+        result
+            .map(|()| text[1..].to_owned())
+            .inspect_err(|_| assert_eq!(text, "x"))
     }
 
     #[test]
@@ -184,7 +190,9 @@ mod tests {
             Err(PartitionError::Missing("vhost".into()))
         );
         assert_eq!(
-            keys("year,vhost", b"time:1\tvhost:-").unwrap_err().to_string(),
+            keys("year,vhost", b"time:1\tvhost:-")
+                .unwrap_err()
+                .to_string(),
             "partition key: label \"vhost\" is missing, empty or null in the first line"
         );
     }

@@ -125,8 +125,27 @@ impl Timestamp {
 
 /// `28/Jun/2021:17:22:48 +0900`
 fn parse_common_log(text: &[u8]) -> Option<Timestamp> {
-    let &[d1, d2, b'/', m1, m2, m3, b'/', y1, y2, y3, y4, b':', ref time @ .., b' ', sign, o1, o2, o3, o4] =
-        text
+    let &[
+        d1,
+        d2,
+        b'/',
+        m1,
+        m2,
+        m3,
+        b'/',
+        y1,
+        y2,
+        y3,
+        y4,
+        b':',
+        ref time @ ..,
+        b' ',
+        sign,
+        o1,
+        o2,
+        o3,
+        o4,
+    ] = text
     else {
         return None;
     };
@@ -140,7 +159,21 @@ fn parse_common_log(text: &[u8]) -> Option<Timestamp> {
 
 /// `2021-06-28T17:22:48.123+09:00`
 fn parse_iso8601(text: &[u8]) -> Option<Timestamp> {
-    let &[y1, y2, y3, y4, b'-', mo1, mo2, b'-', d1, d2, sep, ref rest @ ..] = text else {
+    let &[
+        y1,
+        y2,
+        y3,
+        y4,
+        b'-',
+        mo1,
+        mo2,
+        b'-',
+        d1,
+        d2,
+        sep,
+        ref rest @ ..,
+    ] = text
+    else {
         return None;
     };
     if !matches!(sep, b'T' | b't' | b' ') || rest.len() < 8 {
@@ -314,14 +347,26 @@ mod tests {
             utc("2021-06-28T17:22:48.123456+09:00").unwrap(),
             "2021-06-28 08:22:48.123"
         );
-        assert_eq!(utc("2021-06-28T08:22:48,25Z").unwrap(), "2021-06-28 08:22:48.250");
+        assert_eq!(
+            utc("2021-06-28T08:22:48,25Z").unwrap(),
+            "2021-06-28 08:22:48.250"
+        );
     }
 
     #[test]
     fn offsets_cross_day_month_and_year_boundaries() {
-        assert_eq!(utc("[01/Jan/2022:08:59:59 +0900]").unwrap(), "2021-12-31 23:59:59");
-        assert_eq!(utc("31/Dec/2021:20:00:00 -0430").unwrap(), "2022-01-01 00:30:00");
-        assert_eq!(utc("[29/Feb/2024:00:00:00 +0000]").unwrap(), "2024-02-29 00:00:00");
+        assert_eq!(
+            utc("[01/Jan/2022:08:59:59 +0900]").unwrap(),
+            "2021-12-31 23:59:59"
+        );
+        assert_eq!(
+            utc("31/Dec/2021:20:00:00 -0430").unwrap(),
+            "2022-01-01 00:30:00"
+        );
+        assert_eq!(
+            utc("[29/Feb/2024:00:00:00 +0000]").unwrap(),
+            "2024-02-29 00:00:00"
+        );
         assert_eq!(utc("1970-01-01T00:00:00Z").unwrap(), "1970-01-01 00:00:00");
         assert_eq!(utc("0").unwrap(), "1970-01-01 00:00:00");
     }
@@ -359,7 +404,10 @@ mod tests {
             assert_eq!(utc(bad), None, "{bad:?}");
         }
         assert_eq!(utc("253402300799").unwrap(), "9999-12-31 23:59:59");
-        assert_eq!(utc("[31/Dec/9999:23:59:59 +0000]").unwrap(), "9999-12-31 23:59:59");
+        assert_eq!(
+            utc("[31/Dec/9999:23:59:59 +0000]").unwrap(),
+            "9999-12-31 23:59:59"
+        );
     }
 
     #[test]

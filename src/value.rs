@@ -44,10 +44,16 @@ impl FromStr for Type {
     type Err = ();
 
     fn from_str(name: &str) -> Result<Type, ()> {
-        [Type::Integer, Type::Float, Type::Bool, Type::String, Type::Time]
-            .into_iter()
-            .find(|t| t.name() == name)
-            .ok_or(())
+        [
+            Type::Integer,
+            Type::Float,
+            Type::Bool,
+            Type::String,
+            Type::Time,
+        ]
+        .into_iter()
+        .find(|t| t.name() == name)
+        .ok_or(())
     }
 }
 
@@ -62,13 +68,15 @@ pub fn parse_integer(text: &[u8]) -> Option<i64> {
         return None;
     }
     // Accumulating negatively reaches i64::MIN without overflow.
-    digits.iter().try_fold(0i64, |n, &b| {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n.checked_mul(10)?.checked_sub(i64::from(b - b'0'))
-    })
-    .and_then(|n| if negative { Some(n) } else { n.checked_neg() })
+    digits
+        .iter()
+        .try_fold(0i64, |n, &b| {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            n.checked_mul(10)?.checked_sub(i64::from(b - b'0'))
+        })
+        .and_then(|n| if negative { Some(n) } else { n.checked_neg() })
 }
 
 /// Parses a finite decimal number: `-?(d+(.d*)?|.d+)([eE][+-]?d+)?`.
@@ -89,7 +97,10 @@ pub fn parse_float(text: &[u8]) -> Option<f64> {
         return None;
     }
     if let [_e, rest @ ..] = exponent {
-        let digits = rest.strip_prefix(b"+").or(rest.strip_prefix(b"-")).unwrap_or(rest);
+        let digits = rest
+            .strip_prefix(b"+")
+            .or(rest.strip_prefix(b"-"))
+            .unwrap_or(rest);
         if digits.is_empty() || !all_digits(digits) {
             return None;
         }
@@ -190,7 +201,12 @@ mod tests {
             b"-9223372036854775809",
             b"--1",
         ] {
-            assert_eq!(parse_integer(bad), None, "{:?}", bad.escape_ascii().to_string());
+            assert_eq!(
+                parse_integer(bad),
+                None,
+                "{:?}",
+                bad.escape_ascii().to_string()
+            );
         }
     }
 
@@ -223,7 +239,12 @@ mod tests {
             b" 1",
             b"0.010, 0.020",
         ] {
-            assert_eq!(parse_float(bad), None, "{:?}", bad.escape_ascii().to_string());
+            assert_eq!(
+                parse_float(bad),
+                None,
+                "{:?}",
+                bad.escape_ascii().to_string()
+            );
         }
     }
 
@@ -256,7 +277,15 @@ mod tests {
 
     #[test]
     fn unknown_and_incomplete_escapes_stay_as_they_are() {
-        for kept in [&br"\u00e9"[..], br"\a", br"\x", br"\x4", br"\xg1", br"a\", br"\ud800"] {
+        for kept in [
+            &br"\u00e9"[..],
+            br"\a",
+            br"\x",
+            br"\x4",
+            br"\xg1",
+            br"a\",
+            br"\ud800",
+        ] {
             assert_eq!(unescaped(kept), (kept.to_vec(), true), "{kept:?}");
         }
         assert_eq!(unescaped(br"\\x41"), (br"\x41".to_vec(), true));

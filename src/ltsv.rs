@@ -223,13 +223,15 @@ pub fn is_label_byte(byte: u8) -> bool {
 mod tests {
     use super::*;
 
-    fn parse(line: &[u8], syntax: LabelSyntax) -> Result<Vec<(&[u8], &[u8])>, FieldError> {
+    type Pairs<'a> = Vec<(&'a [u8], &'a [u8])>;
+
+    fn parse(line: &[u8], syntax: LabelSyntax) -> Result<Pairs<'_>, FieldError> {
         fields(line, syntax)
             .map(|f| f.map(|f| (f.label, f.value)))
             .collect()
     }
 
-    fn strict(line: &[u8]) -> Result<Vec<(&[u8], &[u8])>, FieldError> {
+    fn strict(line: &[u8]) -> Result<Pairs<'_>, FieldError> {
         parse(line, LabelSyntax::Strict)
     }
 

@@ -76,7 +76,8 @@ impl fmt::Display for RecordFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RecordFailure::Base64(error) => write!(f, "data is not valid base64: {error}"),
-            RecordFailure::Line(error) => error.fmt(f),
+            // The line number is reported separately, by `line()`.
+            RecordFailure::Line(error) => error.error.fmt(f),
             RecordFailure::Partition(error) => error.fmt(f),
             RecordFailure::ResponseFull => write!(
                 f,

@@ -252,7 +252,7 @@ pub fn transform(
             &mut response,
             record,
             Outcome::ProcessingFailed,
-            Data::Original(&record.data),
+            failed_data(record, &failure),
             b"{}",
         );
         batch.summary.failed += 1;
@@ -335,10 +335,32 @@ fn write_entry(out: &mut Vec<u8>, record: &Record, outcome: Outcome, data: Data,
     out.extend_from_slice(b"}}");
 }
 
+/// The data a failed record goes back with: exactly as received, except
+/// when that is not base64 (which Firehose never sends). Such text is
+/// base64-encoded so the response stays valid for Firehose and the error
+/// output still holds exactly the text that arrived.
+fn failed_data<'a>(record: &'a Record, failure: &RecordFailure) -> Data<'a> {
+    match failure {
+        RecordFailure::Base64(_) => Data::Encode(record.data.as_bytes()),
+        _ => Data::Original(&record.data),
+    }
+}
+
 /// The bytes a record's `ProcessingFailed` entry takes, with its comma.
+/// Data that cannot be base64 is counted as [`failed_data`] re-encodes it.
 fn failed_entry_len(record: &Record) -> usize {
     const FIXED: usize =
         r#",{"recordId":,"result":"ProcessingFailed","data":,"metadata":{"partitionKeys":{}}}"#
             .len();
-    FIXED + json::str_len(&record.record_id) + json::str_len(&record.data)
+    let data = record.data.as_bytes();
+    let plausible = data.len() % 4 == 0
+        && data
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+    let data_len = if plausible {
+        json::str_len(&record.data)
+    } else {
+        2 + base64::encoded_len(data.len(), true).expect("fits in memory")
+    };
+    FIXED + json::str_len(&record.record_id) + data_len
 }

@@ -353,7 +353,7 @@ fn failed_entry_len(record: &Record) -> usize {
         r#",{"recordId":,"result":"ProcessingFailed","data":,"metadata":{"partitionKeys":{}}}"#
             .len();
     let data = record.data.as_bytes();
-    let plausible = data.len() % 4 == 0
+    let plausible = data.len().is_multiple_of(4)
         && data
             .iter()
             .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));

@@ -346,21 +346,47 @@ fn failed_data<'a>(record: &'a Record, failure: &RecordFailure) -> Data<'a> {
     }
 }
 
-/// The bytes a record's `ProcessingFailed` entry takes, with its comma.
-/// Data that cannot be base64 is counted as [`failed_data`] re-encodes it.
+/// The bytes a record's `ProcessingFailed` entry takes, with its comma,
+/// counting data that is not base64 as [`failed_data`] re-encodes it.
 fn failed_entry_len(record: &Record) -> usize {
     const FIXED: usize =
         r#",{"recordId":,"result":"ProcessingFailed","data":,"metadata":{"partitionKeys":{}}}"#
             .len();
-    let data = record.data.as_bytes();
-    let plausible = data.len().is_multiple_of(4)
-        && data
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
-    let data_len = if plausible {
+    let data_len = if is_base64(record.data.as_bytes()) {
         json::str_len(&record.data)
     } else {
-        2 + base64::encoded_len(data.len(), true).expect("fits in memory")
+        2 + base64::encoded_len(record.data.len(), true).expect("fits in memory")
     };
     FIXED + json::str_len(&record.record_id) + data_len
+}
+
+/// Whether the standard engine decodes `data`: padded, canonical base64.
+/// One table look-up per byte, so room can be reserved for every record
+/// before any is decoded.
+pub fn is_base64(data: &[u8]) -> bool {
+    fn symbol(byte: u8) -> Option<u8> {
+        match byte {
+            b'A'..=b'Z' => Some(byte - b'A'),
+            b'a'..=b'z' => Some(byte - b'a' + 26),
+            b'0'..=b'9' => Some(byte - b'0' + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let Some(last) = data.len().checked_sub(4) else {
+        return data.is_empty();
+    };
+    let (body, quad) = data.split_at(last);
+    if !data.len().is_multiple_of(4) || !body.iter().all(|&b| symbol(b).is_some()) {
+        return false;
+    }
+    // The bits past the last whole byte must be zero, as the engine requires.
+    match *quad {
+        [a, b, b'=', b'='] => symbol(a).is_some() && symbol(b).is_some_and(|b| b & 0x0f == 0),
+        [a, b, c, b'='] => {
+            symbol(a).is_some() && symbol(b).is_some() && symbol(c).is_some_and(|c| c & 0x03 == 0)
+        }
+        _ => quad.iter().all(|&b| symbol(b).is_some()),
+    }
 }

@@ -25,7 +25,8 @@ Usage:
       on stdout. Bad lines are reported on stderr as FILE:LINE: reason, and
       the exit status is 1 if there were any.
   ltsv2json [OPTIONS] invoke [--decode] EVENT.json
-      Run the Lambda handler on a Firehose event file and print its response.
+      Run the Lambda handler on a Firehose event file (- for stdin) and
+      print its response.
       --decode prints each record's result and decoded data instead.
   ltsv2json event [FILE...]
       Wrap log lines into a Firehose event, one record per line.
@@ -76,18 +77,20 @@ fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let Some(args) = parse_args()? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let config = Config::from_lookup(|name| {
-        args.overrides
-            .iter()
-            .rev()
-            .find(|(variable, _)| *variable == name)
-            .map(|(_, value)| value.clone())
-            .or_else(|| std::env::var(name).ok())
-    })?;
-    match args.command {
-        Command::Convert(files) => convert(&files, &config),
-        Command::Invoke { event, decode } => invoke(&event, decode, &config),
-        Command::Event(files) => event(&files),
+    let config = || {
+        Config::from_lookup(|name| {
+            args.overrides
+                .iter()
+                .rev()
+                .find(|(variable, _)| *variable == name)
+                .map(|(_, value)| value.clone())
+                .or_else(|| std::env::var(name).ok())
+        })
+    };
+    match &args.command {
+        Command::Convert(files) => convert(files, &config()?),
+        Command::Invoke { event, decode } => invoke(event, *decode, &config()?),
+        Command::Event(files) => event(files),
     }
 }
 
@@ -206,7 +209,12 @@ fn invoke(
     config: &Config,
 ) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let name = path.to_string_lossy();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+    let text = if path == "-" {
+        io::read_to_string(io::stdin())
+    } else {
+        std::fs::read_to_string(path)
+    }
+    .map_err(|e| format!("{name}: {e}"))?;
     lambda_runtime::tracing::init_default_subscriber_with_writer(io::stderr);
     // The runtime would reject a payload that is not JSON before the handler
     // runs; that too is a failed invocation.
@@ -335,8 +343,8 @@ fn event(files: &[OsString]) -> Result<ExitCode, Box<dyn std::error::Error>> {
         region: "us-east-1",
         records,
     };
-    let mut out = io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, &event)?;
-    writeln!(out)?;
+    let mut json = serde_json::to_vec_pretty(&event)?;
+    json.push(b'\n');
+    io::stdout().lock().write_all(&json)?;
     Ok(ExitCode::SUCCESS)
 }

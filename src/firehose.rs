@@ -208,11 +208,24 @@ pub fn transform(
     };
     let mut response = Vec::with_capacity(event_json.len() + event_json.len() / 2);
     response.extend_from_slice(b"{\"records\":[");
-    // Room kept for every record not yet written to come back failed,
-    // which is never larger than the request that brought it.
-    let mut reserved: usize = event.records.iter().map(failed_entry_len).sum();
+    // Room is kept for every record not yet written to come back failed.
+    // Records that are not `Ok` need no metadata, but the reference response
+    // type insists on it, so they carry an empty one unless that alone would
+    // overflow the response: without it a failed entry is smaller than the
+    // request's entry for the same record, so the whole batch always fits.
+    let failed_total: usize = event.records.iter().map(failed_entry_len).sum();
+    let with_metadata =
+        b"{\"records\":[]}".len() + failed_total + event.records.len() * EMPTY_METADATA.len()
+            <= MAX_RESPONSE_BYTES;
+    let metadata_len = if with_metadata {
+        EMPTY_METADATA.len()
+    } else {
+        0
+    };
+    let empty_keys = with_metadata.then_some(&b"{}"[..]);
+    let mut reserved = failed_total + event.records.len() * metadata_len;
     for (i, record) in event.records.iter().enumerate() {
-        reserved -= failed_entry_len(record);
+        reserved -= failed_entry_len(record) + metadata_len;
         if i > 0 {
             response.push(b',');
         }
@@ -224,7 +237,7 @@ pub fn transform(
                     record,
                     Outcome::Ok,
                     Data::Encode(&batch.converted),
-                    &batch.keys,
+                    Some(&batch.keys),
                 );
                 if response.len() + reserved + b"]}".len() <= MAX_RESPONSE_BYTES {
                     batch.summary.ok += 1;
@@ -236,7 +249,7 @@ pub fn transform(
                 RecordFailure::ResponseFull
             }
             Ok(outcome) => {
-                write_entry(&mut response, record, outcome, Data::Empty, b"{}");
+                write_entry(&mut response, record, outcome, Data::Empty, empty_keys);
                 batch.summary.dropped += 1;
                 continue;
             }
@@ -253,7 +266,7 @@ pub fn transform(
             record,
             Outcome::ProcessingFailed,
             failed_data(record, &failure),
-            b"{}",
+            empty_keys,
         );
         batch.summary.failed += 1;
     }
@@ -307,7 +320,13 @@ enum Data<'a> {
     Empty,
 }
 
-fn write_entry(out: &mut Vec<u8>, record: &Record, outcome: Outcome, data: Data, keys: &[u8]) {
+fn write_entry(
+    out: &mut Vec<u8>,
+    record: &Record,
+    outcome: Outcome,
+    data: Data,
+    keys: Option<&[u8]>,
+) {
     out.extend_from_slice(b"{\"recordId\":");
     json::write_str(out, record.record_id.as_bytes());
     out.extend_from_slice(b",\"result\":\"");
@@ -330,9 +349,12 @@ fn write_entry(out: &mut Vec<u8>, record: &Record, outcome: Outcome, data: Data,
         Data::Original(text) => json::write_str(out, text.as_bytes()),
         Data::Empty => out.extend_from_slice(b"\"\""),
     }
-    out.extend_from_slice(b",\"metadata\":{\"partitionKeys\":");
-    out.extend_from_slice(keys);
-    out.extend_from_slice(b"}}");
+    if let Some(keys) = keys {
+        out.extend_from_slice(b",\"metadata\":{\"partitionKeys\":");
+        out.extend_from_slice(keys);
+        out.push(b'}');
+    }
+    out.push(b'}');
 }
 
 /// The data a failed record goes back with: exactly as received, except
@@ -346,12 +368,14 @@ fn failed_data<'a>(record: &'a Record, failure: &RecordFailure) -> Data<'a> {
     }
 }
 
-/// The bytes a record's `ProcessingFailed` entry takes, with its comma,
-/// counting data that is not base64 as [`failed_data`] re-encodes it.
+/// The metadata of a record without partition keys.
+const EMPTY_METADATA: &[u8] = br#","metadata":{"partitionKeys":{}}"#;
+
+/// The bytes a record's `ProcessingFailed` entry takes, with its comma but
+/// without metadata, counting data that is not base64 as [`failed_data`]
+/// re-encodes it.
 fn failed_entry_len(record: &Record) -> usize {
-    const FIXED: usize =
-        r#",{"recordId":,"result":"ProcessingFailed","data":,"metadata":{"partitionKeys":{}}}"#
-            .len();
+    const FIXED: usize = r#",{"recordId":,"result":"ProcessingFailed","data":}"#.len();
     let data_len = if is_base64(record.data.as_bytes()) {
         json::str_len(&record.data)
     } else {

@@ -18,7 +18,7 @@ use std::fmt;
 
 use crate::config::{Config, OnTypeError};
 use crate::json;
-use crate::ltsv::{self, FieldError};
+use crate::ltsv::{self, FieldError, LabelSyntax};
 use crate::time::Timestamp;
 use crate::value::{self, Type};
 
@@ -79,6 +79,8 @@ struct Span {
     start: usize,
     label_len: usize,
     value_len: usize,
+    /// [`label_bit`] of the label.
+    bit: u64,
 }
 
 impl Span {
@@ -103,9 +105,29 @@ pub struct Converter<'c> {
     winners: Vec<usize>,
     sorted: Vec<usize>,
     unescaped: Vec<u8>,
+    /// [`label_bit`]s of the typed labels: a label whose bit is not here has
+    /// no type, which spares most fields the search through the types.
+    typed_bits: u64,
+    /// Bit `n` is set when a null value is `n` bytes long (bit 63: 63 or
+    /// more), so most values are never compared with the null values.
+    null_lengths: u64,
 }
 
 const SKIP: usize = usize::MAX;
+
+/// One of 64 bits picked by a label's length and end bytes: labels with
+/// different bits differ, so only labels with the same bit need comparing.
+fn label_bit(label: &[u8]) -> u64 {
+    let (first, last) = (label.first().copied(), label.last().copied());
+    let mixed = (label.len() as u64)
+        ^ u64::from(first.unwrap_or(0)) << 8
+        ^ u64::from(last.unwrap_or(0)) << 16;
+    1 << (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
+}
+
+fn length_bit(value: &[u8]) -> u64 {
+    1 << value.len().min(63)
+}
 
 impl<'c> Converter<'c> {
     /// A converter for `config`.
@@ -116,6 +138,14 @@ impl<'c> Converter<'c> {
             winners: Vec::new(),
             sorted: Vec::new(),
             unescaped: Vec::new(),
+            typed_bits: config
+                .types
+                .iter()
+                .fold(0, |bits, (label, _)| bits | label_bit(label)),
+            null_lengths: config
+                .null_values
+                .iter()
+                .fold(0, |bits, null| bits | length_bit(null)),
         }
     }
 
@@ -163,6 +193,7 @@ impl<'c> Converter<'c> {
                 start: field.start,
                 label_len: field.label.len(),
                 value_len: field.value.len(),
+                bit: label_bit(field.label),
             });
         }
         if self.spans.is_empty() {
@@ -180,11 +211,24 @@ impl<'c> Converter<'c> {
             if out.len() > mark + 1 {
                 out.push(b',');
             }
-            let label = self.spans[i].label(line);
-            json::write_str(out, label);
-            out.push(b':');
+            let span = self.spans[i];
+            let label = span.label(line);
+            if self.config.labels == LabelSyntax::Strict {
+                // Strict labels hold nothing JSON would escape.
+                out.push(b'"');
+                out.extend_from_slice(label);
+                out.extend_from_slice(b"\":");
+            } else {
+                json::write_str(out, label);
+                out.push(b':');
+            }
             let value = self.spans[winner].value(line);
-            if let Err(expected) = self.write_value(label, value, out) {
+            let ty = if self.typed_bits & span.bit == 0 {
+                None
+            } else {
+                self.config.type_of(label)
+            };
+            if let Err(expected) = self.write_value(ty, value, out) {
                 out.truncate(mark);
                 return Err(LineError::Type {
                     label: display_label(label),
@@ -203,12 +247,21 @@ impl<'c> Converter<'c> {
         self.winners.clear();
         self.winners.extend(0..spans.len());
         if spans.len() <= PAIRWISE_DEDUP_LIMIT {
-            for i in 1..spans.len() {
-                let label = spans[i].label(line);
-                if let Some(first) = (0..i).find(|&j| spans[j].label(line) == label) {
-                    self.winners[first] = i;
-                    self.winners[i] = SKIP;
+            let mut seen = 0;
+            for (i, span) in spans.iter().enumerate() {
+                if seen & span.bit != 0 {
+                    let label = span.label(line);
+                    // The first occurrence is the earlier one not skipped.
+                    if let Some(first) = (0..i).find(|&j| {
+                        self.winners[j] != SKIP
+                            && spans[j].bit == span.bit
+                            && spans[j].label(line) == label
+                    }) {
+                        self.winners[first] = i;
+                        self.winners[i] = SKIP;
+                    }
                 }
+                seen |= span.bit;
             }
             return;
         }
@@ -230,15 +283,20 @@ impl<'c> Converter<'c> {
         }
     }
 
-    /// Writes `value` as JSON per the label's type; on a type error with
+    /// Writes `value` as JSON per its label's type `ty`; on a type error with
     /// `LTSV_ON_TYPE_ERROR=fail`, writes nothing and returns the type.
-    fn write_value(&mut self, label: &[u8], value: &[u8], out: &mut Vec<u8>) -> Result<(), Type> {
+    fn write_value(
+        &mut self,
+        ty: Option<Type>,
+        value: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Type> {
         let config = self.config;
-        if config.is_null(value) {
+        if self.null_lengths & length_bit(value) != 0 && config.is_null(value) {
             out.extend_from_slice(b"null");
             return Ok(());
         }
-        let ty = match config.type_of(label) {
+        let ty = match ty {
             None | Some(Type::String) => {
                 self.write_string(value, out);
                 return Ok(());

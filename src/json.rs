@@ -39,6 +39,11 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// ```
 pub fn write_str(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b'"');
+    if std::str::from_utf8(bytes).is_ok() {
+        write_escaped(out, bytes);
+        out.push(b'"');
+        return;
+    }
     for chunk in bytes.utf8_chunks() {
         write_escaped(out, chunk.valid().as_bytes());
         for &byte in chunk.invalid() {
@@ -66,27 +71,41 @@ pub fn str_len(text: &str) -> usize {
         .sum::<usize>()
 }
 
+/// Bytes looked at together when searching for the next one to escape.
+const CHUNK: usize = 16;
+
 /// Appends valid UTF-8 with JSON escapes, copying unescaped runs whole.
 fn write_escaped(out: &mut Vec<u8>, text: &[u8]) {
     let mut run = 0;
-    for (i, &byte) in text.iter().enumerate() {
-        let escape = ESCAPE[usize::from(byte)];
-        if escape == 0 {
+    for (chunk_index, chunk) in text.chunks(CHUNK).enumerate() {
+        // Most values have nothing to escape: a whole chunk is tested with
+        // comparisons the compiler turns into vector instructions.
+        if !chunk.iter().fold(false, |found, &b| {
+            found | (b < 0x20) | (b == b'"') | (b == b'\\')
+        }) {
             continue;
         }
-        out.extend_from_slice(&text[run..i]);
-        run = i + 1;
-        if escape == b'u' {
-            out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(byte >> 4)],
-                HEX[usize::from(byte & 0xf)],
-            ]);
-        } else {
-            out.extend_from_slice(&[b'\\', escape]);
+        let offset = chunk_index * CHUNK;
+        for (j, &byte) in chunk.iter().enumerate() {
+            let escape = ESCAPE[usize::from(byte)];
+            if escape == 0 {
+                continue;
+            }
+            let i = offset + j;
+            out.extend_from_slice(&text[run..i]);
+            run = i + 1;
+            if escape == b'u' {
+                out.extend_from_slice(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[usize::from(byte >> 4)],
+                    HEX[usize::from(byte & 0xf)],
+                ]);
+            } else {
+                out.extend_from_slice(&[b'\\', escape]);
+            }
         }
     }
     out.extend_from_slice(&text[run..]);

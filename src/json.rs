@@ -39,12 +39,25 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// ```
 pub fn write_str(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b'"');
-    if std::str::from_utf8(bytes).is_ok() {
-        write_escaped(out, bytes);
+    // Log values are mostly ASCII with nothing to escape: one scan finds how
+    // much is, and only what follows needs UTF-8 validation and escaping.
+    let plain = bytes
+        .chunks(CHUNK)
+        .take_while(|chunk| {
+            !chunk
+                .iter()
+                .fold(false, |found, &b| found | special(b) | (b >= 0x80))
+        })
+        .map(<[u8]>::len)
+        .sum();
+    let (plain, rest) = bytes.split_at(plain);
+    out.extend_from_slice(plain);
+    if std::str::from_utf8(rest).is_ok() {
+        write_escaped(out, rest);
         out.push(b'"');
         return;
     }
-    for chunk in bytes.utf8_chunks() {
+    for chunk in rest.utf8_chunks() {
         write_escaped(out, chunk.valid().as_bytes());
         for &byte in chunk.invalid() {
             out.extend_from_slice(&[
@@ -74,15 +87,19 @@ pub fn str_len(text: &str) -> usize {
 /// Bytes looked at together when searching for the next one to escape.
 const CHUNK: usize = 16;
 
+/// Whether JSON needs `byte` escaped, written without branches so that
+/// loops over it vectorize.
+fn special(byte: u8) -> bool {
+    (byte < 0x20) | (byte == b'"') | (byte == b'\\')
+}
+
 /// Appends valid UTF-8 with JSON escapes, copying unescaped runs whole.
 fn write_escaped(out: &mut Vec<u8>, text: &[u8]) {
     let mut run = 0;
     for (chunk_index, chunk) in text.chunks(CHUNK).enumerate() {
         // Most values have nothing to escape: a whole chunk is tested with
         // comparisons the compiler turns into vector instructions.
-        if !chunk.iter().fold(false, |found, &b| {
-            found | (b < 0x20) | (b == b'"') | (b == b'\\')
-        }) {
+        if !chunk.iter().fold(false, |found, &b| found | special(b)) {
             continue;
         }
         let offset = chunk_index * CHUNK;

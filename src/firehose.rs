@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::LazyLock;
 use std::time::Instant;
 
@@ -66,6 +67,8 @@ pub enum RecordFailure {
     Partition(PartitionError),
     /// Its output would push the response past [`MAX_RESPONSE_BYTES`].
     ResponseFull,
+    /// Converting it panicked: a bug, kept to this one record.
+    Panic,
 }
 
 impl RecordFailure {
@@ -85,6 +88,7 @@ impl fmt::Display for RecordFailure {
             // The line number is reported separately, by `line()`.
             RecordFailure::Line(error) => error.error.fmt(f),
             RecordFailure::Partition(error) => error.fmt(f),
+            RecordFailure::Panic => f.write_str("conversion panicked (a bug; please report it)"),
             RecordFailure::ResponseFull => write!(
                 f,
                 "output would make the response exceed {MAX_RESPONSE_BYTES} bytes"
@@ -197,6 +201,16 @@ pub fn transform(
     event_json: &str,
     config: &Config,
 ) -> Result<(Box<RawValue>, Summary), EventError> {
+    transform_with(event_json, config, |batch, record| batch.convert(record))
+}
+
+/// [`transform`], with the step that converts one record as a parameter so
+/// tests can make it fail in ways real input cannot.
+fn transform_with(
+    event_json: &str,
+    config: &Config,
+    convert: fn(&mut Batch, &Record) -> Result<Outcome, RecordFailure>,
+) -> Result<(Box<RawValue>, Summary), EventError> {
     let event: Event = serde_json::from_str(event_json).map_err(|_| {
         // Parse again, only on this rare path, for an error that says where.
         let deserializer = &mut serde_json::Deserializer::from_str(event_json);
@@ -242,7 +256,10 @@ pub fn transform(
             response.push(b',');
         }
         let mark = response.len();
-        let failure = match batch.convert(record) {
+        // A panic is a bug, but one record's bug must not cost the batch.
+        let converted = panic::catch_unwind(AssertUnwindSafe(|| convert(&mut batch, record)))
+            .unwrap_or(Err(RecordFailure::Panic));
+        let failure = match converted {
             Ok(Outcome::Ok) => {
                 write_entry(
                     &mut response,
@@ -426,5 +443,45 @@ pub fn is_base64(data: &[u8]) -> bool {
         [a, b, b'=', b'='] => is_symbol(a) && is_symbol(b) && value(b) & 0x0f == 0,
         [a, b, c, b'='] => is_symbol(a) && is_symbol(b) && is_symbol(c) && value(c) & 0x03 == 0,
         _ => quad.iter().all(|&b| is_symbol(b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_fails_only_its_own_record() {
+        // "YTox" is the line `a:1`.
+        let event = r#"{"records":[{"recordId":"1","data":"YTox"},{"recordId":"boom","data":"YTox"},{"recordId":"3","data":"YTox"}]}"#;
+        let (response, summary) = transform_with(event, &Config::default(), |batch, record| {
+            if record.record_id == "boom" {
+                panic!("injected");
+            }
+            batch.convert(record)
+        })
+        .unwrap();
+        assert_eq!((summary.ok, summary.failed), (2, 1));
+        let response: serde_json::Value = serde_json::from_str(response.get()).unwrap();
+        let results: Vec<_> = response["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["recordId"].as_str().unwrap(),
+                    r["result"].as_str().unwrap(),
+                    r["data"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            results,
+            [
+                ("1", "Ok", "eyJhIjoiMSJ9Cg=="),
+                ("boom", "ProcessingFailed", "YTox"),
+                ("3", "Ok", "eyJhIjoiMSJ9Cg==")
+            ]
+        );
     }
 }

@@ -250,6 +250,7 @@ fn transform_with(
     };
     let empty_keys = with_metadata.then_some(&b"{}"[..]);
     let mut reserved = failed_total + event.records.len() * metadata_len;
+    let mut full: Option<(&str, usize)> = None;
     for (i, record) in event.records.iter().enumerate() {
         reserved -= failed_lens[i] + metadata_len;
         if i > 0 {
@@ -284,12 +285,18 @@ fn transform_with(
             }
             Err(failure) => failure,
         };
-        warn!(
-            record_id = %record.record_id,
-            line = failure.line(),
-            reason = %failure,
-            "record failed"
-        );
+        if let RecordFailure::ResponseFull = failure {
+            // Once the response is full, most records after it fail the
+            // same way: one warning for them all, not one each.
+            full.get_or_insert((&*record.record_id, 0)).1 += 1;
+        } else {
+            warn!(
+                record_id = %record.record_id,
+                line = failure.line(),
+                reason = %failure,
+                "record failed"
+            );
+        }
         write_entry(
             &mut response,
             record,
@@ -298,6 +305,14 @@ fn transform_with(
             empty_keys,
         );
         batch.summary.failed += 1;
+    }
+    if let Some((first_record_id, records)) = full {
+        warn!(
+            records,
+            first_record_id = %first_record_id,
+            reason = %RecordFailure::ResponseFull,
+            "records failed"
+        );
     }
     response.extend_from_slice(b"]}");
     if response.len() > MAX_RESPONSE_BYTES {

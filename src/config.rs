@@ -8,7 +8,10 @@
 //! | `LTSV_NULL_VALUES` | `-` | comma list of values written as `null` |
 //! | `LTSV_TYPES` | see [`DEFAULT_TYPES`] | `label:type,...` |
 //! | `LTSV_ON_TYPE_ERROR` | `fail` | `fail`, `null` or `string` |
+//! | `LTSV_SPLIT_REQUEST` | empty | label of the request line to split into method, path, query, protocol |
+//! | `LTSV_DROP` | empty | comma list of `label=value` / `label^=prefix` rules; matching lines are dropped |
 //! | `PARTITION_KEYS` | empty | comma list of `year`, `month`, `day`, `hour` and labels |
+//! | `METRICS_NAMESPACE` | `FirehoseLtsv` | CloudWatch namespace of the metrics; empty for none |
 
 use std::fmt;
 
@@ -20,14 +23,23 @@ pub const DEFAULT_TYPES: &str =
     "status:integer,size:integer,reqtime_microsec:integer,runtime:float,time:time";
 
 /// Every variable [`Config::from_env`] reads.
-pub const VARIABLES: [&str; 6] = [
+pub const VARIABLES: [&str; 9] = [
     "LTSV_STRICT_LABELS",
     "LTSV_UNESCAPE",
     "LTSV_NULL_VALUES",
     "LTSV_TYPES",
     "LTSV_ON_TYPE_ERROR",
+    "LTSV_SPLIT_REQUEST",
+    "LTSV_DROP",
     "PARTITION_KEYS",
+    "METRICS_NAMESPACE",
 ];
+
+/// `METRICS_NAMESPACE` when unset.
+pub const DEFAULT_METRICS_NAMESPACE: &str = "FirehoseLtsv";
+
+/// The labels request splitting adds, in order.
+pub const REQUEST_PARTS: [&str; 4] = ["method", "path", "query", "protocol"];
 
 /// What to do with a value that does not parse as its label's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +50,29 @@ pub enum OnTypeError {
     Null,
     /// Write the value as a string.
     String,
+}
+
+/// One rule of `LTSV_DROP`: lines whose label matches are left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DropRule {
+    /// The label to look at.
+    pub label: Vec<u8>,
+    /// `^=`: the value starts with `value`; `=`: it equals it.
+    pub prefix: bool,
+    /// Compared with the value as logged.
+    pub value: Vec<u8>,
+}
+
+impl DropRule {
+    /// Whether a field with this label and value (as logged) matches.
+    pub fn matches(&self, label: &[u8], value: &[u8]) -> bool {
+        label == self.label
+            && if self.prefix {
+                value.starts_with(&self.value)
+            } else {
+                value == self.value
+            }
+    }
 }
 
 /// One entry of `PARTITION_KEYS`.
@@ -81,8 +116,15 @@ pub struct Config {
     pub types: Vec<(Vec<u8>, Type)>,
     /// What happens to a value that is not of its type.
     pub on_type_error: OnTypeError,
+    /// The label holding a request line (`%r`, `$request`) to split into
+    /// `method`, `path`, `query` and `protocol`.
+    pub split_request: Option<Vec<u8>>,
+    /// Lines matching any of these rules are left out.
+    pub drop: Vec<DropRule>,
     /// Partition keys to return with every `Ok` record.
     pub partition_keys: Vec<PartitionKey>,
+    /// CloudWatch namespace for the metrics of each invocation, if any.
+    pub metrics_namespace: Option<String>,
 }
 
 /// A setting that is not valid; its message names the variable.
@@ -139,14 +181,43 @@ impl Config {
             ("null", OnTypeError::Null),
             ("string", OnTypeError::String),
         ])?;
+        let split = get("LTSV_SPLIT_REQUEST", "");
+        let split_request = match split.value.trim() {
+            "" => None,
+            label => {
+                check_label(&split, label, labels)?;
+                Some(label.as_bytes().to_vec())
+            }
+        };
+        let drop = parse_drop_rules(&get("LTSV_DROP", ""), labels)?;
         let partition_keys = parse_partition_keys(&get("PARTITION_KEYS", ""), &types)?;
+        let namespace = get("METRICS_NAMESPACE", DEFAULT_METRICS_NAMESPACE);
+        let metrics_namespace = match namespace.value.trim() {
+            "" => None,
+            name if name.len() <= 255
+                && !name.starts_with(':')
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-_/#:".contains(&b)) =>
+            {
+                Some(name.to_owned())
+            }
+            name => {
+                return Err(namespace.error(format!(
+                    "{name:?} is not a CloudWatch namespace (up to 255 of [0-9A-Za-z.-_/#:])"
+                )));
+            }
+        };
         Ok(Config {
             labels,
             unescape,
             null_values,
             types,
             on_type_error,
+            split_request,
+            drop,
             partition_keys,
+            metrics_namespace,
         })
     }
 
@@ -269,6 +340,30 @@ fn check_label(setting: &Setting, label: &str, labels: LabelSyntax) -> Result<()
     Ok(())
 }
 
+fn parse_drop_rules(setting: &Setting, labels: LabelSyntax) -> Result<Vec<DropRule>, ConfigError> {
+    let mut rules = Vec::new();
+    for entry in setting.list() {
+        setting.check_entry(entry)?;
+        let Some((label, value)) = entry.split_once('=') else {
+            return Err(setting.error(format!(
+                "rule {entry:?} is not label=value or label^=prefix"
+            )));
+        };
+        let (label, prefix) = match label.strip_suffix('^') {
+            Some(label) => (label, true),
+            None => (label, false),
+        };
+        let label = label.trim();
+        check_label(setting, label, labels)?;
+        rules.push(DropRule {
+            label: label.as_bytes().to_vec(),
+            prefix,
+            value: value.as_bytes().to_vec(),
+        });
+    }
+    Ok(rules)
+}
+
 fn parse_partition_keys(
     setting: &Setting,
     types: &[(Vec<u8>, Type)],
@@ -370,6 +465,70 @@ mod tests {
             .map(PartitionKey::name)
             .collect();
         assert_eq!(names, ["year", "month", "day", "hour", "vhost"]);
+    }
+
+    #[test]
+    fn split_drop_and_metrics_settings() {
+        let config = config(&[
+            ("LTSV_SPLIT_REQUEST", "req"),
+            (
+                "LTSV_DROP",
+                "ua^=ELB-HealthChecker,req^=GET /healthz, status=404",
+            ),
+            ("METRICS_NAMESPACE", "Web/Logs"),
+        ])
+        .unwrap();
+        assert_eq!(config.split_request.as_deref(), Some(&b"req"[..]));
+        let rule = |label: &str, prefix, value: &str| DropRule {
+            label: label.into(),
+            prefix,
+            value: value.into(),
+        };
+        assert_eq!(
+            config.drop,
+            [
+                rule("ua", true, "ELB-HealthChecker"),
+                rule("req", true, "GET /healthz"),
+                rule("status", false, "404"),
+            ]
+        );
+        assert!(config.drop[0].matches(b"ua", b"ELB-HealthChecker/2.0"));
+        assert!(!config.drop[0].matches(b"ua", b"Mozilla ELB-HealthChecker"));
+        assert!(!config.drop[0].matches(b"agent", b"ELB-HealthChecker/2.0"));
+        assert!(config.drop[2].matches(b"status", b"404"));
+        assert!(!config.drop[2].matches(b"status", b"4040"));
+        assert_eq!(config.metrics_namespace.as_deref(), Some("Web/Logs"));
+
+        let defaults = Config::default();
+        assert_eq!(defaults.split_request, None);
+        assert!(defaults.drop.is_empty());
+        assert_eq!(defaults.metrics_namespace.as_deref(), Some("FirehoseLtsv"));
+        assert_eq!(
+            self::config(&[("METRICS_NAMESPACE", "")])
+                .unwrap()
+                .metrics_namespace,
+            None
+        );
+    }
+
+    #[test]
+    fn bad_split_drop_and_metrics_settings_are_named() {
+        assert_eq!(
+            error(&[("LTSV_DROP", "ua")]),
+            r#"LTSV_DROP: rule "ua" is not label=value or label^=prefix"#
+        );
+        assert_eq!(
+            error(&[("LTSV_DROP", "user agent^=x")]),
+            r#"LTSV_DROP: label "user agent" has characters outside [0-9A-Za-z_.-]"#
+        );
+        assert_eq!(
+            error(&[("LTSV_SPLIT_REQUEST", "re q")]),
+            r#"LTSV_SPLIT_REQUEST: label "re q" has characters outside [0-9A-Za-z_.-]"#
+        );
+        assert_eq!(
+            error(&[("METRICS_NAMESPACE", "a b")]),
+            r#"METRICS_NAMESPACE: "a b" is not a CloudWatch namespace (up to 255 of [0-9A-Za-z.-_/#:])"#
+        );
     }
 
     #[test]

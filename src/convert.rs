@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use crate::config::{Config, OnTypeError};
+use crate::config::{Config, OnTypeError, REQUEST_PARTS};
 use crate::json;
 use crate::ltsv::{self, FieldError, LabelSyntax};
 use crate::time::Timestamp;
@@ -71,6 +71,26 @@ impl fmt::Display for RecordError {
 }
 
 impl std::error::Error for RecordError {}
+
+/// What became of one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Converted {
+    /// One JSON object was written.
+    Written,
+    /// The line has no fields: nothing was written.
+    Blank,
+    /// An `LTSV_DROP` rule matched: nothing was written.
+    Dropped,
+}
+
+/// How many lines of a record were written and dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineCounts {
+    /// Lines written as JSON objects.
+    pub written: usize,
+    /// Lines left out by `LTSV_DROP`.
+    pub dropped: usize,
+}
 
 /// Where a field sits in its line, kept between parsing and writing so the
 /// buffer can be reused from line to line.
@@ -155,18 +175,20 @@ impl<'c> Converter<'c> {
     }
 
     /// Converts every line of `record` (LF or CRLF line ends, blank lines
-    /// skipped), appending one JSON object per line to `out`, and returns
-    /// how many lines it wrote. On error `out` is left as it was.
+    /// skipped), appending one JSON object per line to `out`, and counts
+    /// the lines written and dropped. On error `out` is left as it was.
     pub fn convert_record(
         &mut self,
         record: &[u8],
         out: &mut Vec<u8>,
-    ) -> Result<usize, RecordError> {
+    ) -> Result<LineCounts, RecordError> {
         let mark = out.len();
-        let mut written = 0;
+        let mut counts = LineCounts::default();
         for line in ltsv::lines(record) {
             match self.convert_line(line.bytes, out) {
-                Ok(wrote) => written += usize::from(wrote),
+                Ok(Converted::Written) => counts.written += 1,
+                Ok(Converted::Dropped) => counts.dropped += 1,
+                Ok(Converted::Blank) => {}
                 Err(error) => {
                     out.truncate(mark);
                     return Err(RecordError {
@@ -176,16 +198,17 @@ impl<'c> Converter<'c> {
                 }
             }
         }
-        Ok(written)
+        Ok(counts)
     }
 
     /// Converts one line (without its line end) to a JSON object followed by
-    /// `\n`, appended to `out`. Returns `false`, writing nothing, for a line
-    /// without fields. On error `out` is left as it was.
+    /// `\n`, appended to `out`, unless it has no fields or an `LTSV_DROP`
+    /// rule matches it. On error `out` is left as it was.
     ///
     /// Keys come in input order, each label once: a repeated label keeps its
-    /// first position and takes its last value.
-    pub fn convert_line(&mut self, line: &[u8], out: &mut Vec<u8>) -> Result<bool, LineError> {
+    /// first position and takes its last value. With `LTSV_SPLIT_REQUEST`,
+    /// the request line's parts follow, under labels the line does not have.
+    pub fn convert_line(&mut self, line: &[u8], out: &mut Vec<u8>) -> Result<Converted, LineError> {
         self.spans.clear();
         for field in ltsv::fields(line, self.config.labels) {
             let field = field.map_err(LineError::Field)?;
@@ -197,9 +220,12 @@ impl<'c> Converter<'c> {
             });
         }
         if self.spans.is_empty() {
-            return Ok(false);
+            return Ok(Converted::Blank);
         }
         self.pick_winners(line);
+        if !self.config.drop.is_empty() && self.matches_drop_rule(line) {
+            return Ok(Converted::Dropped);
+        }
 
         let mark = out.len();
         out.push(b'{');
@@ -236,8 +262,68 @@ impl<'c> Converter<'c> {
                 });
             }
         }
+        if let Some(label) = &self.config.split_request {
+            self.write_request_parts(label, line, out);
+        }
         out.extend_from_slice(b"}\n");
-        Ok(true)
+        Ok(Converted::Written)
+    }
+
+    /// The value each distinct label of the line takes, with that label.
+    fn fields<'l>(&self, line: &'l [u8]) -> impl Iterator<Item = (&'l [u8], &'l [u8])> {
+        self.winners
+            .iter()
+            .enumerate()
+            .filter(|&(_, &winner)| winner != SKIP)
+            .map(move |(i, &winner)| (self.spans[i].label(line), self.spans[winner].value(line)))
+    }
+
+    fn matches_drop_rule(&self, line: &[u8]) -> bool {
+        self.fields(line).any(|(label, value)| {
+            self.config
+                .drop
+                .iter()
+                .any(|rule| rule.matches(label, value))
+        })
+    }
+
+    /// Appends `method`, `path`, `query` and `protocol` from the request
+    /// line in `label` (`METHOD SP TARGET SP PROTOCOL`), each unless the
+    /// line has a label of that name; all are null when the request line is
+    /// missing, null or of another shape (`BOGUS`, Apache's `-` for 408).
+    fn write_request_parts(&mut self, label: &[u8], line: &[u8], out: &mut Vec<u8>) {
+        let request = self
+            .fields(line)
+            .find(|&(l, _)| l == label)
+            .map(|(_, value)| value)
+            .filter(|value| !self.config.is_null(value));
+        let parts = request.and_then(|request| {
+            let mut words = request.split(|&b| b == b' ');
+            match (words.next(), words.next(), words.next(), words.next()) {
+                (Some(method), Some(target), Some(protocol), None)
+                    if !method.is_empty() && !target.is_empty() && !protocol.is_empty() =>
+                {
+                    let (path, query) = match memchr::memchr(b'?', target) {
+                        Some(q) => (&target[..q], Some(&target[q + 1..])),
+                        None => (target, None),
+                    };
+                    Some([Some(method), Some(path), query, Some(protocol)])
+                }
+                _ => None,
+            }
+        });
+        for (i, name) in REQUEST_PARTS.iter().enumerate() {
+            if self.fields(line).any(|(l, _)| l == name.as_bytes()) {
+                continue;
+            }
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":");
+            match parts.and_then(|parts| parts[i]) {
+                Some(part) => self.write_string(part, out),
+                None => out.extend_from_slice(b"null"),
+            }
+        }
     }
 
     /// Fills `winners`: the first occurrence of each label points at its
@@ -444,7 +530,7 @@ mod tests {
         let config = Config::default();
         assert_eq!(
             Converter::new(&config).convert_line(b"\t\t", &mut out),
-            Ok(false)
+            Ok(Converted::Blank)
         );
         assert!(out.is_empty());
     }
@@ -561,7 +647,10 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(
             converter.convert_record(b"a:1\r\n\nb:2\n\t\n", &mut out),
-            Ok(2)
+            Ok(LineCounts {
+                written: 2,
+                dropped: 0
+            })
         );
         assert_eq!(out, b"{\"a\":\"1\"}\n{\"b\":\"2\"}\n");
         let error = converter
@@ -573,6 +662,88 @@ mod tests {
             "line 3: label \"status\": value is not a valid integer"
         );
         assert_eq!(out, b"{\"a\":\"1\"}\n{\"b\":\"2\"}\n", "nothing appended");
-        assert_eq!(converter.convert_record(b"\n\r\n", &mut out), Ok(0));
+        assert_eq!(
+            converter.convert_record(b"\n\r\n", &mut out),
+            Ok(LineCounts::default())
+        );
+    }
+
+    #[test]
+    fn drop_rules_leave_matching_lines_out() {
+        let config = with(&[("LTSV_DROP", "ua^=ELB-HealthChecker,req^=GET /healthz")]);
+        let mut converter = Converter::new(&config);
+        let mut out = Vec::new();
+        let record = b"req:GET / HTTP/1.1\tua:curl\n\
+                       req:GET /healthz HTTP/1.1\tua:curl\n\
+                       req:GET / HTTP/1.1\tua:ELB-HealthChecker/2.0\n\
+                       req:GET /health HTTP/1.1\tua:Mozilla ELB-HealthChecker\n";
+        assert_eq!(
+            converter.convert_record(record, &mut out),
+            Ok(LineCounts {
+                written: 2,
+                dropped: 2
+            })
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"req\":\"GET / HTTP/1.1\",\"ua\":\"curl\"}\n\
+             {\"req\":\"GET /health HTTP/1.1\",\"ua\":\"Mozilla ELB-HealthChecker\"}\n"
+        );
+        // A repeated label is judged by the value it ends up with.
+        assert_eq!(
+            convert_with(&config, b"ua:ELB-HealthChecker\tua:curl"),
+            Ok("{\"ua\":\"curl\"}\n".into())
+        );
+        let mut out = Vec::new();
+        assert_eq!(
+            Converter::new(&config).convert_line(b"ua:curl\tua:ELB-HealthChecker/2.0", &mut out),
+            Ok(Converted::Dropped)
+        );
+        assert!(out.is_empty());
+        // Dropping happens before typing: a dropped line cannot fail.
+        let strict = with(&[("LTSV_DROP", "ua=probe")]);
+        assert_eq!(
+            Converter::new(&strict).convert_line(b"status:x\tua:probe", &mut out),
+            Ok(Converted::Dropped)
+        );
+        // But it must still be LTSV.
+        assert!(
+            Converter::new(&strict)
+                .convert_line(b"bad\tua:probe", &mut out)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn request_lines_split_into_method_path_query_and_protocol() {
+        let config = with(&[("LTSV_SPLIT_REQUEST", "req"), ("LTSV_TYPES", "")]);
+        let split = |line: &str| convert_with(&config, line.as_bytes()).unwrap();
+        assert_eq!(
+            split("req:GET /search?q=\\xe3\\x81\\x82&x=1 HTTP/1.1\tstatus:200"),
+            "{\"req\":\"GET /search?q=あ&x=1 HTTP/1.1\",\"status\":\"200\",\
+             \"method\":\"GET\",\"path\":\"/search\",\"query\":\"q=あ&x=1\",\"protocol\":\"HTTP/1.1\"}\n"
+        );
+        assert_eq!(
+            split("req:POST /a? HTTP/2.0"),
+            "{\"req\":\"POST /a? HTTP/2.0\",\"method\":\"POST\",\"path\":\"/a\",\"query\":\"\",\"protocol\":\"HTTP/2.0\"}\n"
+        );
+        let nulls = "\"method\":null,\"path\":null,\"query\":null,\"protocol\":null}\n";
+        assert_eq!(
+            split("req:GET / HTTP/1.1"),
+            "{\"req\":\"GET / HTTP/1.1\",\"method\":\"GET\",\"path\":\"/\",\"query\":null,\"protocol\":\"HTTP/1.1\"}\n"
+        );
+        assert_eq!(split("req:BOGUS"), format!("{{\"req\":\"BOGUS\",{nulls}"));
+        assert_eq!(split("req:-"), format!("{{\"req\":null,{nulls}"));
+        assert_eq!(split("req:GET /"), format!("{{\"req\":\"GET /\",{nulls}"));
+        assert_eq!(
+            split("req:GET  / HTTP/1.1"),
+            format!("{{\"req\":\"GET  / HTTP/1.1\",{nulls}")
+        );
+        assert_eq!(split("status:408"), format!("{{\"status\":\"408\",{nulls}"));
+        // Labels already in the line are not overwritten.
+        assert_eq!(
+            split("method:HEAD\treq:GET /x HTTP/1.0\tprotocol:h2"),
+            "{\"method\":\"HEAD\",\"req\":\"GET /x HTTP/1.0\",\"protocol\":\"h2\",\"path\":\"/x\",\"query\":null}\n"
+        );
     }
 }

@@ -21,7 +21,7 @@ use serde_json::value::RawValue;
 use tracing::{info, warn};
 
 use crate::config::Config;
-use crate::convert::{Converter, RecordError};
+use crate::convert::{Converter, LineCounts, RecordError};
 use crate::json;
 use crate::partition::{self, PartitionError};
 
@@ -39,7 +39,8 @@ static BASE64: LazyLock<Simd> = LazyLock::new(|| Simd::standard(PAD));
 pub enum Outcome {
     /// Transformed; Firehose delivers the new data.
     Ok,
-    /// Deliberately left out (the record had no lines).
+    /// Deliberately left out: the record had no lines, or `LTSV_DROP`
+    /// removed them all.
     Dropped,
     /// Not transformed; Firehose writes the original data to the error prefix.
     ProcessingFailed,
@@ -147,6 +148,8 @@ pub struct Summary {
     pub failed: usize,
     /// JSON lines written across `Ok` records.
     pub lines_out: usize,
+    /// Lines left out by `LTSV_DROP` across `Ok` and `Dropped` records.
+    pub lines_dropped: usize,
     /// Decoded bytes of all records.
     pub bytes_in: usize,
     /// Bytes of JSON written across `Ok` records, before base64.
@@ -184,6 +187,7 @@ pub fn handle(
         dropped = summary.dropped,
         failed = summary.failed,
         lines_out = summary.lines_out,
+        lines_dropped = summary.lines_dropped,
         bytes_in = summary.bytes_in,
         bytes_out = summary.bytes_out,
         elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
@@ -225,7 +229,7 @@ fn transform_with(
         decoded: Vec::new(),
         converted: Vec::new(),
         keys: Vec::new(),
-        lines: 0,
+        lines: LineCounts::default(),
         summary: Summary {
             records: event.records.len(),
             ..Summary::default()
@@ -271,7 +275,8 @@ fn transform_with(
                 );
                 if response.len() + reserved + b"]}".len() <= MAX_RESPONSE_BYTES {
                     batch.summary.ok += 1;
-                    batch.summary.lines_out += batch.lines;
+                    batch.summary.lines_out += batch.lines.written;
+                    batch.summary.lines_dropped += batch.lines.dropped;
                     batch.summary.bytes_out += batch.converted.len();
                     continue;
                 }
@@ -281,6 +286,7 @@ fn transform_with(
             Ok(outcome) => {
                 write_entry(&mut response, record, outcome, Data::Empty, empty_keys);
                 batch.summary.dropped += 1;
+                batch.summary.lines_dropped += batch.lines.dropped;
                 continue;
             }
             Err(failure) => failure,
@@ -329,7 +335,7 @@ struct Batch<'c> {
     decoded: Vec<u8>,
     converted: Vec<u8>,
     keys: Vec<u8>,
-    lines: usize,
+    lines: LineCounts,
     summary: Summary,
 }
 
@@ -346,7 +352,7 @@ impl Batch<'_> {
             .converter
             .convert_record(&self.decoded, &mut self.converted)
             .map_err(RecordFailure::Line)?;
-        if self.lines == 0 {
+        if self.lines.written == 0 {
             return Ok(Outcome::Dropped);
         }
         self.keys.clear();

@@ -47,16 +47,27 @@ pub fn write_keys(config: &Config, record: &[u8], out: &mut Vec<u8>) -> Result<(
         out.extend_from_slice(b"{}");
         return Ok(());
     }
-    let first_line = ltsv::lines(record)
-        .map(|line| line.bytes)
-        .find(|line| ltsv::fields(line, config.labels).next().is_some())
-        .unwrap_or_default();
-    let value_of = |label: &[u8]| {
-        ltsv::fields(first_line, config.labels)
+    // The first line written: one with fields that no drop rule removes,
+    // judging a repeated label by its last value, as conversion does.
+    fn last_value<'l>(config: &Config, line: &'l [u8], label: &[u8]) -> Option<&'l [u8]> {
+        ltsv::fields(line, config.labels)
             .filter_map(Result::ok)
             .filter(|field| field.label == label)
             .last()
             .map(|field| field.value)
+    }
+    let first_line = ltsv::lines(record)
+        .map(|line| line.bytes)
+        .find(|&line| {
+            ltsv::fields(line, config.labels).next().is_some()
+                && !config.drop.iter().any(|rule| {
+                    last_value(config, line, &rule.label)
+                        .is_some_and(|v| rule.matches(&rule.label, v))
+                })
+        })
+        .unwrap_or_default();
+    let value_of = |label: &[u8]| {
+        last_value(config, first_line, label)
             .filter(|value| !value.is_empty() && !config.is_null(value))
     };
     let time_label = config.time_label().unwrap_or_default();
@@ -164,6 +175,20 @@ mod tests {
             keys("vhost", &long).unwrap(),
             format!("{{\"vhost\":\"{}\"}}", "a".repeat(MAX_VALUE_LEN))
         );
+    }
+
+    #[test]
+    fn keys_come_from_the_first_line_not_dropped() {
+        let config = Config::from_lookup(|name| match name {
+            "PARTITION_KEYS" => Some("hour".into()),
+            "LTSV_DROP" => Some("ua^=ELB".into()),
+            _ => None,
+        })
+        .unwrap();
+        let mut out = Vec::new();
+        let record = b"time:1624860000\tua:ELB-HealthChecker\ntime:1624868568\tua:curl\n";
+        write_keys(&config, record, &mut out).unwrap();
+        assert_eq!(out, br#"{"hour":"08"}"#);
     }
 
     #[test]

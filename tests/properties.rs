@@ -245,7 +245,7 @@ proptest! {
                     let text = std::str::from_utf8(&output.data).expect("Ok data is UTF-8");
                     prop_assert!(text.ends_with('\n'), "{:?}", text);
                     let objects: Vec<&str> = text.split_inclusive('\n').collect();
-                    prop_assert_eq!(objects.len(), lines);
+                    prop_assert_eq!(objects.len(), lines.written);
                     for object in objects {
                         prop_assert!(object.ends_with('\n'));
                         let parsed: Value = serde_json::from_str(object)
@@ -256,7 +256,7 @@ proptest! {
                         .split(|&b| b == b'\n')
                         .filter(|line| !has_no_fields(line))
                         .count();
-                    prop_assert_eq!(lines, non_blank);
+                    prop_assert_eq!(lines.written, non_blank);
                     ok += 1;
                 }
                 Err(_) => {
@@ -448,7 +448,7 @@ proptest! {
             ]);
             let mut out = Vec::new();
             let wrote = Converter::new(&config).convert_line(&line, &mut out);
-            prop_assert_eq!(wrote, Ok(true));
+            prop_assert_eq!(wrote, Ok(firehose_ltsv::convert::Converted::Written));
             prop_assert_eq!(out.last(), Some(&b'\n'));
             prop_assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1, "one line");
             prop_assert!(out.iter().all(|&b| b >= 0x20 || b == b'\n'), "control bytes escaped");

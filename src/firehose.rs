@@ -8,9 +8,10 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::io::{self, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::LazyLock;
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::Simd;
@@ -23,6 +24,7 @@ use tracing::{info, warn};
 use crate::config::Config;
 use crate::convert::{Converter, LineCounts, RecordError};
 use crate::json;
+use crate::metrics;
 use crate::partition::{self, PartitionError};
 
 /// The largest response this function returns, in bytes: Lambda rejects
@@ -136,7 +138,7 @@ impl From<EventError> for Diagnostic {
 }
 
 /// Counts for one invocation.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Records in the request.
     pub records: usize,
@@ -154,10 +156,16 @@ pub struct Summary {
     pub bytes_in: usize,
     /// Bytes of JSON written across `Ok` records, before base64.
     pub bytes_out: usize,
+    /// Bytes of the response.
+    pub response_bytes: usize,
+    /// The delivery stream's name, from the event's `deliveryStreamArn`.
+    pub delivery_stream: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct Event<'a> {
+    #[serde(borrow, default, rename = "deliveryStreamArn")]
+    delivery_stream_arn: Option<Cow<'a, str>>,
     #[serde(borrow)]
     records: Vec<Record<'a>>,
 }
@@ -171,7 +179,8 @@ struct Record<'a> {
 }
 
 /// The Lambda handler: transforms a Firehose event, logs one summary line
-/// and one warning per failed record, and returns the response.
+/// and one warning per failed record, writes the invocation's metrics to
+/// stdout, and returns the response.
 ///
 /// The payload is taken as raw JSON so that records can be decoded one by
 /// one; a payload that is not a Firehose event fails the invocation.
@@ -179,8 +188,25 @@ pub fn handle(
     event: LambdaEvent<Box<RawValue>>,
     config: &Config,
 ) -> Result<Box<RawValue>, EventError> {
+    handle_with_metrics(event, config, &mut io::stdout().lock())
+}
+
+/// [`handle`], writing the metrics line to `metrics` instead of stdout.
+pub fn handle_with_metrics(
+    event: LambdaEvent<Box<RawValue>>,
+    config: &Config,
+    metrics: &mut impl Write,
+) -> Result<Box<RawValue>, EventError> {
     let started = Instant::now();
     let (response, summary) = transform(event.payload.get(), config)?;
+    if let Some(namespace) = &config.metrics_namespace {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        if let Err(error) = metrics::write(metrics, namespace, &summary, now.as_millis() as u64) {
+            warn!(%error, "metrics not written");
+        }
+    }
     info!(
         records = summary.records,
         ok = summary.ok,
@@ -232,6 +258,10 @@ fn transform_with(
         lines: LineCounts::default(),
         summary: Summary {
             records: event.records.len(),
+            delivery_stream: event
+                .delivery_stream_arn
+                .as_deref()
+                .map(|arn| metrics::delivery_stream_name(arn).to_owned()),
             ..Summary::default()
         },
     };
@@ -324,6 +354,7 @@ fn transform_with(
     if response.len() > MAX_RESPONSE_BYTES {
         return Err(EventError::ResponseTooLarge(response.len()));
     }
+    batch.summary.response_bytes = response.len();
     let response = String::from_utf8(response).expect("the response is written as UTF-8");
     let response = RawValue::from_string(response).expect("the response is written as JSON");
     Ok((response, batch.summary))

@@ -12,7 +12,8 @@
 //! - [`value`] and [`time`]: what a value means (escapes, nulls, types,
 //!   timestamps);
 //! - [`json`]: JSON strings that stay valid whatever bytes a log holds;
-//! - [`partition`]: partition keys from a record's event time.
+//! - [`partition`]: partition keys from a record's event time;
+//! - [`metrics`]: one CloudWatch Embedded Metric Format line per invocation.
 //!
 //! ```
 //! use firehose_ltsv::{Config, firehose};
@@ -29,10 +30,11 @@ pub mod convert;
 pub mod firehose;
 pub mod json;
 pub mod ltsv;
+pub mod metrics;
 pub mod partition;
 pub mod time;
 pub mod value;
 
 pub use config::{Config, ConfigError};
 pub use convert::{Converter, LineError, RecordError};
-pub use firehose::{EventError, Outcome, Summary, handle, transform};
+pub use firehose::{EventError, Outcome, Summary, handle, handle_with_metrics, transform};

@@ -339,3 +339,97 @@ fn a_full_size_batch_fits_by_leaving_out_empty_metadata() {
         }
     }
 }
+
+/// Checks a line against the Embedded Metric Format specification's
+/// requirements, and returns it parsed.
+fn check_emf(line: &str) -> Value {
+    let root: Value = serde_json::from_str(line).expect("an EMF line is one JSON object");
+    let aws = root["_aws"].as_object().expect("_aws is an object");
+    assert!(
+        aws["Timestamp"].is_u64(),
+        "Timestamp is a number of milliseconds"
+    );
+    let directives = aws["CloudWatchMetrics"].as_array().unwrap();
+    assert!(!directives.is_empty());
+    for directive in directives {
+        let namespace = directive["Namespace"].as_str().unwrap();
+        assert!((1..=255).contains(&namespace.len()));
+        for set in directive["Dimensions"].as_array().unwrap() {
+            let set = set.as_array().unwrap();
+            assert!(set.len() <= 30, "at most 30 dimensions in a set");
+            for dimension in set {
+                let name = dimension.as_str().unwrap();
+                assert!(
+                    root[name].is_string(),
+                    "dimension {name} is a string member"
+                );
+            }
+        }
+        let metrics = directive["Metrics"].as_array().unwrap();
+        assert!((1..=100).contains(&metrics.len()), "1 to 100 metrics");
+        for metric in metrics {
+            let name = metric["Name"].as_str().unwrap();
+            assert!((1..=1024).contains(&name.len()));
+            if let Some(unit) = metric.get("Unit") {
+                assert!(
+                    ["Count", "Bytes"].contains(&unit.as_str().unwrap()),
+                    "{unit}"
+                );
+            }
+            assert!(root[name].is_number(), "metric {name} is a number member");
+        }
+    }
+    root
+}
+
+#[test]
+fn each_invocation_writes_one_emf_line_of_its_counts() {
+    let config = config(&[("LTSV_DROP", "ua^=ELB-HealthChecker")]);
+    let event = event_of(&[
+        b"status:200\tua:curl\nstatus:204\tua:ELB-HealthChecker/2.0\n",
+        b"ua:ELB-HealthChecker/2.0\n",
+        b"status:oops\n",
+    ]);
+    let payload: Box<RawValue> = serde_json::from_str(&event).unwrap();
+    let mut metrics = Vec::new();
+    let response = firehose_ltsv::handle_with_metrics(
+        LambdaEvent::new(payload, Context::default()),
+        &config,
+        &mut metrics,
+    )
+    .unwrap();
+    let text = String::from_utf8(metrics).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    let emf = check_emf(&text);
+    assert_eq!(
+        emf["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "FirehoseLtsv"
+    );
+    assert_eq!(emf["DeliveryStream"], "test");
+    for (name, value) in [
+        ("RecordsIn", 3),
+        ("RecordsOk", 1),
+        ("RecordsDropped", 1),
+        ("RecordsFailed", 1),
+        ("LinesOut", 1),
+        ("LinesDropped", 2),
+        // Every record's decoded bytes, failed ones included.
+        ("BytesIn", 55 + 25 + 12),
+        // `{"status":200,"ua":"curl"}` and its newline.
+        ("BytesOut", 27),
+    ] {
+        assert_eq!(emf[name], value, "{name}");
+    }
+    assert_eq!(emf["ResponseBytes"], response.get().len());
+
+    let quiet = self::config(&[("METRICS_NAMESPACE", "")]);
+    let payload: Box<RawValue> = serde_json::from_str(&event).unwrap();
+    let mut metrics = Vec::new();
+    firehose_ltsv::handle_with_metrics(
+        LambdaEvent::new(payload, Context::default()),
+        &quiet,
+        &mut metrics,
+    )
+    .unwrap();
+    assert!(metrics.is_empty());
+}

@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use firehose_ltsv::config::VARIABLES;
-use firehose_ltsv::{Config, Converter, handle, ltsv};
+use firehose_ltsv::{Config, Converter, handle_with_metrics, ltsv};
 use lambda_runtime::{Context, LambdaEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -221,8 +221,13 @@ fn invoke(
     let response = serde_json::from_str::<Box<RawValue>>(&text)
         .map_err(|error| error.to_string())
         .and_then(|payload| {
-            handle(LambdaEvent::new(payload, Context::default()), config)
-                .map_err(|error| error.to_string())
+            // Metrics go to stderr: stdout is the response.
+            handle_with_metrics(
+                LambdaEvent::new(payload, Context::default()),
+                config,
+                &mut io::stderr(),
+            )
+            .map_err(|error| error.to_string())
         });
     let response = match response {
         Ok(response) => response,

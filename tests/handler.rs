@@ -433,3 +433,54 @@ fn each_invocation_writes_one_emf_line_of_its_counts() {
     .unwrap();
     assert!(metrics.is_empty());
 }
+
+#[test]
+fn the_documented_nginx_settings_type_the_nginx_sample() {
+    // The README's nginx settings: $request_time as float, times typed,
+    // $upstream_response_time (which can list several upstreams) a string.
+    let config = config(&[
+        (
+            "LTSV_TYPES",
+            "time:time,status:integer,size:integer,reqtime:float,time_iso8601:time,msec:time",
+        ),
+        ("LTSV_SPLIT_REQUEST", "req"),
+    ]);
+    let event = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("events/nginx.json"))
+        .unwrap();
+    let response = invoke(&event, &config).unwrap();
+    let records = check_contract(&event, &response);
+    assert!(records.iter().all(|r| r.result == "Ok"));
+    let objects: Vec<Value> = records
+        .iter()
+        .map(|r| serde_json::from_slice(&r.data).unwrap())
+        .collect();
+    for object in &objects {
+        assert!(object["reqtime"].is_f64(), "{object}");
+        // nginx's three clocks agree: $time_local, $time_iso8601 and $msec.
+        let local = object["time"].as_str().unwrap();
+        assert_eq!(object["time_iso8601"], local);
+        assert!(object["msec"].as_str().unwrap().starts_with(local));
+        let upstream = &object["upstream_response_time"];
+        assert!(upstream.is_null() || upstream.is_string(), "{object}");
+    }
+    let upstreams: Vec<&str> = objects
+        .iter()
+        .filter_map(|o| o["upstream_response_time"].as_str())
+        .collect();
+    assert!(upstreams.contains(&"0.000, 0.024"), "{upstreams:?}");
+    let first = &objects[0];
+    assert_eq!(
+        (
+            &first["method"],
+            &first["path"],
+            &first["query"],
+            &first["protocol"]
+        ),
+        (
+            &Value::from("GET"),
+            &Value::from("/"),
+            &Value::Null,
+            &Value::from("HTTP/1.1")
+        )
+    );
+}

@@ -1,0 +1,882 @@
+//! template.yaml against what the function needs and what least privilege
+//! allows: the roles, the buckets, the delivery stream, the Glue table and
+//! the function's settings.
+//!
+//! Resources are found by following the template's own references (the
+//! stream's role, bucket and log stream; the function's role and log
+//! group), so a check cannot pass by looking at the wrong resource.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use firehose_ltsv::config::{Config, DEFAULT_TYPES, PartitionKey, REQUEST_PARTS, VARIABLES};
+use serde_json::{Map, Value, json};
+
+const FUNCTION: &str = "TransformFunction";
+
+/// template.yaml as JSON, with short-form tags (`!Ref X`, `!GetAtt A.B`,
+/// `!Sub s`) written in their long form (`{"Ref": "X"}`,
+/// `{"Fn::GetAtt": ["A", "B"]}`, `{"Fn::Sub": "s"}`).
+fn template() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
+    let text = fs::read_to_string(path).unwrap();
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    to_json(yaml)
+}
+
+fn to_json(value: serde_yaml::Value) -> Value {
+    use serde_yaml::Value as Yaml;
+    match value {
+        Yaml::Null => Value::Null,
+        Yaml::Bool(b) => Value::Bool(b),
+        Yaml::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                json!(i)
+            } else {
+                json!(n.as_f64().unwrap())
+            }
+        }
+        Yaml::String(s) => Value::String(s),
+        Yaml::Sequence(items) => items.into_iter().map(to_json).collect(),
+        Yaml::Mapping(mapping) => mapping
+            .into_iter()
+            .map(|(key, value)| match key {
+                Yaml::String(key) => (key, to_json(value)),
+                other => panic!("non-string key {other:?}"),
+            })
+            .collect::<Map<_, _>>()
+            .into(),
+        Yaml::Tagged(tagged) => {
+            let tag = tagged.tag.to_string();
+            let name = tag.trim_start_matches('!');
+            let argument = to_json(tagged.value);
+            match name {
+                "Ref" | "Condition" => json!({ name: argument }),
+                "GetAtt" => {
+                    let argument = match argument {
+                        Value::String(s) => {
+                            let (id, attribute) = s.split_once('.').unwrap();
+                            json!([id, attribute])
+                        }
+                        other => other,
+                    };
+                    json!({ "Fn::GetAtt": argument })
+                }
+                _ => json!({ format!("Fn::{name}"): argument }),
+            }
+        }
+    }
+}
+
+fn resource<'t>(template: &'t Value, id: &str) -> &'t Value {
+    let resource = &template["Resources"][id];
+    assert!(resource.is_object(), "no resource {id}");
+    resource
+}
+
+fn resources_of_type<'t>(template: &'t Value, ty: &str) -> Vec<(&'t str, &'t Value)> {
+    template["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == ty)
+        .map(|(id, r)| (id.as_str(), r))
+        .collect()
+}
+
+fn get_att(id: &str, attribute: &str) -> Value {
+    json!({ "Fn::GetAtt": [id, attribute] })
+}
+
+fn sub(text: &str) -> Value {
+    json!({ "Fn::Sub": text })
+}
+
+/// The logical ID a `{"Ref": id}` names.
+fn ref_id(value: &Value) -> &str {
+    value["Ref"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not a Ref: {value}"))
+}
+
+/// The logical ID of a `{"Fn::GetAtt": [id, "Arn"]}`.
+fn arn_of(value: &Value) -> &str {
+    let parts = value["Fn::GetAtt"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a GetAtt: {value}"));
+    assert_eq!(parts[1], "Arn", "{value}");
+    parts[0].as_str().unwrap()
+}
+
+/// A value that may be one item or a list of them, as a list.
+fn list(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Array(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        one => vec![one],
+    }
+}
+
+fn strings(value: &Value) -> Vec<&str> {
+    list(value)
+        .into_iter()
+        .map(|v| v.as_str().unwrap_or_else(|| panic!("not a string: {v}")))
+        .collect()
+}
+
+/// Every statement of a role's inline policies. A role whose permissions
+/// come from anywhere else (managed policies, separate policy resources)
+/// fails here, so that the inline statements are the whole story.
+fn role_statements<'t>(template: &'t Value, role_id: &str) -> Vec<&'t Value> {
+    let role = resource(template, role_id);
+    assert_eq!(role["Type"], "AWS::IAM::Role", "{role_id}");
+    let properties = &role["Properties"];
+    assert!(
+        properties["ManagedPolicyArns"].is_null(),
+        "{role_id} has managed policies"
+    );
+    for ty in [
+        "AWS::IAM::Policy",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::RolePolicy",
+    ] {
+        for (id, policy) in resources_of_type(template, ty) {
+            let roles = &policy["Properties"]["Roles"];
+            let names = &policy["Properties"]["RoleName"];
+            assert!(
+                !list(roles)
+                    .into_iter()
+                    .chain(list(names))
+                    .any(|r| r["Ref"] == role_id),
+                "{id} adds permissions to {role_id}"
+            );
+        }
+    }
+    list(&properties["Policies"])
+        .into_iter()
+        .flat_map(|policy| list(&policy["PolicyDocument"]["Statement"]))
+        .collect()
+}
+
+/// The only service that may assume `role_id`.
+fn trusted_service(template: &Value, role_id: &str) -> String {
+    let trust = &resource(template, role_id)["Properties"]["AssumeRolePolicyDocument"];
+    let statements = list(&trust["Statement"]);
+    assert_eq!(statements.len(), 1, "{role_id}: one trust statement");
+    let statement = statements[0];
+    assert_eq!(statement["Effect"], "Allow");
+    assert_eq!(strings(&statement["Action"]), ["sts:AssumeRole"]);
+    let principal = statement["Principal"].as_object().unwrap();
+    assert_eq!(
+        principal.keys().collect::<Vec<_>>(),
+        ["Service"],
+        "{role_id}"
+    );
+    let services = strings(&principal["Service"]);
+    assert_eq!(services.len(), 1, "{role_id}: one trusted service");
+    services[0].to_owned()
+}
+
+/// An Allow statement's actions, after checking it has no wildcard or
+/// negated action or resource.
+fn allowed_actions(statement: &Value) -> Vec<&str> {
+    assert_eq!(statement["Effect"], "Allow", "{statement}");
+    for negated in ["NotAction", "NotResource", "NotPrincipal"] {
+        assert!(statement[negated].is_null(), "{negated} in {statement}");
+    }
+    let actions = strings(&statement["Action"]);
+    assert!(!actions.is_empty(), "{statement}");
+    for action in &actions {
+        assert!(!action.contains(['*', '?']), "wildcard action {action}");
+    }
+    let resources = list(&statement["Resource"]);
+    assert!(!resources.is_empty(), "{statement}");
+    for resource in resources {
+        assert_ne!(resource, "*", "Resource \"*\" in {statement}");
+        assert!(
+            !resource.as_str().is_some_and(|r| r.contains('*')),
+            "wildcard resource in {statement}"
+        );
+    }
+    actions
+}
+
+// --------------------------------------------------------------------------
+// Conditions and intrinsic functions, for the parts of the template whose
+// value depends on the parameters.
+
+struct Stack<'t> {
+    template: &'t Value,
+    parameters: BTreeMap<String, String>,
+}
+
+impl<'t> Stack<'t> {
+    /// The stack made with every parameter at its default, except `overrides`.
+    fn new(template: &'t Value, overrides: &[(&str, &str)]) -> Stack<'t> {
+        let mut parameters: BTreeMap<String, String> = template["Parameters"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(name, p)| {
+                let default = match &p["Default"] {
+                    Value::String(s) => s.clone(),
+                    Value::Null => panic!("parameter {name} has no default"),
+                    other => other.to_string(),
+                };
+                (name.clone(), default)
+            })
+            .collect();
+        for (name, value) in overrides {
+            assert!(parameters.contains_key(*name), "no parameter {name}");
+            parameters.insert(name.to_string(), value.to_string());
+        }
+        Stack {
+            template,
+            parameters,
+        }
+    }
+
+    fn condition(&self, name: &str) -> bool {
+        let condition = &self.template["Conditions"][name];
+        assert!(!condition.is_null(), "no condition {name}");
+        self.eval(condition).as_bool().unwrap()
+    }
+
+    /// Evaluates `Ref` to a parameter, `Fn::If`, `Fn::Equals`, `Fn::Not`,
+    /// `Fn::And`, `Fn::Or` and `Condition`; `AWS::NoValue` is `Null`.
+    fn eval(&self, value: &Value) -> Value {
+        let Some(object) = value.as_object().filter(|o| o.len() == 1) else {
+            return value.clone();
+        };
+        let (function, argument) = object.iter().next().unwrap();
+        let arguments = || list(argument).into_iter().map(|a| self.eval(a));
+        match function.as_str() {
+            "Ref" => {
+                let name = argument.as_str().unwrap();
+                if name == "AWS::NoValue" {
+                    Value::Null
+                } else {
+                    let value = self.parameters.get(name);
+                    Value::String(
+                        value
+                            .unwrap_or_else(|| panic!("no parameter {name}"))
+                            .clone(),
+                    )
+                }
+            }
+            "Condition" => self.condition(argument.as_str().unwrap()).into(),
+            "Fn::If" => {
+                let [name, then, otherwise] = argument.as_array().unwrap().as_slice() else {
+                    panic!("Fn::If takes three arguments: {argument}");
+                };
+                let chosen = if self.condition(name.as_str().unwrap()) {
+                    then
+                } else {
+                    otherwise
+                };
+                self.eval(chosen)
+            }
+            "Fn::Equals" => {
+                let values: Vec<_> = arguments().collect();
+                (values[0] == values[1]).into()
+            }
+            "Fn::Not" => (!arguments().next().unwrap().as_bool().unwrap()).into(),
+            "Fn::And" => arguments().all(|v| v.as_bool().unwrap()).into(),
+            "Fn::Or" => arguments().any(|v| v.as_bool().unwrap()).into(),
+            _ => value.clone(),
+        }
+    }
+
+    /// Logical IDs of the resources this stack creates.
+    fn created(&self) -> BTreeSet<&'t str> {
+        self.template["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| r["Condition"].as_str().is_none_or(|c| self.condition(c)))
+            .map(|(id, _)| id.as_str())
+            .collect()
+    }
+
+    /// The function's environment variable, `None` when unset.
+    fn env(&self, variable: &str) -> Option<String> {
+        let variables =
+            &self.template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"];
+        match self.eval(&variables[variable]) {
+            Value::Null => None,
+            Value::String(s) => Some(s),
+            other => panic!("{variable} is not a string: {other}"),
+        }
+    }
+
+    /// The function's settings, read from its environment.
+    fn config(&self) -> Config {
+        Config::from_lookup(|name| self.env(name)).unwrap()
+    }
+}
+
+fn partition_key_names(config: &Config) -> Vec<&str> {
+    config
+        .partition_keys
+        .iter()
+        .map(PartitionKey::name)
+        .collect()
+}
+
+// --------------------------------------------------------------------------
+// The delivery stream and what it points at.
+
+fn stream(template: &Value) -> &Value {
+    let streams = resources_of_type(template, "AWS::KinesisFirehose::DeliveryStream");
+    assert_eq!(streams.len(), 1, "one delivery stream");
+    &streams[0].1["Properties"]
+}
+
+fn destination(template: &Value) -> &Value {
+    let destination = &stream(template)["ExtendedS3DestinationConfiguration"];
+    assert!(destination.is_object(), "the stream writes to S3");
+    destination
+}
+
+/// The parameters of the stream's Lambda processor, by name.
+fn processor(template: &Value) -> BTreeMap<&str, &Value> {
+    let processing = &destination(template)["ProcessingConfiguration"];
+    assert_eq!(processing["Enabled"], true);
+    let processors = list(&processing["Processors"]);
+    assert_eq!(processors.len(), 1, "one processor");
+    assert_eq!(processors[0]["Type"], "Lambda");
+    list(&processors[0]["Parameters"])
+        .into_iter()
+        .map(|p| (p["ParameterName"].as_str().unwrap(), &p["ParameterValue"]))
+        .collect()
+}
+
+fn processor_number(template: &Value, name: &str) -> f64 {
+    let parameters = processor(template);
+    let value = parameters
+        .get(name)
+        .unwrap_or_else(|| panic!("processor parameter {name} is not set"));
+    value.as_str().unwrap().parse().unwrap()
+}
+
+/// The logical ID of the bucket the stream writes to.
+fn log_bucket(template: &Value) -> &str {
+    arn_of(&destination(template)["BucketARN"])
+}
+
+/// The `partitionKeyFromLambda` keys of the stream's prefix, in order.
+fn prefix_keys(prefix: &str) -> Vec<&str> {
+    prefix
+        .split("!{partitionKeyFromLambda:")
+        .skip(1)
+        .map(|rest| rest.split_once('}').unwrap().0)
+        .collect()
+}
+
+#[test]
+fn the_stream_role_reaches_only_this_function_this_bucket_and_its_log_stream() {
+    let template = template();
+    let destination = destination(&template);
+    let role = arn_of(&destination["RoleARN"]);
+    assert_eq!(trusted_service(&template, role), "firehose.amazonaws.com");
+    if let Some(processor_role) = processor(&template).get("RoleArn") {
+        assert_eq!(arn_of(processor_role), role);
+    }
+    let bucket = log_bucket(&template);
+    let logging = &destination["CloudWatchLoggingOptions"];
+    assert_eq!(logging["Enabled"], true);
+    let log_stream_arn = sub(&format!(
+        "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:${{{}}}:log-stream:${{{}}}",
+        ref_id(&logging["LogGroupName"]),
+        ref_id(&logging["LogStreamName"]),
+    ));
+
+    let lambda_actions = ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"];
+    let s3_actions = [
+        "s3:AbortMultipartUpload",
+        "s3:GetBucketLocation",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:ListBucketMultipartUploads",
+        "s3:PutObject",
+    ];
+    let function_arn = get_att(FUNCTION, "Arn");
+    let bucket_arns = [get_att(bucket, "Arn"), sub(&format!("${{{bucket}.Arn}}/*"))];
+
+    let mut granted = BTreeSet::new();
+    let statements = role_statements(&template, role);
+    assert!(!statements.is_empty());
+    for statement in statements {
+        let actions = allowed_actions(statement);
+        let resources = list(&statement["Resource"]);
+        let service = actions[0].split(':').next().unwrap();
+        assert!(
+            actions
+                .iter()
+                .all(|a| a.starts_with(&format!("{service}:"))),
+            "one service per statement: {statement}"
+        );
+        match service {
+            "lambda" => {
+                assert!(
+                    actions.iter().all(|a| lambda_actions.contains(a)),
+                    "{statement}"
+                );
+                assert_eq!(resources, [&function_arn], "only this function");
+            }
+            "s3" => {
+                assert!(
+                    actions.iter().all(|a| s3_actions.contains(a)),
+                    "{statement}"
+                );
+                assert!(
+                    resources.iter().all(|r| bucket_arns.contains(r)),
+                    "only this bucket: {statement}"
+                );
+            }
+            "logs" => {
+                assert_eq!(actions, ["logs:PutLogEvents"]);
+                assert_eq!(resources, [&log_stream_arn], "only its own log stream");
+            }
+            other => panic!("the stream role needs nothing from {other}: {statement}"),
+        }
+        granted.extend(actions);
+    }
+    // And it has what delivery needs, so that none of the above is vacuous.
+    let needed: BTreeSet<&str> = lambda_actions
+        .into_iter()
+        .chain(s3_actions)
+        .chain(["logs:PutLogEvents"])
+        .collect();
+    assert_eq!(granted, needed);
+}
+
+#[test]
+fn the_function_role_only_writes_the_function_log_group() {
+    let template = template();
+    let function = &resource(&template, FUNCTION)["Properties"];
+    assert!(
+        function["Policies"].is_null(),
+        "SAM policies would widen the role"
+    );
+    let role = arn_of(&function["Role"]);
+    assert_eq!(trusted_service(&template, role), "lambda.amazonaws.com");
+    let log_group = ref_id(&function["LoggingConfig"]["LogGroup"]);
+    let group = resource(&template, log_group);
+    assert_eq!(group["Type"], "AWS::Logs::LogGroup");
+    assert!(
+        !group["Properties"]["RetentionInDays"].is_null(),
+        "the log group has a retention"
+    );
+
+    let statements = role_statements(&template, role);
+    assert!(!statements.is_empty());
+    for statement in statements {
+        for action in allowed_actions(statement) {
+            assert!(
+                ["logs:CreateLogStream", "logs:PutLogEvents"].contains(&action),
+                "the function role grants {action}"
+            );
+        }
+        assert_eq!(list(&statement["Resource"]), [&get_att(log_group, "Arn")]);
+    }
+}
+
+#[test]
+fn every_bucket_is_private_encrypted_and_tls_only() {
+    let template = template();
+    let buckets = resources_of_type(&template, "AWS::S3::Bucket");
+    assert!(
+        buckets.iter().any(|(id, _)| *id == log_bucket(&template)),
+        "the stream's bucket is in the template"
+    );
+    let policies = resources_of_type(&template, "AWS::S3::BucketPolicy");
+    for (id, bucket) in buckets {
+        let properties = &bucket["Properties"];
+        let block = &properties["PublicAccessBlockConfiguration"];
+        for setting in [
+            "BlockPublicAcls",
+            "BlockPublicPolicy",
+            "IgnorePublicAcls",
+            "RestrictPublicBuckets",
+        ] {
+            assert_eq!(block[setting], true, "{id}: {setting}");
+        }
+        let encryption = list(&properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]);
+        assert!(!encryption.is_empty(), "{id} has no encryption");
+        for rule in encryption {
+            let algorithm = &rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"];
+            assert!(
+                ["AES256", "aws:kms", "aws:kms:dsse"].contains(&algorithm.as_str().unwrap_or("")),
+                "{id}: encryption {algorithm}"
+            );
+        }
+
+        let arns = [get_att(id, "Arn"), sub(&format!("${{{id}.Arn}}/*"))];
+        let denies_plain_http = policies
+            .iter()
+            .filter(|(_, p)| p["Properties"]["Bucket"]["Ref"] == id)
+            .flat_map(|(_, p)| list(&p["Properties"]["PolicyDocument"]["Statement"]))
+            .any(|s| {
+                let secure = &s["Condition"]["Bool"]["aws:SecureTransport"];
+                s["Effect"] == "Deny"
+                    && (s["Principal"] == "*" || s["Principal"]["AWS"] == "*")
+                    && strings(&s["Action"]).contains(&"s3:*")
+                    && arns.iter().all(|arn| list(&s["Resource"]).contains(&arn))
+                    && (secure == "false" || secure == false)
+            });
+        assert!(
+            denies_plain_http,
+            "{id}: no policy denies aws:SecureTransport false"
+        );
+    }
+}
+
+/// The Glue type of each of the function's JSON types.
+fn glue_type(ltsv_type: &str) -> &'static str {
+    match ltsv_type {
+        "integer" => "bigint",
+        "float" => "double",
+        "time" => "timestamp",
+        "bool" => "boolean",
+        "string" => "string",
+        other => panic!("unknown type {other}"),
+    }
+}
+
+/// `label:type` pairs of an `LTSV_TYPES` value.
+fn parse_types(types: &str) -> Vec<(&str, &str)> {
+    types
+        .split(',')
+        .map(|entry| entry.trim().rsplit_once(':').unwrap())
+        .map(|(label, ty)| (label.trim(), ty.trim()))
+        .collect()
+}
+
+/// The labels of the Apache LTSV format in the README, in order.
+fn readme_apache_labels() -> Vec<String> {
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let format = readme
+        .lines()
+        .find_map(|line| line.strip_prefix("LogFormat \""))
+        .expect("the README shows the Apache LogFormat");
+    let format = format.split('"').next().unwrap();
+    format
+        .split("\\t")
+        .map(|field| field.split_once(':').unwrap().0.to_owned())
+        .collect()
+}
+
+fn glue_table(template: &Value) -> &Value {
+    let tables = resources_of_type(template, "AWS::Glue::Table");
+    assert_eq!(tables.len(), 1, "one Glue table");
+    &tables[0].1["Properties"]["TableInput"]
+}
+
+#[test]
+fn the_glue_table_columns_have_the_function_default_types() {
+    let template = template();
+    let table = glue_table(&template);
+    let storage = &table["StorageDescriptor"];
+    assert_eq!(
+        storage["SerdeInfo"]["SerializationLibrary"],
+        "org.openx.data.jsonserde.JsonSerDe"
+    );
+    let columns: Vec<(&str, &str)> = list(&storage["Columns"])
+        .into_iter()
+        .map(|c| (c["Name"].as_str().unwrap(), c["Type"].as_str().unwrap()))
+        .collect();
+
+    let typed = parse_types(DEFAULT_TYPES);
+    assert!(!typed.is_empty());
+    for (label, ty) in &typed {
+        assert!(
+            columns.contains(&(label, glue_type(ty))),
+            "column {label} should be {}: {columns:?}",
+            glue_type(ty)
+        );
+    }
+    for (name, ty) in &columns {
+        if !typed.iter().any(|(label, _)| label == name) {
+            assert_eq!(*ty, "string", "untyped column {name}");
+        }
+    }
+    // One column per label of the Apache format the README documents, then
+    // the parts of its request line that LTSV_SPLIT_REQUEST adds.
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let mut expected = readme_apache_labels();
+    expected.extend(REQUEST_PARTS.map(String::from));
+    assert_eq!(names, expected);
+}
+
+#[test]
+fn the_glue_table_projects_the_stream_partitions() {
+    let template = template();
+    let table = glue_table(&template);
+    let keys: Vec<(&str, &str)> = list(&table["PartitionKeys"])
+        .into_iter()
+        .map(|c| (c["Name"].as_str().unwrap(), c["Type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("year", "int"),
+            ("month", "int"),
+            ("day", "int"),
+            ("hour", "int")
+        ]
+    );
+    let parameters = &table["Parameters"];
+    assert_eq!(parameters["projection.enabled"], "true");
+    for (key, range, digits) in [
+        ("year", None, None),
+        ("month", Some("1,12"), Some("2")),
+        ("day", Some("1,31"), Some("2")),
+        ("hour", Some("0,23"), Some("2")),
+    ] {
+        assert_eq!(parameters[format!("projection.{key}.type")], "integer");
+        assert!(!parameters[format!("projection.{key}.range")].is_null());
+        if let Some(range) = range {
+            assert_eq!(parameters[format!("projection.{key}.range")], range);
+        }
+        if let Some(digits) = digits {
+            assert_eq!(parameters[format!("projection.{key}.digits")], digits);
+        }
+    }
+
+    // Athena looks exactly where Firehose writes.
+    let bucket = log_bucket(&template);
+    let prefix = destination(&template)["Prefix"].as_str().unwrap();
+    let mut location = format!("s3://${{{bucket}}}/{prefix}");
+    for key in ["year", "month", "day", "hour"] {
+        location = location.replace(
+            &format!("!{{partitionKeyFromLambda:{key}}}"),
+            &format!("${{!{key}}}"),
+        );
+    }
+    assert_eq!(parameters["storage.location.template"], sub(&location));
+    let root = prefix.split("year=").next().unwrap();
+    assert_eq!(
+        table["StorageDescriptor"]["Location"],
+        sub(&format!("s3://${{{bucket}}}/{root}"))
+    );
+}
+
+#[test]
+fn parameter_defaults_are_the_function_defaults() {
+    let template = template();
+    let parameters = &template["Parameters"];
+    let default_types = parameters["LtsvTypes"]["Default"].as_str().unwrap();
+    assert_eq!(default_types, DEFAULT_TYPES);
+    assert_eq!(parse_types(default_types), parse_types(DEFAULT_TYPES));
+
+    // Every setting is exposed, and with every parameter at its default the
+    // function has exactly its built-in defaults.
+    let function_only = Stack::new(&template, &[("CreatePipeline", "false")]);
+    let variables = &template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"];
+    for variable in VARIABLES {
+        assert!(!variables[variable].is_null(), "{variable} is not set");
+        let value = &variables[variable];
+        let is_parameter = |v: &Value| v["Ref"].as_str().is_some_and(|p| !parameters[p].is_null());
+        assert!(
+            is_parameter(value) || value["Fn::If"].is_array(),
+            "{variable} is not a parameter: {value}"
+        );
+    }
+    assert_eq!(function_only.config(), Config::default());
+
+    // Each parameter reaches its variable, and changes the function's
+    // settings. Every variable the function reads is in this table.
+    let settings = [
+        ("LtsvTypes", "LTSV_TYPES", "status:integer,time:time"),
+        ("LtsvNullValues", "LTSV_NULL_VALUES", ""),
+        ("LtsvOnTypeError", "LTSV_ON_TYPE_ERROR", "null"),
+        ("LtsvUnescape", "LTSV_UNESCAPE", "false"),
+        ("LtsvStrictLabels", "LTSV_STRICT_LABELS", "false"),
+        ("LtsvSplitRequest", "LTSV_SPLIT_REQUEST", "req"),
+        ("LtsvDrop", "LTSV_DROP", "status=200"),
+        ("PartitionKeys", "PARTITION_KEYS", "vhost"),
+        ("MetricsNamespace", "METRICS_NAMESPACE", ""),
+    ];
+    let mut covered: Vec<&str> = settings.iter().map(|(_, variable, _)| *variable).collect();
+    covered.sort_unstable();
+    let mut variables = VARIABLES.to_vec();
+    variables.sort_unstable();
+    assert_eq!(covered, variables);
+    for (parameter, variable, value) in settings {
+        let stack = Stack::new(
+            &template,
+            &[("CreatePipeline", "false"), (parameter, value)],
+        );
+        assert_eq!(stack.env(variable).as_deref(), Some(value), "{parameter}");
+        assert_ne!(stack.config(), Config::default(), "{parameter}={value:?}");
+    }
+}
+
+#[test]
+fn the_pipeline_function_returns_the_keys_of_the_stream_prefix() {
+    let template = template();
+    let pipeline = Stack::new(&template, &[("CreatePipeline", "true")]);
+    let config = pipeline.config();
+    let prefix = destination(&template)["Prefix"].as_str().unwrap();
+    assert_eq!(prefix_keys(prefix), ["year", "month", "day", "hour"]);
+    for key in prefix_keys(prefix) {
+        assert!(
+            partition_key_names(&config).contains(&key),
+            "the prefix uses {key}, which PARTITION_KEYS does not return"
+        );
+        assert!(
+            prefix.contains(&format!("{key}=!{{partitionKeyFromLambda:{key}}}/")),
+            "{prefix}"
+        );
+    }
+    // The year, month, day and hour come from a label of type time.
+    assert!(config.time_label().is_some());
+}
+
+#[test]
+fn the_stream_partitions_by_event_time_and_keeps_responses_small() {
+    let template = template();
+    let stream = stream(&template);
+    assert_eq!(stream["DeliveryStreamType"], "DirectPut");
+    let destination = destination(&template);
+    assert_eq!(
+        destination["DynamicPartitioningConfiguration"]["Enabled"],
+        true
+    );
+    let errors = destination["ErrorOutputPrefix"].as_str().unwrap();
+    assert!(errors.contains("!{firehose:error-output-type}"), "{errors}");
+    assert_eq!(destination["CompressionFormat"], "GZIP");
+    let buffer = destination["BufferingHints"]["SizeInMBs"].as_i64().unwrap();
+    assert!(
+        buffer >= 64,
+        "dynamic partitioning needs 64 MB, not {buffer}"
+    );
+
+    assert_eq!(*processor(&template)["LambdaArn"], get_att(FUNCTION, "Arn"));
+    // JSON is at most about 1.3 times the LTSV and base64 adds a third: 3 MB
+    // in stays under Lambda's 6 MB response limit, and Firehose allows no more.
+    let batch = processor_number(&template, "BufferSizeInMBs");
+    assert!(batch > 0.0 && batch <= 3.0, "BufferSizeInMBs {batch}");
+    let interval = processor_number(&template, "BufferIntervalInSeconds");
+    assert!(
+        (60.0..=900.0).contains(&interval),
+        "BufferIntervalInSeconds {interval}"
+    );
+    let retries = processor_number(&template, "NumberOfRetries");
+    assert!(
+        (1.0..=300.0).contains(&retries),
+        "NumberOfRetries {retries}"
+    );
+}
+
+#[test]
+fn the_function_is_a_small_arm64_build_of_the_lambda_binary() {
+    let template = template();
+    let functions: Vec<_> = resources_of_type(&template, "AWS::Serverless::Function")
+        .into_iter()
+        .chain(resources_of_type(&template, "AWS::Lambda::Function"))
+        .map(|(id, _)| id)
+        .collect();
+    // The only function, so `sam local invoke` needs no logical ID.
+    assert_eq!(functions, [FUNCTION]);
+    let function = resource(&template, FUNCTION);
+    assert_eq!(function["Metadata"]["BuildMethod"], "rust-cargolambda");
+    // The binary of src/main.rs, named after the package.
+    assert_eq!(
+        function["Metadata"]["BuildProperties"]["Binary"],
+        env!("CARGO_PKG_NAME")
+    );
+    let properties = &function["Properties"];
+    assert_eq!(properties["Runtime"], "provided.al2023");
+    assert_eq!(properties["Architectures"], json!(["arm64"]));
+    assert_eq!(properties["Handler"], "bootstrap");
+    assert_eq!(properties["MemorySize"], 128);
+    // Firehose waits 5 minutes for the function.
+    let timeout = properties["Timeout"].as_i64().unwrap();
+    assert!((10..=120).contains(&timeout), "Timeout {timeout}");
+}
+
+#[test]
+fn without_the_pipeline_only_the_function_and_its_permission_remain() {
+    let template = template();
+    let function = &resource(&template, FUNCTION)["Properties"];
+    let role = arn_of(&function["Role"]);
+    let log_group = ref_id(&function["LoggingConfig"]["LogGroup"]);
+    let permissions = resources_of_type(&template, "AWS::Lambda::Permission");
+    assert_eq!(permissions.len(), 1);
+    let (permission_id, permission) = permissions[0];
+    let permission = &permission["Properties"];
+    assert_eq!(permission["Action"], "lambda:InvokeFunction");
+    assert_eq!(permission["FunctionName"], get_att(FUNCTION, "Arn"));
+    assert_eq!(permission["Principal"], "firehose.amazonaws.com");
+    assert_eq!(
+        permission["SourceAccount"],
+        json!({ "Ref": "AWS::AccountId" })
+    );
+
+    let function_only = Stack::new(&template, &[("CreatePipeline", "false")]);
+    assert_eq!(
+        function_only.created(),
+        BTreeSet::from([FUNCTION, role, log_group, permission_id])
+    );
+
+    let pipeline = Stack::new(&template, &[("CreatePipeline", "true")]);
+    let created = pipeline.created();
+    let stream_id = resources_of_type(&template, "AWS::KinesisFirehose::DeliveryStream")[0].0;
+    for id in [stream_id, log_bucket(&template)] {
+        assert!(created.contains(id), "{id} with CreatePipeline=true");
+    }
+    assert!(!created.contains(permission_id));
+    assert_eq!(template["Parameters"]["CreatePipeline"]["Default"], "true");
+}
+
+#[test]
+fn outputs_name_the_stream_the_bucket_the_table_and_the_agent_config() {
+    let template = template();
+    let outputs = &template["Outputs"];
+    let stream_id = resources_of_type(&template, "AWS::KinesisFirehose::DeliveryStream")[0].0;
+    let values: Vec<&Value> = outputs
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|o| &o["Value"])
+        .collect();
+    let table_id = resources_of_type(&template, "AWS::Glue::Table")[0].0;
+    for expected in [
+        json!({ "Ref": stream_id }),
+        get_att(stream_id, "Arn"),
+        json!({ "Ref": log_bucket(&template) }),
+    ] {
+        assert!(values.contains(&&expected), "no output {expected}");
+    }
+    assert!(
+        values.iter().any(|v| v["Fn::Sub"]
+            .as_str()
+            .is_some_and(|s| s.contains(&format!("${{{table_id}}}")))),
+        "no output names the Glue table"
+    );
+
+    // The agent.json snippet is JSON once substituted, and names the stream.
+    let agent = values
+        .iter()
+        .filter_map(|v| v["Fn::Sub"].as_str())
+        .find(|s| s.contains("firehose.endpoint"))
+        .expect("an agent.json output");
+    let agent = agent
+        .replace(&format!("${{{stream_id}}}"), "the-stream")
+        .replace("${AWS::Region}", "us-east-1")
+        .replace("${AWS::URLSuffix}", "amazonaws.com");
+    assert!(!agent.contains("${"), "{agent}");
+    let agent: Value = serde_json::from_str(&agent).unwrap();
+    assert_eq!(
+        agent["firehose.endpoint"],
+        "firehose.us-east-1.amazonaws.com"
+    );
+    let flows = agent["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 1);
+    assert_eq!(flows[0]["deliveryStream"], "the-stream");
+    assert!(flows[0]["filePattern"].as_str().unwrap().starts_with('/'));
+}

@@ -13,6 +13,7 @@
 //!   timestamps);
 //! - [`json`]: JSON strings that stay valid whatever bytes a log holds;
 //! - [`partition`]: partition keys from a record's event time;
+//! - [`backfill`]: converted lines into the stream's hourly S3 layout (CLI);
 //! - [`metrics`]: one CloudWatch Embedded Metric Format line per invocation.
 //!
 //! ```
@@ -25,6 +26,7 @@
 //! assert!(response.get().contains(r#""result":"Ok","data":"eyJzdGF0dXMiOjIwMH0K""#));
 //! ```
 
+pub mod backfill;
 pub mod config;
 pub mod convert;
 pub mod firehose;

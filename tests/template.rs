@@ -820,6 +820,20 @@ fn without_the_pipeline_only_the_function_and_its_permission_remain() {
     let function_only = Stack::new(&template, &[("CreatePipeline", "false")]);
     assert_eq!(
         function_only.created(),
+        BTreeSet::from([
+            FUNCTION,
+            role,
+            log_group,
+            permission_id,
+            "RecordsFailedAlarm"
+        ])
+    );
+    let without_metrics = Stack::new(
+        &template,
+        &[("CreatePipeline", "false"), ("MetricsNamespace", "")],
+    );
+    assert_eq!(
+        without_metrics.created(),
         BTreeSet::from([FUNCTION, role, log_group, permission_id])
     );
 
@@ -879,4 +893,51 @@ fn outputs_name_the_stream_the_bucket_the_table_and_the_agent_config() {
     assert_eq!(flows.len(), 1);
     assert_eq!(flows[0]["deliveryStream"], "the-stream");
     assert!(flows[0]["filePattern"].as_str().unwrap().starts_with('/'));
+}
+
+#[test]
+fn alarms_watch_failed_records_and_delivery_freshness() {
+    let template = template();
+    let failed = &resource(&template, "RecordsFailedAlarm")["Properties"];
+    // The function's own metric, in its namespace, by its dimension.
+    assert_eq!(failed["Namespace"], json!({ "Ref": "MetricsNamespace" }));
+    assert_eq!(failed["MetricName"], "RecordsFailed");
+    assert_eq!(
+        failed["Dimensions"],
+        json!([{ "Name": firehose_ltsv::metrics::DIMENSION, "Value": { "Ref": "DeliveryStreamName" } }])
+    );
+    assert_eq!(failed["Statistic"], "Sum");
+    assert_eq!(failed["Threshold"], 0);
+    assert_eq!(failed["ComparisonOperator"], "GreaterThanThreshold");
+    assert_eq!(failed["TreatMissingData"], "notBreaching");
+
+    let freshness = &resource(&template, "DataFreshnessAlarm")["Properties"];
+    assert_eq!(freshness["Namespace"], "AWS/Firehose");
+    assert_eq!(freshness["MetricName"], "DeliveryToS3.DataFreshness");
+    let stream_id = resources_of_type(&template, "AWS::KinesisFirehose::DeliveryStream")[0].0;
+    assert_eq!(
+        freshness["Dimensions"],
+        json!([{ "Name": "DeliveryStreamName", "Value": { "Ref": stream_id } }])
+    );
+    assert_eq!(
+        freshness["Threshold"],
+        json!({ "Ref": "DataFreshnessAlarmSeconds" })
+    );
+
+    // Both notify the topic only when one is given.
+    for alarm in [failed, freshness] {
+        assert_eq!(
+            alarm["AlarmActions"],
+            json!({ "Fn::If": ["HasAlarmTopic", [{ "Ref": "AlarmTopicArn" }], { "Ref": "AWS::NoValue" }] })
+        );
+    }
+    let pipeline = Stack::new(&template, &[]);
+    assert!(pipeline.created().contains("DataFreshnessAlarm"));
+    assert!(pipeline.condition("HasMetrics"));
+    assert!(!pipeline.condition("HasAlarmTopic"));
+    let notified = Stack::new(
+        &template,
+        &[("AlarmTopicArn", "arn:aws:sns:us-east-1:123456789012:ops")],
+    );
+    assert!(notified.condition("HasAlarmTopic"));
 }

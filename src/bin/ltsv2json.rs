@@ -33,12 +33,14 @@ Usage:
       on stdout. Bad lines are reported on stderr as FILE:LINE: reason, and
       the exit status is 1 if there were any.
   ltsv2json [OPTIONS] replay [--out-dir DIR] [FILE|DIR...]
-      Convert again the records of Firehose error objects (the S3 objects
-      under the processing-failed/ error prefix; a DIR is read recursively).
+      Convert again the records of Firehose error objects: the S3 objects
+      under the processing-failed/ error prefix, from stdin when no FILE or
+      FILE is -; a DIR is read recursively, and no object is read twice.
       Records that convert now go to stdout as JSON lines; those that still
-      fail are reported on stderr as FILE:LINE: record line N: reason, LINE
-      being the error object's line in FILE, and the exit status is 1 if
-      there were any. A summary line ends the run on stderr.
+      fail are reported on stderr as FILE:LINE: record line N: reason (LINE
+      is the error object's line in FILE, N the line in the record), or
+      FILE:LINE: reason when the object holds no record, and the exit
+      status is 1 if there were any. A summary line ends the run.
   ltsv2json [OPTIONS] invoke [--decode] EVENT.json
       Run the Lambda handler on a Firehose event file (- for stdin) and
       print its response.
@@ -46,16 +48,17 @@ Usage:
   ltsv2json event [FILE...]
       Wrap log lines into a Firehose event, one record per line.
 
-Input files may be gzip-compressed, in one or more members.
+Input, from files or stdin, may be gzip-compressed (one or more members).
 
 --out-dir DIR writes the JSON lines into DIR instead of stdout, as the
 delivery stream lays them out in S3: gzip files under
 DIR/year=YYYY/month=MM/day=DD/hour=HH/ by each line's event time in UTC
 (the first label of type time in LTSV_TYPES). A line with no valid time
-fails like any bad line. Files are new on every run, named
-ltsv2json-PID-STARTTIME-SEQ.json.gz; none is ever overwritten. Progress
-shows on stderr when it is a terminal, and a summary line ends the run.
-Then `aws s3 sync DIR s3://BUCKET/logs/` puts them where the table reads.
+fails like any bad line (when replaying, with its whole record). Files
+are new on every run, named ltsv2json-PID-STARTTIME-SEQ.json.gz; none is
+ever overwritten. Progress shows on stderr when it is a terminal, and a
+summary line ends the run. Then `aws s3 sync DIR s3://BUCKET/logs/` puts
+the files where the stream's table reads them.
 
 Options (each overrides the environment variable named after it):
   --strict-labels true|false    LTSV_STRICT_LABELS
@@ -321,13 +324,6 @@ fn convert_to_stdout(
     })
 }
 
-/// One failed record of a Firehose error object, as far as replaying needs.
-#[derive(Deserialize)]
-struct ErrorObject {
-    #[serde(rename = "rawData")]
-    raw_data: Option<serde_json::Value>,
-}
-
 /// Why one record of an error object could not be replayed.
 enum ReplayError {
     NotJson(serde_json::Error),
@@ -341,7 +337,7 @@ enum ReplayError {
 impl fmt::Display for ReplayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReplayError::NotJson(error) => write!(f, "not a Firehose error record: {error}"),
+            ReplayError::NotJson(error) => write!(f, "not a JSON object: {error}"),
             ReplayError::NoRawData => f.write_str("no \"rawData\""),
             ReplayError::RawDataNotString => f.write_str("\"rawData\" is not a string"),
             ReplayError::RawDataNotBase64 => f.write_str("\"rawData\" is not base64"),
@@ -427,8 +423,9 @@ fn replay(
 
 /// Decodes the `rawData` of one line of an error object into `record`.
 fn decode_raw_data(object: &[u8], record: &mut Vec<u8>) -> Result<(), ReplayError> {
-    let object: ErrorObject = serde_json::from_slice(object).map_err(ReplayError::NotJson)?;
-    let raw = match object.raw_data {
+    let mut object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(object).map_err(ReplayError::NotJson)?;
+    let raw = match object.remove("rawData") {
         None | Some(serde_json::Value::Null) => return Err(ReplayError::NoRawData),
         Some(serde_json::Value::String(raw)) => raw,
         Some(_) => return Err(ReplayError::RawDataNotString),

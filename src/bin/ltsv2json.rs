@@ -39,7 +39,7 @@ Usage:
       Records that convert now go to stdout as JSON lines; those that still
       fail are reported on stderr as FILE:LINE: record line N: reason (LINE
       is the error object's line in FILE, N the line in the record), or
-      FILE:LINE: reason when the object holds no record, and the exit
+      FILE:LINE: reason when that line holds no usable record, and the exit
       status is 1 if there were any. A summary line ends the run.
   ltsv2json [OPTIONS] invoke [--decode] EVENT.json
       Run the Lambda handler on a Firehose event file (- for stdin) and

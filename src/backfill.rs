@@ -31,7 +31,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 
 use crate::config::Config;
-use crate::ltsv;
+use crate::partition;
 use crate::time::{DateHour, Timestamp};
 
 /// How many partition files a [`PartitionWriter`] keeps open at once by
@@ -77,13 +77,8 @@ impl std::error::Error for TimeError {}
 pub fn event_hour(config: &Config, line: &[u8]) -> Result<DateHour, TimeError> {
     let label = config.time_label().ok_or(TimeError::NoTimeLabel)?;
     let show = || String::from_utf8_lossy(label).into_owned();
-    let value = ltsv::fields(line, config.labels)
-        .filter_map(Result::ok)
-        .filter(|field| field.label == label)
-        .last()
-        .map(|field| field.value)
-        .filter(|value| !value.is_empty() && !config.is_null(value))
-        .ok_or_else(|| TimeError::Missing(show()))?;
+    let value =
+        partition::present_value(config, line, label).ok_or_else(|| TimeError::Missing(show()))?;
     let time = Timestamp::parse(value).ok_or_else(|| TimeError::BadTime(show()))?;
     Ok(time.date_hour())
 }
@@ -95,16 +90,6 @@ pub fn partition_path(hour: DateHour) -> String {
         "year={:04}/month={:02}/day={:02}/hour={:02}",
         hour.year, hour.month, hour.day, hour.hour
     )
-}
-
-/// `DateHour` as a map key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct HourKey(u16, u8, u8, u8);
-
-impl From<DateHour> for HourKey {
-    fn from(hour: DateHour) -> HourKey {
-        HourKey(hour.year, hour.month, hour.day, hour.hour)
-    }
 }
 
 struct OpenFile {
@@ -140,7 +125,7 @@ pub struct PartitionWriter {
     dir: PathBuf,
     prefix: String,
     max_open: usize,
-    open: HashMap<HourKey, OpenFile>,
+    open: HashMap<DateHour, OpenFile>,
     next_seq: u64,
     writes: u64,
     written: Written,
@@ -197,7 +182,7 @@ impl PartitionWriter {
     /// a new one if that hour has none open.
     pub fn write_line(&mut self, hour: DateHour, line: &[u8]) -> io::Result<()> {
         self.writes += 1;
-        let key = HourKey::from(hour);
+        let key = hour;
         if !self.open.contains_key(&key) {
             if self.open.len() >= self.max_open {
                 self.close_least_recently_used()?;

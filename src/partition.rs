@@ -38,6 +38,22 @@ impl fmt::Display for PartitionError {
 
 impl std::error::Error for PartitionError {}
 
+/// The value `label` takes in a converted `line`: its last occurrence, as
+/// conversion judges a repeated label.
+fn last_value<'l>(config: &Config, line: &'l [u8], label: &[u8]) -> Option<&'l [u8]> {
+    ltsv::fields(line, config.labels)
+        .filter_map(Result::ok)
+        .filter(|field| field.label == label)
+        .last()
+        .map(|field| field.value)
+}
+
+/// [`last_value`], unless it is empty or null: the value a partition key,
+/// or the hour a backfilled line is filed under, can be taken from.
+pub fn present_value<'l>(config: &Config, line: &'l [u8], label: &[u8]) -> Option<&'l [u8]> {
+    last_value(config, line, label).filter(|value| !value.is_empty() && !config.is_null(value))
+}
+
 /// Appends the JSON object of `config.partition_keys` for `record` to `out`,
 /// computed from the record's first line that has fields; the record is
 /// assumed to have converted already. With no keys configured this is `{}`.
@@ -47,15 +63,7 @@ pub fn write_keys(config: &Config, record: &[u8], out: &mut Vec<u8>) -> Result<(
         out.extend_from_slice(b"{}");
         return Ok(());
     }
-    // The first line written: one with fields that no drop rule removes,
-    // judging a repeated label by its last value, as conversion does.
-    fn last_value<'l>(config: &Config, line: &'l [u8], label: &[u8]) -> Option<&'l [u8]> {
-        ltsv::fields(line, config.labels)
-            .filter_map(Result::ok)
-            .filter(|field| field.label == label)
-            .last()
-            .map(|field| field.value)
-    }
+    // The first line written: one with fields that no drop rule removes.
     let first_line = ltsv::lines(record)
         .map(|line| line.bytes)
         .find(|&line| {
@@ -66,10 +74,7 @@ pub fn write_keys(config: &Config, record: &[u8], out: &mut Vec<u8>) -> Result<(
                 })
         })
         .unwrap_or_default();
-    let value_of = |label: &[u8]| {
-        last_value(config, first_line, label)
-            .filter(|value| !value.is_empty() && !config.is_null(value))
-    };
+    let value_of = |label: &[u8]| present_value(config, first_line, label);
     let time_label = config.time_label().unwrap_or_default();
     let show = |label: &[u8]| String::from_utf8_lossy(label).into_owned();
     let time = if config

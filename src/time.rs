@@ -26,7 +26,7 @@ pub struct Timestamp {
 }
 
 /// A UTC date and hour, as used for partition keys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DateHour {
     /// Four-digit year.
     pub year: u16,

@@ -241,12 +241,14 @@ fn transform_with(
     config: &Config,
     convert: fn(&mut Batch, &Record) -> Result<Outcome, RecordFailure>,
 ) -> Result<(Box<RawValue>, Summary), EventError> {
-    let event: Event = serde_json::from_str(event_json).map_err(|_| {
-        // Parse again, only on this rare path, for an error that says where.
+    let event: Event = serde_json::from_str(event_json).map_err(|error| {
+        // Parse again, only on this rare path, for an error that says where;
+        // text after the event is found only by the first parse.
         let deserializer = &mut serde_json::Deserializer::from_str(event_json);
-        let error = serde_path_to_error::deserialize::<_, Event>(deserializer)
-            .err()
-            .map_or_else(|| "unreadable".to_owned(), |error| error.to_string());
+        let error = match serde_path_to_error::deserialize::<_, Event>(deserializer) {
+            Err(located) => located.to_string(),
+            Ok(_) => error.to_string(),
+        };
         EventError::NotFirehoseEvent(error)
     })?;
 
@@ -274,9 +276,11 @@ fn transform_with(
     // request's entry for the same record, so the whole batch always fits.
     let failed_lens: Vec<usize> = event.records.iter().map(failed_entry_len).collect();
     let failed_total: usize = failed_lens.iter().sum();
-    let with_metadata =
-        b"{\"records\":[]}".len() + failed_total + event.records.len() * EMPTY_METADATA.len()
-            <= MAX_RESPONSE_BYTES;
+    // `failed_total` counts a comma before every entry; the first has none.
+    let first_comma = usize::from(!event.records.is_empty());
+    let with_metadata = b"{\"records\":[]}".len() + failed_total - first_comma
+        + event.records.len() * EMPTY_METADATA.len()
+        <= MAX_RESPONSE_BYTES;
     let metadata_len = if with_metadata {
         EMPTY_METADATA.len()
     } else {

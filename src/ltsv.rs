@@ -57,7 +57,7 @@ impl<'a> Iterator for Lines<'a> {
     fn next(&mut self) -> Option<Line<'a>> {
         while !self.rest.is_empty() {
             let (line, rest) = match memchr(b'\n', self.rest) {
-                Some(end) => (&self.rest[..end], &self.rest[end + 1..]),
+                Some(end) => (&self.rest[..=end], &self.rest[end + 1..]),
                 None => (self.rest, &[][..]),
             };
             self.rest = rest;
@@ -74,10 +74,13 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
-/// Removes a line's `\n` or `\r\n` terminator, if it has one.
+/// Removes a line's `\n` or `\r\n` terminator, if it has one. A CR not
+/// followed by LF is data, even at the end.
 pub fn trim_line_end(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
+    match line.strip_suffix(b"\n") {
+        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
+        None => line,
+    }
 }
 
 /// Which labels a line may use.
@@ -85,7 +88,7 @@ pub fn trim_line_end(line: &[u8]) -> &[u8] {
 pub enum LabelSyntax {
     /// Labels match `[0-9A-Za-z_.-]+`, as the LTSV specification requires.
     Strict,
-    /// Any non-empty label without a TAB or `:` in it.
+    /// Any non-empty UTF-8 label without a TAB or `:` in it.
     Any,
 }
 
@@ -110,6 +113,8 @@ pub enum FieldErrorKind {
     EmptyLabel,
     /// The label holds a byte outside `[0-9A-Za-z_.-]` (strict labels only).
     InvalidLabelByte(u8),
+    /// The label is not UTF-8 text, which a JSON key must be (any labels).
+    LabelNotUtf8,
 }
 
 /// A field that is not a valid `label:value` pair, and where it is.
@@ -130,6 +135,7 @@ impl fmt::Display for FieldError {
         match self.kind {
             FieldErrorKind::MissingColon => f.write_str("no ':' between label and value"),
             FieldErrorKind::EmptyLabel => f.write_str("empty label"),
+            FieldErrorKind::LabelNotUtf8 => f.write_str("label is not UTF-8"),
             FieldErrorKind::InvalidLabelByte(byte) => write!(
                 f,
                 "label holds '{}', outside [0-9A-Za-z_.-]",
@@ -205,10 +211,19 @@ impl<'a> Iterator for Fields<'a> {
             if label.is_empty() {
                 return Some(Err(error(FieldErrorKind::EmptyLabel)));
             }
-            if self.syntax == LabelSyntax::Strict
-                && let Some(&bad) = label.iter().find(|&&b| !is_label_byte(b))
-            {
-                return Some(Err(error(FieldErrorKind::InvalidLabelByte(bad))));
+            match self.syntax {
+                LabelSyntax::Strict => {
+                    if let Some(&bad) = label.iter().find(|&&b| !is_label_byte(b)) {
+                        return Some(Err(error(FieldErrorKind::InvalidLabelByte(bad))));
+                    }
+                }
+                // Written as a key, an invalid byte would become the same
+                // `\xhh` text as a label that spells it out.
+                LabelSyntax::Any => {
+                    if std::str::from_utf8(label).is_err() {
+                        return Some(Err(error(FieldErrorKind::LabelNotUtf8)));
+                    }
+                }
             }
             return Some(Ok(Field {
                 start,
@@ -259,8 +274,12 @@ mod tests {
     #[test]
     fn a_lone_cr_is_data_not_a_line_end() {
         assert_eq!(numbered(b"a:1\rb:2\n"), [(1, &b"a:1\rb:2"[..])]);
-        // Only one CR belongs to the terminator.
+        // Only one CR belongs to the terminator, and only before LF.
         assert_eq!(numbered(b"a:1\r\r\n"), [(1, &b"a:1\r"[..])]);
+        assert_eq!(numbered(b"a:1\r"), [(1, &b"a:1\r"[..])]);
+        assert_eq!(numbered(b"a:1\n\r"), [(1, &b"a:1"[..]), (2, b"\r")]);
+        assert_eq!(trim_line_end(b"a\r"), b"a\r");
+        assert_eq!(trim_line_end(b"a\r\n"), b"a");
     }
 
     #[test]
@@ -350,6 +369,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn any_syntax_refuses_labels_that_are_not_utf8() {
+        let error = parse(b"a:1\tk\x80:2", LabelSyntax::Any).unwrap_err();
+        assert_eq!(error.kind, FieldErrorKind::LabelNotUtf8);
+        assert_eq!(error.to_string(), "field 2 (byte 5): label is not UTF-8");
+        assert!(parse(br"k\x80:2", LabelSyntax::Any).is_ok());
     }
 
     #[test]

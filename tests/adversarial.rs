@@ -4,8 +4,7 @@
 //! lines and records at Firehose's size limits, a worst-case 6 MB batch and
 //! requests that are not Firehose events.
 //!
-//! Every expected result is written out from the rules. Tests named `bug_*`
-//! show where the code does not follow them; each says how.
+//! Every expected result is written out from the rules.
 
 use std::fmt;
 
@@ -653,10 +652,10 @@ fn labels_with_bytes_above_0x7f_or_control_bytes() {
             Err(field_error(1, 0, FieldErrorKind::InvalidLabelByte(byte))),
             "{byte:#04x}"
         );
-        // Not UTF-8 on its own: written as the text \xhh.
+        // Not UTF-8 on its own, so no JSON key can hold it.
         assert_eq!(
             line(&any, &input),
-            Ok(format!("{{\"x\\\\x{byte:02x}y\":\"v\"}}\n")),
+            Err(field_error(1, 0, FieldErrorKind::LabelNotUtf8)),
             "{byte:#04x}"
         );
     }
@@ -740,25 +739,78 @@ fn repeated_labels_around_32_fields_follow_the_same_rule() {
     }
 }
 
-/// With `LTSV_STRICT_LABELS=false`, the label holding the raw byte 0x80 and
+/// With `LTSV_STRICT_LABELS=false`, a label holding the raw byte 0x80 and
 /// the label `\x80` (four characters, as Apache would log that byte) are
-/// different labels, but both are written as the key `"\\x80"`, so the
-/// object holds one key twice. The README promises "keys are exactly the
-/// line's labels" and "a repeated label appears once"; a JSON object with a
-/// repeated key is read differently by different readers (last wins,
-/// first wins, or an error).
+/// different labels, but the first could only be written as the key
+/// `"\\x80"`, the same as the second: a repeated key, against "keys are
+/// exactly the line's labels". So a label that is not UTF-8 makes the line
+/// invalid, wherever it is.
 #[test]
-fn bug_any_labels_a_raw_byte_and_its_hex_text_make_one_key_twice() {
-    let written = line(&any_labels(), b"k\x80:1\tk\\x80:2").unwrap();
-    let Members(members) = serde_json::from_str(&written).unwrap();
-    let mut keys: Vec<&str> = members.iter().map(|(key, _)| key.as_str()).collect();
-    keys.sort_unstable();
-    keys.dedup();
+fn any_labels_refuse_a_label_that_is_not_utf8_rather_than_repeat_a_key() {
+    let any = any_labels();
     assert_eq!(
-        keys.len(),
-        members.len(),
-        "each key once, but the output is {written}"
+        line(&any, b"k\x80:1\tk\\x80:2"),
+        Err(field_error(1, 0, FieldErrorKind::LabelNotUtf8))
     );
+    assert_eq!(
+        line(&any, b"k\\x80:2\t\tk\x80:1"),
+        Err(field_error(3, 9, FieldErrorKind::LabelNotUtf8))
+    );
+    assert_eq!(
+        line(&any, b"k\\x80:2"),
+        Ok(r#"{"k\\x80":"2"}"#.to_owned() + "\n")
+    );
+    // Values are another matter: any bytes, written as text.
+    assert_eq!(
+        line(&any, b"k:\x80"),
+        Ok(r#"{"k":"\\x80"}"#.to_owned() + "\n")
+    );
+}
+
+// --- Typed values at their limits --------------------------------------------------
+
+#[test]
+fn typed_values_at_their_limits() {
+    let config = config(&[("LTSV_TYPES", "i:integer,f:float,b:bool")]);
+    let integer = Err(Type::Integer);
+    let float = Err(Type::Float);
+    for (input, expected) in [
+        ("i:9223372036854775807", Ok("9223372036854775807")),
+        ("i:-9223372036854775808", Ok("-9223372036854775808")),
+        ("i:9223372036854775808", integer),
+        ("i:-9223372036854775809", integer),
+        ("i:-0", Ok("0")),
+        ("i:00000000000000000000000000000000001", Ok("1")),
+        ("i:\u{663}", integer),  // an Arabic-Indic digit
+        ("i:\u{ff11}", integer), // a fullwidth digit
+        ("i:1\u{0}", integer),
+        // Shortest round-trip form: these digits, and no fewer, read back
+        // as the same double.
+        ("f:136854775847750199", Ok("1.3685477584775019e17")),
+        ("f:0.1", Ok("0.1")),
+        ("f:1000", Ok("1000.0")),
+        ("f:1.", Ok("1.0")),
+        ("f:.5", Ok("0.5")),
+        ("f:-0", Ok("-0.0")),
+        ("f:1.7976931348623157e308", Ok("1.7976931348623157e308")),
+        ("f:1.8e308", float),
+        ("f:5e-324", Ok("5e-324")),
+        ("f:0x1p3", float),
+        ("f:1_0", float),
+        ("f:infinity", float),
+        ("f:+1", float),
+        ("b:false", Ok("false")),
+        ("b:TRUE", Err(Type::Bool)),
+    ] {
+        let written = line(&config, input.as_bytes());
+        match expected {
+            Ok(json) => {
+                let label = &input[..1];
+                assert_eq!(written, Ok(format!("{{\"{label}\":{json}}}\n")), "{input}");
+            }
+            Err(ty) => assert_eq!(written, Err(type_error(&input[..1], ty)), "{input}"),
+        }
+    }
 }
 
 // --- Line ends, CR and NUL -----------------------------------------------------------
@@ -804,12 +856,11 @@ fn a_cr_not_followed_by_lf_is_data() {
     }
 }
 
-/// "A CR not followed by LF is data" holds everywhere but at the very end
-/// of a record: there a CR is removed as if it were a line end (and a
-/// record holding only `\r` is `Dropped`, as if blank). Kinesis Agent sends
-/// whole lines, so this needs a record whose last line lacks its LF.
+/// "A CR not followed by LF is data" at the very end of a record too, where
+/// the last line has no LF: the CR is kept, and a record holding only `\r`
+/// is a line without `:`, not a blank one.
 #[test]
-fn bug_a_cr_at_the_very_end_of_a_record_is_removed_instead_of_kept() {
+fn a_cr_at_the_very_end_of_a_record_is_data_too() {
     let config = Config::default();
     let inputs: [&[u8]; 4] = [b"a:1\r", b"a:1\r\r", b"a:1\n\r", b"\r"];
     let results: Vec<_> = inputs.iter().map(|data| record(&config, data)).collect();
@@ -1202,12 +1253,10 @@ fn failed_records_lose_their_empty_metadata_only_when_it_does_not_fit() {
 }
 
 /// With metadata the all-failed response below is exactly 5,999,999 bytes,
-/// the most a response may hold, yet every record loses its metadata: the
-/// check counts a comma before every entry, one more than the response has.
-/// Harmless to Firehose, but not the rule (metadata is left out only when
-/// that alone makes the batch fit).
+/// the most a response may hold: it fits, so every record keeps its
+/// metadata (the size check must count one comma fewer than entries).
 #[test]
-fn bug_metadata_is_dropped_from_a_batch_that_fits_to_the_byte() {
+fn metadata_is_kept_in_a_batch_that_fits_to_the_byte() {
     let (request, records) = all_failing_batch(1000, MAX_RESPONSE_BYTES);
     let response = invoke_text(&request, &Config::default());
     assert_eq!(failed_entries(&response, &records), (1000, 1000, 1000));
@@ -1293,13 +1342,11 @@ fn requests_that_are_not_firehose_events_fail_with_the_problem_named() {
     }
 }
 
-/// Text after the event is refused, but the message is only "unreadable":
-/// the second, path-finding parse accepts the event and never looks past
-/// it, so the error does not name the problem as the README says it does.
-/// (Through `handle` the runtime's own parse refuses such text first; this
-/// is `transform`, which `ltsv2json invoke` also uses.)
+/// Text after the event is refused with an error that names it. (Through
+/// `handle` the runtime's own parse refuses such text first; this is
+/// `transform`, which `ltsv2json invoke` also uses.)
 #[test]
-fn bug_text_after_the_event_is_refused_as_unreadable_without_naming_it() {
+fn text_after_the_event_is_refused_and_named() {
     let error = refused(r#"{"records":[]} x"#);
     assert!(
         error.starts_with("not a Firehose event: trailing characters"),

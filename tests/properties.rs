@@ -190,8 +190,12 @@ fn event_json(records: &[InputRecord]) -> String {
 /// Whether a record has nothing to deliver: every line, once its LF or
 /// CRLF end is removed, is empty or only TABs (empty fields).
 fn has_no_fields(data: &[u8]) -> bool {
-    data.split(|&b| b == b'\n').all(|line| {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+    data.split_inclusive(|&b| b == b'\n').all(|line| {
+        // Only a CR before LF belongs to the line end.
+        let line = match line.strip_suffix(b"\n") {
+            Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
+            None => line,
+        };
         line.iter().all(|&b| b == b'\t')
     })
 }

@@ -257,7 +257,7 @@ proptest! {
                         prop_assert!(parsed.is_object(), "{}", object);
                     }
                     let non_blank = decoded
-                        .split(|&b| b == b'\n')
+                        .split_inclusive(|&b| b == b'\n')
                         .filter(|line| !has_no_fields(line))
                         .count();
                     prop_assert_eq!(lines.written, non_blank);

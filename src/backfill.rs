@@ -294,12 +294,7 @@ mod tests {
     use flate2::read::MultiGzDecoder;
 
     fn config(vars: &[(&str, &str)]) -> Config {
-        Config::from_lookup(|name| {
-            vars.iter()
-                .find(|(var, _)| *var == name)
-                .map(|(_, value)| value.to_string())
-        })
-        .unwrap()
+        Config::from_vars(vars).unwrap()
     }
 
     fn hour(year: u16, month: u8, day: u8, hour: u8) -> DateHour {

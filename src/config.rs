@@ -156,6 +156,21 @@ impl Config {
         Config::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// Reads the settings from `(variable, value)` pairs instead of the
+    /// environment; a variable not listed is unset.
+    ///
+    /// ```
+    /// let config = firehose_ltsv::Config::from_vars(&[("LTSV_TYPES", "status:integer")]).unwrap();
+    /// assert_eq!(config.types.len(), 1);
+    /// ```
+    pub fn from_vars(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(variable, _)| *variable == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
     /// Reads the settings from `lookup`, which returns a variable's value or
     /// `None` when it is unset. An unset variable takes its default; a set but
     /// empty list variable means an empty list.
@@ -399,11 +414,7 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| {
-            vars.iter()
-                .find(|(var, _)| *var == name)
-                .map(|(_, value)| value.to_string())
-        })
+        Config::from_vars(vars)
     }
 
     fn error(vars: &[(&str, &str)]) -> String {

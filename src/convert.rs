@@ -456,12 +456,7 @@ mod tests {
     use crate::ltsv::FieldErrorKind;
 
     fn with(vars: &[(&str, &str)]) -> Config {
-        Config::from_lookup(|name| {
-            vars.iter()
-                .find(|(var, _)| *var == name)
-                .map(|(_, value)| value.to_string())
-        })
-        .unwrap()
+        Config::from_vars(vars).unwrap()
     }
 
     fn convert_with(config: &Config, line: &[u8]) -> Result<String, LineError> {

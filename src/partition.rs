@@ -147,10 +147,7 @@ mod tests {
     use super::*;
 
     fn keys(partition_keys: &str, record: &[u8]) -> Result<String, PartitionError> {
-        let config = Config::from_lookup(|name| {
-            (name == "PARTITION_KEYS").then(|| partition_keys.to_owned())
-        })
-        .unwrap();
+        let config = Config::from_vars(&[("PARTITION_KEYS", partition_keys)]).unwrap();
         let mut out = b"x".to_vec();
         let result = write_keys(&config, record, &mut out);
         let text = String::from_utf8(out).unwrap();
@@ -184,12 +181,8 @@ mod tests {
 
     #[test]
     fn keys_come_from_the_first_line_not_dropped() {
-        let config = Config::from_lookup(|name| match name {
-            "PARTITION_KEYS" => Some("hour".into()),
-            "LTSV_DROP" => Some("ua^=ELB".into()),
-            _ => None,
-        })
-        .unwrap();
+        let config =
+            Config::from_vars(&[("PARTITION_KEYS", "hour"), ("LTSV_DROP", "ua^=ELB")]).unwrap();
         let mut out = Vec::new();
         let record = b"time:1624860000\tua:ELB-HealthChecker\ntime:1624868568\tua:curl\n";
         write_keys(&config, record, &mut out).unwrap();

@@ -25,12 +25,7 @@ use serde_json::{Value, json};
 // --- Helpers --------------------------------------------------------------------
 
 fn config(vars: &[(&str, &str)]) -> Config {
-    Config::from_lookup(|name| {
-        vars.iter()
-            .find(|(var, _)| *var == name)
-            .map(|(_, value)| value.to_string())
-    })
-    .unwrap()
+    Config::from_vars(vars).unwrap()
 }
 
 fn any_labels() -> Config {

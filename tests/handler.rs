@@ -14,12 +14,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 fn config(vars: &[(&str, &str)]) -> Config {
-    Config::from_lookup(|name| {
-        vars.iter()
-            .find(|(var, _)| *var == name)
-            .map(|(_, value)| value.to_string())
-    })
-    .unwrap()
+    Config::from_vars(vars).unwrap()
 }
 
 fn invoke(event: &str, config: &Config) -> Result<String, EventError> {

@@ -68,12 +68,7 @@ fn one_at_a_time() -> MutexGuard<'static, ()> {
 }
 
 fn config(vars: &[(&str, &str)]) -> Config {
-    Config::from_lookup(|name| {
-        vars.iter()
-            .find(|(var, _)| *var == name)
-            .map(|(_, value)| value.to_string())
-    })
-    .unwrap()
+    Config::from_vars(vars).unwrap()
 }
 
 /// A record: its id and its `data` as sent.

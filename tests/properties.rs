@@ -28,12 +28,7 @@ fn cases(cases: u32) -> ProptestConfig {
 }
 
 fn config(vars: &[(&str, &str)]) -> Config {
-    Config::from_lookup(|name| {
-        vars.iter()
-            .find(|(var, _)| *var == name)
-            .map(|(_, value)| value.to_string())
-    })
-    .unwrap()
+    Config::from_vars(vars).unwrap()
 }
 
 /// Text as the crate writes bytes into JSON: UTF-8 as it is, every byte

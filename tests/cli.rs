@@ -1,10 +1,10 @@
 //! The `ltsv2json` command line (convert, invoke, event) and the start-up of
 //! the Lambda binary, run as separate processes.
 
+mod common;
+
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_lambda_events::event::firehose::{KinesisFirehoseEvent, KinesisFirehoseResponse};
@@ -12,64 +12,13 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
 
+use common::{Run, command, run};
+
 const LTSV2JSON: &str = env!("CARGO_BIN_EXE_ltsv2json");
 const LAMBDA: &str = env!("CARGO_BIN_EXE_firehose-ltsv");
 
 const BAD_TYPE_MESSAGE: &str = "LTSV_TYPES: unknown type \"long\" for label \"status\" \
      (types: integer, float, bool, string, time)";
-
-/// A command that sees none of this machine's settings, so that only what a
-/// test sets can change the outcome.
-fn command(program: &str, env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(program);
-    for (name, _) in std::env::vars_os() {
-        if let Some(name) = name.to_str()
-            && (name.starts_with("LTSV_")
-                || name.starts_with("AWS_LAMBDA_")
-                || name == "PARTITION_KEYS"
-                || name == "RUST_LOG")
-        {
-            command.env_remove(name);
-        }
-    }
-    for variable in firehose_ltsv::config::VARIABLES {
-        command.env_remove(variable);
-    }
-    command.envs(env.iter().copied());
-    command
-}
-
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(mut command: Command, stdin: &[u8]) -> Run {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Written from another thread: a child that streams its output could
-    // otherwise fill its stdout pipe while this one waits to write.
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        // A child that exits without reading closes the pipe; that is its
-        // business, and its exit status tells the test what happened.
-        let _ = pipe.write_all(&input);
-    });
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
 
 fn ltsv2json(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Run {
     let mut command = command(LTSV2JSON, env);

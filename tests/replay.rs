@@ -2,11 +2,12 @@
 //! backfilling logs into the delivery stream's `year=/month=/day=/hour=`
 //! layout, run as separate processes.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine;
@@ -14,6 +15,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use flate2::Compression;
 use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
+
+use common::{Run, command, run};
 
 const LTSV2JSON: &str = env!("CARGO_BIN_EXE_ltsv2json");
 
@@ -25,53 +28,12 @@ const FIXED: [&str; 4] = [
     "status:integer,size:integer,reqtime_microsec:float,time:time",
 ];
 
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    pid: u32,
-}
-
 /// Runs `ltsv2json` with `args`, none of this machine's settings, and
 /// `stdin`.
 fn ltsv2json(args: &[&str], stdin: &[u8]) -> Run {
-    let mut command = Command::new(LTSV2JSON);
-    for (name, _) in std::env::vars_os() {
-        if let Some(name) = name.to_str()
-            && (name.starts_with("LTSV_")
-                || name.starts_with("AWS_LAMBDA_")
-                || name == "PARTITION_KEYS"
-                || name == "METRICS_NAMESPACE"
-                || name == "RUST_LOG")
-        {
-            command.env_remove(name);
-        }
-    }
-    for variable in firehose_ltsv::config::VARIABLES {
-        command.env_remove(variable);
-    }
-    let mut child = command
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&input);
-    });
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        pid,
-    }
+    let mut command = command(LTSV2JSON, &[]);
+    command.args(args);
+    run(command, stdin)
 }
 
 /// A fresh folder under the temporary directory, removed when dropped.

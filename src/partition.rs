@@ -99,18 +99,11 @@ pub fn write_keys(config: &Config, record: &[u8], out: &mut Vec<u8>) -> Result<(
         }
         json::write_str(out, key.name().as_bytes());
         out.push(b':');
-        let number = |n: u16, width: usize| format!("\"{n:0width$}\"");
         match (key, time) {
-            (PartitionKey::Year, Some(t)) => out.extend_from_slice(number(t.year, 4).as_bytes()),
-            (PartitionKey::Month, Some(t)) => {
-                out.extend_from_slice(number(t.month.into(), 2).as_bytes())
-            }
-            (PartitionKey::Day, Some(t)) => {
-                out.extend_from_slice(number(t.day.into(), 2).as_bytes())
-            }
-            (PartitionKey::Hour, Some(t)) => {
-                out.extend_from_slice(number(t.hour.into(), 2).as_bytes())
-            }
+            (PartitionKey::Year, Some(t)) => write_padded(out, t.year, 4),
+            (PartitionKey::Month, Some(t)) => write_padded(out, t.month.into(), 2),
+            (PartitionKey::Day, Some(t)) => write_padded(out, t.day.into(), 2),
+            (PartitionKey::Hour, Some(t)) => write_padded(out, t.hour.into(), 2),
             (PartitionKey::Label(label), _) => match value_of(label.as_bytes()) {
                 Some(value) => write_safe(out, value),
                 None => {
@@ -123,6 +116,15 @@ pub fn write_keys(config: &Config, record: &[u8], out: &mut Vec<u8>) -> Result<(
     }
     out.push(b'}');
     Ok(())
+}
+
+/// Writes `n` as a JSON string of `width` digits, zero-padded.
+fn write_padded(out: &mut Vec<u8>, n: u16, width: u32) {
+    out.push(b'"');
+    for place in (0..width).rev() {
+        out.push(b'0' + (n / 10u16.pow(place) % 10) as u8);
+    }
+    out.push(b'"');
 }
 
 /// Writes `value` as a JSON string that is safe as one S3 prefix segment:

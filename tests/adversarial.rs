@@ -6,10 +6,11 @@
 //!
 //! Every expected result is written out from the rules.
 
-use std::fmt;
+mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use common::Members;
 use firehose_ltsv::convert::Converted;
 use firehose_ltsv::firehose::MAX_RESPONSE_BYTES;
 use firehose_ltsv::ltsv::{FieldError, FieldErrorKind};
@@ -18,7 +19,6 @@ use firehose_ltsv::{
     Config, Converter, EventError, LineError, RecordError, Summary, handle_with_metrics, transform,
 };
 use lambda_runtime::{Context, LambdaEvent};
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
@@ -152,33 +152,6 @@ fn dropped(id: &str) -> Value {
         "data": "",
         "metadata": {"partitionKeys": {}},
     })
-}
-
-/// A JSON object's members in the order written, repeated keys included.
-struct Members(Vec<(String, Value)>);
-
-impl<'de> Deserialize<'de> for Members {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Members, D::Error> {
-        struct MembersVisitor;
-
-        impl<'de> Visitor<'de> for MembersVisitor {
-            type Value = Members;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
-                let mut members = Vec::new();
-                while let Some(member) = map.next_entry()? {
-                    members.push(member);
-                }
-                Ok(Members(members))
-            }
-        }
-
-        deserializer.deserialize_map(MembersVisitor)
-    }
 }
 
 /// What JSON writes for each byte below 0x20 inside a string.

@@ -2,18 +2,18 @@
 //! batch, the JSON a line becomes for any labels and value bytes, JSON
 //! strings for any bytes, and timestamps for any instant and UTC offset.
 
-use std::fmt;
+mod common;
 
 use aws_lambda_events::event::firehose::KinesisFirehoseResponse;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use common::Members;
 use firehose_ltsv::time::Timestamp;
 use firehose_ltsv::{Config, Converter, handle, json, transform};
 use lambda_runtime::{Context, LambdaEvent};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -274,34 +274,6 @@ proptest! {
 }
 
 // --- LTSV lines to JSON objects ----------------------------------------------
-
-/// A JSON object's members in the order they were written, which
-/// `serde_json::Map` (sorted by key) would lose.
-struct Members(Vec<(String, Value)>);
-
-impl<'de> Deserialize<'de> for Members {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Members, D::Error> {
-        struct MembersVisitor;
-
-        impl<'de> Visitor<'de> for MembersVisitor {
-            type Value = Members;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
-                let mut members = Vec::new();
-                while let Some(member) = map.next_entry()? {
-                    members.push(member);
-                }
-                Ok(Members(members))
-            }
-        }
-
-        deserializer.deserialize_map(MembersVisitor)
-    }
-}
 
 /// The escapes `LTSV_UNESCAPE` decodes, as documented: `\"`, `\\`, `\xHH`,
 /// `\t`, `\n`, `\r`, `\b`, `\v`; any other backslash stays as it is.

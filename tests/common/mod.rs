@@ -1,7 +1,15 @@
-//! Running the project's binaries from tests.
+//! What several test files need: running the project's binaries, and
+//! reading JSON objects member by member.
 
+// Each test file compiles this module for itself and uses only part of it.
+#![allow(dead_code)]
+
+use std::fmt;
 use std::io::Write;
 use std::process::{Command, Stdio};
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::Value;
 
 /// A command that sees none of this machine's settings, so that only what a
 /// test sets can change the outcome.
@@ -27,9 +35,7 @@ pub struct Run {
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
-    /// The process id, which names backfill files; each test binary
-    /// compiles this module, and not every one reads it.
-    #[allow(dead_code)]
+    /// The process id, which names backfill files.
     pub pid: u32,
 }
 
@@ -58,5 +64,33 @@ pub fn run(mut command: Command, stdin: &[u8]) -> Run {
         stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         pid,
+    }
+}
+
+/// A JSON object's members in the order written, repeated keys included,
+/// which `serde_json::Map` (sorted by key, one value per key) would lose.
+pub struct Members(pub Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Members, D::Error> {
+        struct MembersVisitor;
+
+        impl<'de> Visitor<'de> for MembersVisitor {
+            type Value = Members;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+
+        deserializer.deserialize_map(MembersVisitor)
     }
 }

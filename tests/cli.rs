@@ -4,7 +4,7 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_lambda_events::event::firehose::{KinesisFirehoseEvent, KinesisFirehoseResponse};
@@ -12,7 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
 
-use common::{Run, command, run};
+use common::{Run, command, project_file, run};
 
 const LTSV2JSON: &str = env!("CARGO_BIN_EXE_ltsv2json");
 const LAMBDA: &str = env!("CARGO_BIN_EXE_firehose-ltsv");
@@ -52,14 +52,6 @@ impl Drop for TempFile {
     }
 }
 
-fn project_file(relative: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(relative)
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
 // --- convert ------------------------------------------------------------------
 
 /// Lines 2 and 4 are bad; line 3 is blank and line 6 holds only an empty
@@ -83,19 +75,20 @@ const GOOD: &[u8] = b"status:304\tsize:-\treq:GET /\n\nruntime:0.5\tref:\\\"q\\\
 const GOOD_JSON: &str = "{\"status\":304,\"size\":null,\"req\":\"GET /\"}\n\
 {\"runtime\":0.5,\"ref\":\"\\\"q\\\"\"}\n";
 
+/// What conversion reports for the bad lines of `MIXED`, read from `path`.
+fn mixed_errors(path: &str) -> String {
+    format!(
+        "{path}:2: field 2 (byte 16): no ':' between label and value\n\
+         {path}:4: label \"status\": value is not a valid integer\n"
+    )
+}
+
 #[test]
 fn convert_writes_good_lines_and_reports_bad_ones_by_file_and_line() {
     let mixed = TempFile::new("mixed.ltsv", MIXED);
     let run = ltsv2json(&[mixed.path()], &[], b"");
     assert_eq!(run.stdout, MIXED_JSON);
-    assert_eq!(
-        run.stderr,
-        format!(
-            "{0}:2: field 2 (byte 16): no ':' between label and value\n\
-             {0}:4: label \"status\": value is not a valid integer\n",
-            mixed.path()
-        )
-    );
+    assert_eq!(run.stderr, mixed_errors(mixed.path()));
     assert_eq!(run.code, Some(1));
 }
 
@@ -115,14 +108,7 @@ fn convert_numbers_lines_per_file() {
     let mixed = TempFile::new("mixed.ltsv", MIXED);
     let run = ltsv2json(&[good.path(), mixed.path()], &[], b"");
     assert_eq!(run.stdout, format!("{GOOD_JSON}{MIXED_JSON}"));
-    assert_eq!(
-        run.stderr,
-        format!(
-            "{0}:2: field 2 (byte 16): no ':' between label and value\n\
-             {0}:4: label \"status\": value is not a valid integer\n",
-            mixed.path()
-        )
-    );
+    assert_eq!(run.stderr, mixed_errors(mixed.path()));
     assert_eq!(run.code, Some(1));
 }
 

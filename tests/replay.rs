@@ -16,7 +16,7 @@ use flate2::Compression;
 use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
 
-use common::{Run, command, run};
+use common::{Run, command, project_file, run};
 
 const LTSV2JSON: &str = env!("CARGO_BIN_EXE_ltsv2json");
 
@@ -69,14 +69,6 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.0);
     }
-}
-
-fn project_file(relative: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(relative)
-        .to_str()
-        .unwrap()
-        .to_owned()
 }
 
 /// One gzip member holding `data`.

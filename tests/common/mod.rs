@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
@@ -27,6 +28,15 @@ pub fn command(program: &str, env: &[(&str, &str)]) -> Command {
     }
     command.envs(env.iter().copied());
     command
+}
+
+/// The path of a file of this project, as text.
+pub fn project_file(relative: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(relative)
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// What a finished command did.

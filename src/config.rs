@@ -1,45 +1,11 @@
-//! Settings, read from the environment once and validated before any record
-//! is seen.
-//!
-//! | variable | default | meaning |
-//! |---|---|---|
-//! | `LTSV_STRICT_LABELS` | `true` | labels must match `[0-9A-Za-z_.-]+` |
-//! | `LTSV_UNESCAPE` | `true` | decode Apache/nginx escapes in values |
-//! | `LTSV_NULL_VALUES` | `-` | comma list of values written as `null` |
-//! | `LTSV_TYPES` | see [`DEFAULT_TYPES`] | `label:type,...` |
-//! | `LTSV_ON_TYPE_ERROR` | `fail` | `fail`, `null` or `string` |
-//! | `LTSV_SPLIT_REQUEST` | empty | label of the request line to split into method, path, query, protocol |
-//! | `LTSV_DROP` | empty | comma list of `label=value` / `label^=prefix` rules; matching lines are dropped |
-//! | `PARTITION_KEYS` | empty | comma list of `year`, `month`, `day`, `hour` and labels |
-//! | `METRICS_NAMESPACE` | `FirehoseLtsv` | CloudWatch namespace of the metrics; empty for none |
+//! Settings, read once and validated before any record is seen. Each is
+//! defined in [`SETTINGS`](crate::SETTINGS); a value that is not valid is
+//! an error naming its variable and the bad part.
 
-use std::fmt;
-
+use crate::error::Error;
 use crate::ltsv::{LabelSyntax, is_label_byte};
+use crate::settings::{self, Setting};
 use crate::value::Type;
-
-/// `LTSV_TYPES` when unset: the typed fields of the usual Apache LTSV format.
-pub const DEFAULT_TYPES: &str =
-    "status:integer,size:integer,reqtime_microsec:integer,runtime:float,time:time";
-
-/// Every variable [`Config::from_env`] reads.
-pub const VARIABLES: [&str; 9] = [
-    "LTSV_STRICT_LABELS",
-    "LTSV_UNESCAPE",
-    "LTSV_NULL_VALUES",
-    "LTSV_TYPES",
-    "LTSV_ON_TYPE_ERROR",
-    "LTSV_SPLIT_REQUEST",
-    "LTSV_DROP",
-    "PARTITION_KEYS",
-    "METRICS_NAMESPACE",
-];
-
-/// `METRICS_NAMESPACE` when unset.
-pub const DEFAULT_METRICS_NAMESPACE: &str = "FirehoseLtsv";
-
-/// The labels request splitting adds, in order.
-pub const REQUEST_PARTS: [&str; 4] = ["method", "path", "query", "protocol"];
 
 /// What to do with a value that does not parse as its label's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,7 +73,7 @@ impl PartitionKey {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     /// Which labels are accepted.
-    pub labels: LabelSyntax,
+    pub label_syntax: LabelSyntax,
     /// Whether Apache/nginx escapes in values are decoded.
     pub unescape: bool,
     /// Values written as JSON `null`, compared with the value as logged.
@@ -127,23 +93,6 @@ pub struct Config {
     pub metrics_namespace: Option<String>,
 }
 
-/// A setting that is not valid; its message names the variable.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The environment variable.
-    pub variable: &'static str,
-    /// What is wrong with its value.
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.variable, self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
 impl Default for Config {
     fn default() -> Config {
         Config::from_lookup(|_| None).expect("the defaults are valid")
@@ -152,7 +101,7 @@ impl Default for Config {
 
 impl Config {
     /// Reads the settings from the process environment.
-    pub fn from_env() -> Result<Config, ConfigError> {
+    pub fn from_env() -> Result<Config, Error> {
         Config::from_lookup(|name| std::env::var(name).ok())
     }
 
@@ -163,7 +112,7 @@ impl Config {
     /// let config = firehose_ltsv::Config::from_vars(&[("LTSV_TYPES", "status:integer")]).unwrap();
     /// assert_eq!(config.types.len(), 1);
     /// ```
-    pub fn from_vars(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    pub fn from_vars(vars: &[(&str, &str)]) -> Result<Config, Error> {
         Config::from_lookup(|name| {
             vars.iter()
                 .find(|(variable, _)| *variable == name)
@@ -174,39 +123,38 @@ impl Config {
     /// Reads the settings from `lookup`, which returns a variable's value or
     /// `None` when it is unset. An unset variable takes its default; a set but
     /// empty list variable means an empty list.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |variable: &'static str, default: &str| Setting {
-            variable,
-            value: lookup(variable).unwrap_or_else(|| default.to_owned()),
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        let get = |setting: &'static Setting| Given {
+            variable: setting.variable,
+            value: lookup(setting.variable).unwrap_or_else(|| setting.default.to_owned()),
         };
-        let strict = get("LTSV_STRICT_LABELS", "true").boolean()?;
-        let labels = if strict {
+        let label_syntax = if get(&settings::STRICT_LABELS).boolean()? {
             LabelSyntax::Strict
         } else {
             LabelSyntax::Any
         };
-        let unescape = get("LTSV_UNESCAPE", "true").boolean()?;
-        let null_values = get("LTSV_NULL_VALUES", "-")
+        let unescape = get(&settings::UNESCAPE).boolean()?;
+        let null_values = get(&settings::NULL_VALUES)
             .list()
             .map(|value| value.as_bytes().to_vec())
             .collect();
-        let types = parse_types(&get("LTSV_TYPES", DEFAULT_TYPES), labels)?;
-        let on_type_error = get("LTSV_ON_TYPE_ERROR", "fail").choice(&[
+        let types = parse_types(&get(&settings::TYPES), label_syntax)?;
+        let on_type_error = get(&settings::ON_TYPE_ERROR).choice(&[
             ("fail", OnTypeError::Fail),
             ("null", OnTypeError::Null),
             ("string", OnTypeError::String),
         ])?;
-        let split = get("LTSV_SPLIT_REQUEST", "");
+        let split = get(&settings::SPLIT_REQUEST);
         let split_request = match split.value.trim() {
             "" => None,
             label => {
-                check_label(&split, label, labels)?;
+                check_label(&split, label, label_syntax)?;
                 Some(label.as_bytes().to_vec())
             }
         };
-        let drop = parse_drop_rules(&get("LTSV_DROP", ""), labels)?;
-        let partition_keys = parse_partition_keys(&get("PARTITION_KEYS", ""), &types)?;
-        let namespace = get("METRICS_NAMESPACE", DEFAULT_METRICS_NAMESPACE);
+        let drop = parse_drop_rules(&get(&settings::DROP), label_syntax)?;
+        let partition_keys = parse_partition_keys(&get(&settings::PARTITION_KEYS), &types)?;
+        let namespace = get(&settings::METRICS_NAMESPACE);
         let metrics_namespace = match namespace.value.trim() {
             "" => None,
             name if name.len() <= 255
@@ -224,7 +172,7 @@ impl Config {
             }
         };
         Ok(Config {
-            labels,
+            label_syntax,
             unescape,
             null_values,
             types,
@@ -263,24 +211,22 @@ fn time_label(types: &[(Vec<u8>, Type)]) -> Option<&[u8]> {
         .map(|(label, _)| label.as_slice())
 }
 
-struct Setting {
+/// A setting's value, as given or defaulted.
+struct Given {
     variable: &'static str,
     value: String,
 }
 
-impl Setting {
-    fn error(&self, message: impl Into<String>) -> ConfigError {
-        ConfigError {
-            variable: self.variable,
-            message: message.into(),
-        }
+impl Given {
+    fn error(&self, message: impl Into<String>) -> Error {
+        Error::setting(self.variable, message)
     }
 
-    fn boolean(&self) -> Result<bool, ConfigError> {
+    fn boolean(&self) -> Result<bool, Error> {
         self.choice(&[("true", true), ("false", false)])
     }
 
-    fn choice<T: Copy>(&self, choices: &[(&str, T)]) -> Result<T, ConfigError> {
+    fn choice<T: Copy>(&self, choices: &[(&str, T)]) -> Result<T, Error> {
         let value = self.value.trim();
         choices
             .iter()
@@ -296,7 +242,7 @@ impl Setting {
             })
     }
 
-    fn check_entry(&self, entry: &str) -> Result<(), ConfigError> {
+    fn check_entry(&self, entry: &str) -> Result<(), Error> {
         if entry.is_empty() {
             return Err(self.error("empty entry (a stray comma?)"));
         }
@@ -314,9 +260,9 @@ impl Setting {
 }
 
 fn parse_types(
-    setting: &Setting,
-    labels: LabelSyntax,
-) -> Result<Vec<(Vec<u8>, Type)>, ConfigError> {
+    setting: &Given,
+    syntax: LabelSyntax,
+) -> Result<Vec<(Vec<u8>, Type)>, Error> {
     let mut types: Vec<(Vec<u8>, Type)> = Vec::new();
     for entry in setting.list() {
         setting.check_entry(entry)?;
@@ -326,7 +272,7 @@ fn parse_types(
             )));
         };
         let (label, name) = (label.trim(), name.trim());
-        check_label(setting, label, labels)?;
+        check_label(setting, label, syntax)?;
         let ty = name.parse().map_err(|()| {
             setting.error(format!(
                 "unknown type {name:?} for label {label:?} (types: integer, float, bool, string, time)"
@@ -340,11 +286,11 @@ fn parse_types(
     Ok(types)
 }
 
-fn check_label(setting: &Setting, label: &str, labels: LabelSyntax) -> Result<(), ConfigError> {
+fn check_label(setting: &Given, label: &str, syntax: LabelSyntax) -> Result<(), Error> {
     if label.is_empty() {
         return Err(setting.error("empty label"));
     }
-    if labels == LabelSyntax::Strict && !label.bytes().all(is_label_byte) {
+    if syntax == LabelSyntax::Strict && !label.bytes().all(is_label_byte) {
         return Err(setting.error(format!(
             "label {label:?} has characters outside [0-9A-Za-z_.-]"
         )));
@@ -355,7 +301,7 @@ fn check_label(setting: &Setting, label: &str, labels: LabelSyntax) -> Result<()
     Ok(())
 }
 
-fn parse_drop_rules(setting: &Setting, labels: LabelSyntax) -> Result<Vec<DropRule>, ConfigError> {
+fn parse_drop_rules(setting: &Given, syntax: LabelSyntax) -> Result<Vec<DropRule>, Error> {
     let mut rules = Vec::new();
     for entry in setting.list() {
         setting.check_entry(entry)?;
@@ -369,7 +315,7 @@ fn parse_drop_rules(setting: &Setting, labels: LabelSyntax) -> Result<Vec<DropRu
             None => (label, false),
         };
         let label = label.trim();
-        check_label(setting, label, labels)?;
+        check_label(setting, label, syntax)?;
         rules.push(DropRule {
             label: label.as_bytes().to_vec(),
             prefix,
@@ -380,9 +326,9 @@ fn parse_drop_rules(setting: &Setting, labels: LabelSyntax) -> Result<Vec<DropRu
 }
 
 fn parse_partition_keys(
-    setting: &Setting,
+    setting: &Given,
     types: &[(Vec<u8>, Type)],
-) -> Result<Vec<PartitionKey>, ConfigError> {
+) -> Result<Vec<PartitionKey>, Error> {
     let mut keys: Vec<PartitionKey> = Vec::new();
     for entry in setting.list() {
         setting.check_entry(entry)?;
@@ -413,7 +359,7 @@ fn parse_partition_keys(
 mod tests {
     use super::*;
 
-    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    fn config(vars: &[(&str, &str)]) -> Result<Config, Error> {
         Config::from_vars(vars)
     }
 
@@ -424,7 +370,7 @@ mod tests {
     #[test]
     fn defaults() {
         let config = Config::default();
-        assert_eq!(config.labels, LabelSyntax::Strict);
+        assert_eq!(config.label_syntax, LabelSyntax::Strict);
         assert!(config.unescape);
         assert_eq!(config.null_values, [b"-".to_vec()]);
         assert_eq!(config.on_type_error, OnTypeError::Fail);
@@ -458,7 +404,7 @@ mod tests {
             ("PARTITION_KEYS", "year,month,day,hour,vhost"),
         ])
         .unwrap();
-        assert_eq!(config.labels, LabelSyntax::Any);
+        assert_eq!(config.label_syntax, LabelSyntax::Any);
         assert!(!config.unescape);
         assert_eq!(
             config.null_values,

@@ -34,7 +34,7 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 ///
 /// ```
 /// let mut out = Vec::new();
-/// firehose_ltsv::json::write_str(&mut out, b"a\"b\tc\xffd");
+/// firehose_ltsv::write_json_str(&mut out, b"a\"b\tc\xffd");
 /// assert_eq!(out, br#""a\"b\tc\\xffd""#);
 /// ```
 pub fn write_str(out: &mut Vec<u8>, bytes: &[u8]) {

@@ -1,42 +1,65 @@
 //! Amazon Data Firehose transformation of LTSV access logs into typed,
 //! newline-delimited JSON.
 //!
-//! Data flows one way through the modules:
+//! Data flows one way, and a module only uses the ones after it here:
 //!
-//! - [`firehose`]: the batch: the event's records in, one result per record
-//!   out, the response size guard;
-//! - [`ltsv`]: records into lines, lines into `label:value` fields, without
-//!   allocating;
-//! - [`convert`]: fields into one JSON object per line, applying the
-//!   [`config`] rules;
-//! - [`value`] and [`time`]: what a value means (escapes, nulls, types,
-//!   timestamps);
-//! - [`json`]: JSON strings that stay valid whatever bytes a log holds;
-//! - [`partition`]: partition keys from a record's event time;
-//! - [`backfill`]: converted lines into the stream's hourly S3 layout (CLI);
-//! - [`metrics`]: one CloudWatch Embedded Metric Format line per invocation.
+//! | module | concern |
+//! |---|---|
+//! | `lambda` | the Lambda glue: [`handle`], logs, metrics, clock |
+//! | `metrics` | one CloudWatch Embedded Metric Format line per invocation |
+//! | `firehose` | the batch: event in, one result per record out, the response budget |
+//! | `summary` | what an invocation did: counts and failed records |
+//! | `convert` | records into lines, drop rules, one object per line |
+//! | `partition` | event time and partition keys of a line |
+//! | `object` | a parsed line as a JSON object: types, nulls, request parts |
+//! | `request` | request lines split into method, path, query, protocol |
+//! | `config` | settings, validated once |
+//! | `settings` | every setting defined once: variable, flag, default, help |
+//! | `line` | a line parsed once: repeated labels resolved |
+//! | `ltsv` | lines and fields, without allocating |
+//! | `error` | the one error type |
+//! | `value`, `time` | what a value means: escapes, types, timestamps |
+//! | `json` | JSON strings that stay valid whatever bytes a log holds |
 //!
 //! ```
-//! use firehose_ltsv::{Config, firehose};
+//! use firehose_ltsv::{Config, transform};
 //!
 //! let event = r#"{"records":[{"recordId":"1","data":"c3RhdHVzOjIwMAo="}]}"#;
-//! let (response, summary) = firehose::transform(event, &Config::default()).unwrap();
+//! let (response, summary) = transform(event, &Config::default()).unwrap();
 //! assert_eq!(summary.ok, 1);
 //! // "eyJzdGF0dXMiOjIwMH0K" is {"status":200} and a newline.
 //! assert!(response.get().contains(r#""result":"Ok","data":"eyJzdGF0dXMiOjIwMH0K""#));
 //! ```
+#![deny(missing_docs)]
 
-pub mod backfill;
-pub mod config;
-pub mod convert;
-pub mod firehose;
-pub mod json;
-pub mod ltsv;
-pub mod metrics;
-pub mod partition;
-pub mod time;
-pub mod value;
+mod config;
+mod convert;
+mod error;
+mod firehose;
+mod json;
+mod lambda;
+mod line;
+mod ltsv;
+mod metrics;
+mod object;
+mod partition;
+mod request;
+mod settings;
+mod summary;
+mod time;
+mod value;
 
-pub use config::{Config, ConfigError};
-pub use convert::{Converter, LineError, RecordError};
-pub use firehose::{EventError, Outcome, Summary, handle, handle_with_metrics, transform};
+pub use config::{Config, DropRule, OnTypeError, PartitionKey};
+pub use convert::{Converter, LineCounts, LineOutcome};
+pub use error::{Error, ErrorKind, Position};
+pub use firehose::{MAX_RESPONSE_BYTES, Outcome, transform};
+pub use json::{str_len as json_str_len, write_str as write_json_str};
+pub use lambda::{handle, handle_with_metrics, init_tracing};
+pub use line::{LineParser, ParsedLine};
+pub use ltsv::{Field, Fields, LabelSyntax, Line, Lines, fields, is_label_byte, lines, trim_line_end};
+pub use partition::{MAX_VALUE_LEN, event_hour, event_time, write_keys};
+pub use request::REQUEST_PARTS;
+pub use settings::{SETTINGS, Setting};
+pub use summary::{Failure, NoRoom, Summary};
+pub use time::{DateHour, Timestamp};
+pub use value::Type;

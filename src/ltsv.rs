@@ -4,7 +4,7 @@
 //! input, and the hot loops are `memchr` searches for `\n`, `\t` and `:`.
 //!
 //! ```
-//! use firehose_ltsv::ltsv::{fields, lines, LabelSyntax};
+//! use firehose_ltsv::{fields, lines, LabelSyntax};
 //!
 //! let data = b"host:127.0.0.1\treq:GET / HTTP/1.1\r\n\nstatus:200\n";
 //! let mut numbered = lines(data);
@@ -22,9 +22,9 @@
 //! assert!(numbered.next().is_none());
 //! ```
 
-use std::fmt;
-
 use memchr::{Memchr2, memchr, memchr2_iter};
+
+use crate::error::{Error, ErrorKind};
 
 /// One non-blank line of LTSV data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,49 +104,6 @@ pub struct Field<'a> {
     pub value: &'a [u8],
 }
 
-/// Why a field of a line is not a valid `label:value` pair.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FieldErrorKind {
-    /// The field has no `:` separating label and value.
-    MissingColon,
-    /// The field starts with `:`.
-    EmptyLabel,
-    /// The label holds a byte outside `[0-9A-Za-z_.-]` (strict labels only).
-    InvalidLabelByte(u8),
-    /// The label is not UTF-8 text, which a JSON key must be (any labels).
-    LabelNotUtf8,
-}
-
-/// A field that is not a valid `label:value` pair, and where it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FieldError {
-    /// 1-based position of the field among the line's TAB-separated fields,
-    /// counting empty ones.
-    pub field: usize,
-    /// Byte offset of the field in its line.
-    pub start: usize,
-    /// What is wrong with it.
-    pub kind: FieldErrorKind,
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "field {} (byte {}): ", self.field, self.start + 1)?;
-        match self.kind {
-            FieldErrorKind::MissingColon => f.write_str("no ':' between label and value"),
-            FieldErrorKind::EmptyLabel => f.write_str("empty label"),
-            FieldErrorKind::LabelNotUtf8 => f.write_str("label is not UTF-8"),
-            FieldErrorKind::InvalidLabelByte(byte) => write!(
-                f,
-                "label holds '{}', outside [0-9A-Za-z_.-]",
-                byte.escape_ascii()
-            ),
-        }
-    }
-}
-
-impl std::error::Error for FieldError {}
-
 /// Iterator over the fields of one line; see [`fields`].
 #[derive(Clone, Debug)]
 pub struct Fields<'a> {
@@ -174,31 +131,27 @@ pub fn fields(line: &[u8], syntax: LabelSyntax) -> Fields<'_> {
 }
 
 impl<'a> Iterator for Fields<'a> {
-    type Item = Result<Field<'a>, FieldError>;
+    type Item = Result<Field<'a>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let line = self.line;
         while self.pos <= line.len() {
             let start = self.pos;
             self.field += 1;
-            let error = |kind| FieldError {
-                field: self.field,
-                start,
-                kind,
-            };
+            let error = |kind| Error::in_field(kind, self.field, start);
             let Some(stop) = self.stops.next() else {
                 self.pos = line.len() + 1;
                 if start == line.len() {
                     return None;
                 }
-                return Some(Err(error(FieldErrorKind::MissingColon)));
+                return Some(Err(error(ErrorKind::MissingColon)));
             };
             if line[stop] == b'\t' {
                 self.pos = stop + 1;
                 if stop == start {
                     continue;
                 }
-                return Some(Err(error(FieldErrorKind::MissingColon)));
+                return Some(Err(error(ErrorKind::MissingColon)));
             }
             // The value runs to the next TAB: colons in it are data.
             let end = self
@@ -209,19 +162,19 @@ impl<'a> Iterator for Fields<'a> {
             self.pos = end + 1;
             let label = &line[start..stop];
             if label.is_empty() {
-                return Some(Err(error(FieldErrorKind::EmptyLabel)));
+                return Some(Err(error(ErrorKind::EmptyLabel)));
             }
             match self.syntax {
                 LabelSyntax::Strict => {
                     if let Some(&bad) = label.iter().find(|&&b| !is_label_byte(b)) {
-                        return Some(Err(error(FieldErrorKind::InvalidLabelByte(bad))));
+                        return Some(Err(error(ErrorKind::InvalidLabelByte(bad))));
                     }
                 }
                 // Written as a key, an invalid byte would become the same
                 // `\xhh` text as a label that spells it out.
                 LabelSyntax::Any => {
                     if std::str::from_utf8(label).is_err() {
-                        return Some(Err(error(FieldErrorKind::LabelNotUtf8)));
+                        return Some(Err(error(ErrorKind::LabelNotUtf8)));
                     }
                 }
             }
@@ -246,13 +199,13 @@ mod tests {
 
     type Pairs<'a> = Vec<(&'a [u8], &'a [u8])>;
 
-    fn parse(line: &[u8], syntax: LabelSyntax) -> Result<Pairs<'_>, FieldError> {
+    fn parse(line: &[u8], syntax: LabelSyntax) -> Result<Pairs<'_>, Error> {
         fields(line, syntax)
             .map(|f| f.map(|f| (f.label, f.value)))
             .collect()
     }
 
-    fn strict(line: &[u8]) -> Result<Pairs<'_>, FieldError> {
+    fn strict(line: &[u8]) -> Result<Pairs<'_>, Error> {
         parse(line, LabelSyntax::Strict)
     }
 
@@ -329,11 +282,7 @@ mod tests {
             let error = strict(line).unwrap_err();
             assert_eq!(
                 error,
-                FieldError {
-                    field,
-                    start,
-                    kind: FieldErrorKind::MissingColon
-                },
+                Error::in_field(ErrorKind::MissingColon, field, start),
                 "{:?}",
                 line.escape_ascii().to_string()
             );
@@ -344,8 +293,7 @@ mod tests {
     fn an_empty_label_is_an_error_in_both_syntaxes() {
         for syntax in [LabelSyntax::Strict, LabelSyntax::Any] {
             let error = parse(b"a:1\t:2", syntax).unwrap_err();
-            assert_eq!(error.kind, FieldErrorKind::EmptyLabel);
-            assert_eq!((error.field, error.start), (2, 4));
+            assert_eq!(error, Error::in_field(ErrorKind::EmptyLabel, 2, 4));
         }
     }
 
@@ -365,7 +313,7 @@ mod tests {
                 }
                 Err(error) => {
                     assert!(!expected_ok, "byte {byte:#04x} rejected");
-                    assert_eq!(error.kind, FieldErrorKind::InvalidLabelByte(byte));
+                    assert_eq!(*error.kind(), ErrorKind::InvalidLabelByte(byte));
                 }
             }
         }
@@ -374,7 +322,7 @@ mod tests {
     #[test]
     fn any_syntax_refuses_labels_that_are_not_utf8() {
         let error = parse(b"a:1\tk\x80:2", LabelSyntax::Any).unwrap_err();
-        assert_eq!(error.kind, FieldErrorKind::LabelNotUtf8);
+        assert_eq!(*error.kind(), ErrorKind::LabelNotUtf8);
         assert_eq!(error.to_string(), "field 2 (byte 5): label is not UTF-8");
         assert!(parse(br"k\x80:2", LabelSyntax::Any).is_ok());
     }

@@ -1,12 +1,12 @@
 //! The Lambda function: reads its settings once, then transforms every
 //! Firehose batch it is given.
 
-use firehose_ltsv::{Config, handle};
-use lambda_runtime::{Error, service_fn, tracing};
+use firehose_ltsv::{Config, handle, init_tracing};
+use lambda_runtime::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    tracing::init_default_subscriber();
+    init_tracing(std::io::stdout);
     let config = Config::from_env().inspect_err(|error| {
         tracing::error!(%error, "invalid configuration");
     })?;

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde_json::json;
 
-use crate::firehose::Summary;
+use crate::summary::Summary;
 
 /// A metric's name, its unit, and how it is read off a [`Summary`].
 type Metric = (&'static str, &'static str, fn(&Summary) -> usize);
@@ -17,25 +17,18 @@ const METRICS: [Metric; 9] = [
     ("RecordsDropped", "Count", |s| s.dropped),
     ("RecordsFailed", "Count", |s| s.failed),
     ("LinesOut", "Count", |s| s.lines_out),
-    ("LinesDropped", "Count", |s| s.lines_dropped),
+    ("LinesDropped", "Count", |s| s.lines_excluded),
     ("BytesIn", "Bytes", |s| s.bytes_in),
     ("BytesOut", "Bytes", |s| s.bytes_out),
     ("ResponseBytes", "Bytes", |s| s.response_bytes),
 ];
 
 /// The dimension every metric has.
-pub const DIMENSION: &str = "DeliveryStream";
-
-/// The name of the delivery stream in a `deliveryStreamArn`
-/// (`arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME`).
-pub fn delivery_stream_name(arn: &str) -> &str {
-    arn.rsplit_once("deliverystream/")
-        .map_or(arn, |(_, name)| name)
-}
+pub(crate) const DIMENSION: &str = "DeliveryStream";
 
 /// Writes the metrics of one invocation as one EMF line in `namespace`,
 /// with the delivery stream (or `unknown`) as their dimension.
-pub fn write(
+pub(crate) fn write(
     out: &mut impl Write,
     namespace: &str,
     summary: &Summary,
@@ -69,15 +62,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stream_names_come_from_the_arn() {
-        assert_eq!(
-            delivery_stream_name("arn:aws:firehose:us-east-1:123456789012:deliverystream/logs-1"),
-            "logs-1"
-        );
-        assert_eq!(delivery_stream_name("odd"), "odd");
-    }
-
-    #[test]
     fn one_line_with_every_metric() {
         let summary = Summary {
             records: 5,
@@ -85,11 +69,12 @@ mod tests {
             dropped: 1,
             failed: 2,
             lines_out: 3,
-            lines_dropped: 4,
+            lines_excluded: 4,
             bytes_in: 100,
             bytes_out: 120,
             response_bytes: 400,
             delivery_stream: Some("logs".into()),
+            ..Summary::default()
         };
         let mut out = Vec::new();
         write(&mut out, "Web", &summary, 1_700_000_000_000).unwrap();

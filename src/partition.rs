@@ -1,96 +1,55 @@
-//! Partition keys for Firehose dynamic partitioning, taken from a record's
-//! first line so that data lands under its event time, not its arrival time.
-
-use std::fmt;
+//! Where a line belongs in the stream's S3 layout: its event time, and the
+//! partition keys Firehose dynamic partitioning files a record under, so
+//! that data lands by when it happened, not when it arrived.
 
 use crate::config::{Config, PartitionKey};
+use crate::error::{Error, ErrorKind};
 use crate::json;
+use crate::line::ParsedLine;
 use crate::ltsv;
-use crate::time::Timestamp;
+use crate::time::{DateHour, Timestamp, padded};
 
 /// Label values longer than this are cut, keeping S3 prefixes well inside
 /// the 1,024-byte key limit.
 pub const MAX_VALUE_LEN: usize = 256;
 
-/// Why a record's partition keys could not be computed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PartitionError {
-    /// The first line has no such label, or its value is null or empty.
-    Missing(String),
-    /// The time label's value is not a timestamp.
-    BadTime(String),
+/// The value `label` takes in `line`, unless it is empty or null: the value
+/// a partition key, or an event time, can be taken from.
+fn present_value<'a>(config: &Config, line: &ParsedLine<'a>, label: &[u8]) -> Option<&'a [u8]> {
+    line.value_of(label)
+        .filter(|value| !value.is_empty() && !config.is_null(value))
 }
 
-impl fmt::Display for PartitionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PartitionError::Missing(label) => write!(
-                f,
-                "partition key: label \"{label}\" is missing, empty or null in the first line"
-            ),
-            PartitionError::BadTime(label) => write!(
-                f,
-                "partition key: label \"{label}\" in the first line is not a valid time"
-            ),
-        }
-    }
+/// When `line` happened: the value of [`Config::time_label`], judged as
+/// conversion judges values (a repeated label by its last value; an empty
+/// or null value is missing).
+pub fn event_time(config: &Config, line: &ParsedLine) -> Result<Timestamp, Error> {
+    let label = config
+        .time_label()
+        .ok_or_else(|| Error::new(ErrorKind::NoTimeLabel))?;
+    let shown = || String::from_utf8_lossy(label).into_owned();
+    let value = present_value(config, line, label)
+        .ok_or_else(|| Error::new(ErrorKind::NoEventTime { label: shown() }))?;
+    Timestamp::parse(value).ok_or_else(|| Error::new(ErrorKind::BadEventTime { label: shown() }))
 }
 
-impl std::error::Error for PartitionError {}
-
-/// The value `label` takes in a converted `line`: its last occurrence, as
-/// conversion judges a repeated label.
-fn last_value<'l>(config: &Config, line: &'l [u8], label: &[u8]) -> Option<&'l [u8]> {
-    ltsv::fields(line, config.labels)
-        .filter_map(Result::ok)
-        .filter(|field| field.label == label)
-        .last()
-        .map(|field| field.value)
+/// The UTC hour `line` is filed under: that of its [`event_time`].
+pub fn event_hour(config: &Config, line: &ParsedLine) -> Result<DateHour, Error> {
+    event_time(config, line).map(|time| time.date_hour())
 }
 
-/// [`last_value`], unless it is empty or null: the value a partition key,
-/// or the hour a backfilled line is filed under, can be taken from.
-pub fn present_value<'l>(config: &Config, line: &'l [u8], label: &[u8]) -> Option<&'l [u8]> {
-    last_value(config, line, label).filter(|value| !value.is_empty() && !config.is_null(value))
-}
-
-/// Appends the JSON object of `config.partition_keys` for `record` to `out`,
-/// computed from the record's first line that has fields; the record is
-/// assumed to have converted already. With no keys configured this is `{}`.
-/// On error `out` is left as it was.
-pub fn write_keys(config: &Config, record: &[u8], out: &mut Vec<u8>) -> Result<(), PartitionError> {
-    if config.partition_keys.is_empty() {
-        out.extend_from_slice(b"{}");
-        return Ok(());
-    }
-    // The first line written: one with fields that no drop rule removes.
-    let first_line = ltsv::lines(record)
-        .map(|line| line.bytes)
-        .find(|&line| {
-            ltsv::fields(line, config.labels).next().is_some()
-                && !config.drop.iter().any(|rule| {
-                    last_value(config, line, &rule.label)
-                        .is_some_and(|v| rule.matches(&rule.label, v))
-                })
-        })
-        .unwrap_or_default();
-    let value_of = |label: &[u8]| present_value(config, first_line, label);
-    let time_label = config.time_label().unwrap_or_default();
-    let show = |label: &[u8]| String::from_utf8_lossy(label).into_owned();
-    let time = if config
+/// Appends the JSON object of `config.partition_keys` computed from
+/// `first_line`, the first line a record writes; with no keys configured
+/// this is `{}`. On error `out` is left as it was.
+pub fn write_keys(config: &Config, first_line: &ParsedLine, out: &mut Vec<u8>) -> Result<(), Error> {
+    let needs_time = config
         .partition_keys
         .iter()
-        .any(|key| !matches!(key, PartitionKey::Label(_)))
-    {
-        let value =
-            value_of(time_label).ok_or_else(|| PartitionError::Missing(show(time_label)))?;
-        let time =
-            Timestamp::parse(value).ok_or_else(|| PartitionError::BadTime(show(time_label)))?;
-        Some(time.date_hour())
-    } else {
-        None
+        .any(|key| !matches!(key, PartitionKey::Label(_)));
+    let hour = match needs_time {
+        true => Some(event_hour(config, first_line)?),
+        false => None,
     };
-
     let mark = out.len();
     out.push(b'{');
     for (i, key) in config.partition_keys.iter().enumerate() {
@@ -99,41 +58,37 @@ pub fn write_keys(config: &Config, record: &[u8], out: &mut Vec<u8>) -> Result<(
         }
         json::write_str(out, key.name().as_bytes());
         out.push(b':');
-        match (key, time) {
-            (PartitionKey::Year, Some(t)) => write_padded(out, t.year, 4),
-            (PartitionKey::Month, Some(t)) => write_padded(out, t.month.into(), 2),
-            (PartitionKey::Day, Some(t)) => write_padded(out, t.day.into(), 2),
-            (PartitionKey::Hour, Some(t)) => write_padded(out, t.hour.into(), 2),
-            (PartitionKey::Label(label), _) => match value_of(label.as_bytes()) {
-                Some(value) => write_safe(out, value),
-                None => {
-                    out.truncate(mark);
-                    return Err(PartitionError::Missing(label.clone()));
+        out.push(b'"');
+        match (key, hour) {
+            (PartitionKey::Year, Some(t)) => out.extend_from_slice(&padded::<4>(t.year.into())),
+            (PartitionKey::Month, Some(t)) => out.extend_from_slice(&padded::<2>(t.month.into())),
+            (PartitionKey::Day, Some(t)) => out.extend_from_slice(&padded::<2>(t.day.into())),
+            (PartitionKey::Hour, Some(t)) => out.extend_from_slice(&padded::<2>(t.hour.into())),
+            (PartitionKey::Label(label), _) => {
+                match present_value(config, first_line, label.as_bytes()) {
+                    Some(value) => write_safe(out, value),
+                    None => {
+                        out.truncate(mark);
+                        return Err(Error::new(ErrorKind::NoPartitionValue {
+                            label: label.clone(),
+                        }));
+                    }
                 }
-            },
-            (_, None) => unreachable!("time is parsed whenever a time key is configured"),
+            }
+            (_, None) => unreachable!("the hour is known whenever a time key is configured"),
         }
+        out.push(b'"');
     }
     out.push(b'}');
     Ok(())
 }
 
-/// Writes `n` as a JSON string of `width` digits, zero-padded.
-fn write_padded(out: &mut Vec<u8>, n: u16, width: u32) {
-    out.push(b'"');
-    for place in (0..width).rev() {
-        out.push(b'0' + (n / 10u16.pow(place) % 10) as u8);
-    }
-    out.push(b'"');
-}
-
-/// Writes `value` as a JSON string that is safe as one S3 prefix segment:
-/// bytes outside `[0-9A-Za-z_.-]` become `_`, as do the dots of `.` and
-/// `..`, and the value is cut to [`MAX_VALUE_LEN`] bytes.
+/// Appends `value` made safe as one S3 prefix segment: bytes outside
+/// `[0-9A-Za-z_.-]` become `_`, as do the dots of `.` and `..`, and the
+/// value is cut to [`MAX_VALUE_LEN`] bytes.
 fn write_safe(out: &mut Vec<u8>, value: &[u8]) {
     let value = value.get(..MAX_VALUE_LEN).unwrap_or(value);
     let all_dots = value.iter().all(|&b| b == b'.');
-    out.push(b'"');
     out.extend(value.iter().map(|&b| {
         if ltsv::is_label_byte(b) && !(all_dots && b == b'.') {
             b
@@ -141,37 +96,63 @@ fn write_safe(out: &mut Vec<u8>, value: &[u8]) {
             b'_'
         }
     }));
-    out.push(b'"');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::line::LineParser;
 
-    fn keys(partition_keys: &str, record: &[u8]) -> Result<String, PartitionError> {
-        let config = Config::from_vars(&[("PARTITION_KEYS", partition_keys)]).unwrap();
+    fn config(vars: &[(&str, &str)]) -> Config {
+        Config::from_vars(vars).unwrap()
+    }
+
+    fn keys(partition_keys: &str, line: &[u8]) -> Result<String, Error> {
+        let config = config(&[("PARTITION_KEYS", partition_keys)]);
+        let mut parser = LineParser::new(config.label_syntax);
         let mut out = b"x".to_vec();
-        let result = write_keys(&config, record, &mut out);
+        let result = write_keys(&config, &parser.parse(line).unwrap(), &mut out);
         let text = String::from_utf8(out).unwrap();
         result
             .map(|()| text[1..].to_owned())
             .inspect_err(|_| assert_eq!(text, "x"))
     }
 
+    fn hour_of(config: &Config, line: &[u8]) -> Result<DateHour, Error> {
+        let mut parser = LineParser::new(config.label_syntax);
+        event_hour(config, &parser.parse(line).unwrap())
+    }
+
+    fn hour(year: u16, month: u8, day: u8, hour: u8) -> DateHour {
+        DateHour {
+            year,
+            month,
+            day,
+            hour,
+        }
+    }
+
     #[test]
-    fn time_keys_are_utc_and_zero_padded_from_the_first_line() {
-        let record = b"\t\n\ntime:[01/Feb/2022:08:59:59 +0900]\tvhost:a\ntime:[05/May/2023:00:00:00 +0000]\n";
+    fn time_keys_are_utc_and_zero_padded() {
         assert_eq!(
-            keys("year,month,day,hour", record).unwrap(),
+            keys(
+                "year,month,day,hour",
+                b"time:[01/Feb/2022:08:59:59 +0900]\tvhost:a"
+            )
+            .unwrap(),
             r#"{"year":"2022","month":"01","day":"31","hour":"23"}"#
+        );
+        assert_eq!(
+            keys("year,hour", b"time:[01/Jan/0999:05:00:00 +0000]").unwrap(),
+            r#"{"year":"0999","hour":"05"}"#
         );
     }
 
     #[test]
     fn label_keys_are_made_safe_for_s3() {
-        let record = b"time:1624868568\tvhost:www.example.com\tua:a b/../c\xff\tdots:..";
+        let line = b"time:1624868568\tvhost:www.example.com\tua:a b/../c\xff\tdots:..";
         assert_eq!(
-            keys("vhost,ua,dots,hour", record).unwrap(),
+            keys("vhost,ua,dots,hour", line).unwrap(),
             r#"{"vhost":"www.example.com","ua":"a_b_.._c_","dots":"__","hour":"08"}"#
         );
         let long = [b"vhost:".as_slice(), &[b'a'; 300]].concat();
@@ -179,16 +160,7 @@ mod tests {
             keys("vhost", &long).unwrap(),
             format!("{{\"vhost\":\"{}\"}}", "a".repeat(MAX_VALUE_LEN))
         );
-    }
-
-    #[test]
-    fn keys_come_from_the_first_line_not_dropped() {
-        let config =
-            Config::from_vars(&[("PARTITION_KEYS", "hour"), ("LTSV_DROP", "ua^=ELB")]).unwrap();
-        let mut out = Vec::new();
-        let record = b"time:1624860000\tua:ELB-HealthChecker\ntime:1624868568\tua:curl\n";
-        write_keys(&config, record, &mut out).unwrap();
-        assert_eq!(out, br#"{"hour":"08"}"#);
+        assert_eq!(keys("dots", b"dots:a.").unwrap(), r#"{"dots":"a."}"#);
     }
 
     #[test]
@@ -198,27 +170,84 @@ mod tests {
 
     #[test]
     fn keys_that_cannot_be_computed_are_errors() {
+        let no_time = ErrorKind::NoEventTime {
+            label: "time".into(),
+        };
+        assert_eq!(*keys("year", b"status:200").unwrap_err().kind(), no_time);
+        assert_eq!(*keys("year", b"time:-").unwrap_err().kind(), no_time);
         assert_eq!(
-            keys("year", b"status:200"),
-            Err(PartitionError::Missing("time".into()))
+            *keys("year", b"time:yesterday").unwrap_err().kind(),
+            ErrorKind::BadEventTime {
+                label: "time".into()
+            }
         );
         assert_eq!(
-            keys("year", b"time:-"),
-            Err(PartitionError::Missing("time".into()))
-        );
-        assert_eq!(
-            keys("year", b"time:yesterday"),
-            Err(PartitionError::BadTime("time".into()))
-        );
-        assert_eq!(
-            keys("vhost", b"time:1\tvhost:"),
-            Err(PartitionError::Missing("vhost".into()))
+            *keys("vhost", b"time:1\tvhost:").unwrap_err().kind(),
+            ErrorKind::NoPartitionValue {
+                label: "vhost".into()
+            }
         );
         assert_eq!(
             keys("year,vhost", b"time:1\tvhost:-")
                 .unwrap_err()
                 .to_string(),
-            "partition key: label \"vhost\" is missing, empty or null in the first line"
+            "partition key: label \"vhost\" is missing, empty or null"
+        );
+    }
+
+    #[test]
+    fn event_hour_is_the_utc_hour_of_the_time_label() {
+        let config = Config::default();
+        assert_eq!(
+            hour_of(&config, b"time:[01/Jan/2022:08:59:59 +0900]\ta:1"),
+            Ok(hour(2021, 12, 31, 23))
+        );
+        // A repeated label counts by its last value, as conversion does.
+        assert_eq!(
+            hour_of(&config, b"time:-\ttime:1624868568.5"),
+            Ok(hour(2021, 6, 28, 8))
+        );
+        let iso = self::config(&[("LTSV_TYPES", "status:integer,ts:time,time:time")]);
+        assert_eq!(
+            hour_of(&iso, b"time:x\tts:2021-06-28T00:30:00-01:00"),
+            Ok(hour(2021, 6, 28, 1))
+        );
+    }
+
+    #[test]
+    fn lines_without_a_usable_time_are_errors() {
+        let config = Config::default();
+        for (line, message) in [
+            (
+                &b"status:200"[..],
+                "no event time: label \"time\" is missing, empty or null",
+            ),
+            (
+                b"time:-",
+                "no event time: label \"time\" is missing, empty or null",
+            ),
+            (
+                b"time:",
+                "no event time: label \"time\" is missing, empty or null",
+            ),
+            (
+                b"time:yesterday",
+                "no event time: label \"time\" is not a valid time",
+            ),
+            (
+                b"time:28/Jun/2021:17:22:48",
+                "no event time: label \"time\" is not a valid time",
+            ),
+        ] {
+            let error = hour_of(&config, line).unwrap_err();
+            assert_eq!(error.to_string(), message, "{line:?}");
+        }
+        let untimed = self::config(&[("LTSV_TYPES", "status:integer")]);
+        assert_eq!(
+            hour_of(&untimed, b"time:1624868568")
+                .unwrap_err()
+                .to_string(),
+            "no event time: LTSV_TYPES has no label of type time"
         );
     }
 }

@@ -2,7 +2,7 @@
 //! UTC in the form Athena and Firehose's Parquet conversion read as TIMESTAMP.
 //!
 //! ```
-//! use firehose_ltsv::time::Timestamp;
+//! use firehose_ltsv::Timestamp;
 //!
 //! let mut out = Vec::new();
 //! Timestamp::parse(b"[28/Jun/2021:17:22:48 +0900]").unwrap().write(&mut out);
@@ -36,6 +36,34 @@ pub struct DateHour {
     pub day: u8,
     /// Hour, 0–23.
     pub hour: u8,
+}
+
+impl DateHour {
+    /// The hour's place in the stream's S3 layout:
+    /// `year=2021/month=06/day=28/hour=08`.
+    pub fn partition_path(&self) -> String {
+        let mut path = Vec::with_capacity(34);
+        path.extend_from_slice(b"year=");
+        path.extend_from_slice(&padded::<4>(self.year.into()));
+        path.extend_from_slice(b"/month=");
+        path.extend_from_slice(&padded::<2>(self.month.into()));
+        path.extend_from_slice(b"/day=");
+        path.extend_from_slice(&padded::<2>(self.day.into()));
+        path.extend_from_slice(b"/hour=");
+        path.extend_from_slice(&padded::<2>(self.hour.into()));
+        String::from_utf8(path).expect("digits and ASCII")
+    }
+}
+
+/// The last `N` decimal digits of `n`, zero-padded: the one way dates,
+/// times, partition keys and paths write their numbers.
+pub(crate) fn padded<const N: usize>(mut n: u32) -> [u8; N] {
+    let mut out = [b'0'; N];
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out
 }
 
 impl Timestamp {
@@ -76,9 +104,40 @@ impl Timestamp {
         }
     }
 
+    /// The instant `seconds` after the Unix epoch, if its year has four
+    /// digits.
+    pub fn from_unix_seconds(seconds: i64) -> Option<Timestamp> {
+        Timestamp::new(seconds, None)
+    }
+
     /// Appends `YYYY-MM-DD HH:MM:SS`, plus `.fff` when the input had a
     /// fraction.
     pub fn write(&self, out: &mut Vec<u8>) {
+        let ([y0, y1, y2, y3], [mo0, mo1], [d0, d1], [h0, h1], [mi0, mi1], [s0, s1]) =
+            self.fields();
+        out.extend_from_slice(&[
+            y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b' ', h0, h1, b':', mi0, mi1, b':', s0,
+            s1,
+        ]);
+        if let Some(millis) = self.millis {
+            let [m0, m1, m2] = padded(millis.into());
+            out.extend_from_slice(&[b'.', m0, m1, m2]);
+        }
+    }
+
+    /// Appends ISO 8601's basic form, `YYYYMMDDTHHMMSSZ`, which fits in a
+    /// file name.
+    pub fn write_basic(&self, out: &mut Vec<u8>) {
+        let ([y0, y1, y2, y3], [mo0, mo1], [d0, d1], [h0, h1], [mi0, mi1], [s0, s1]) =
+            self.fields();
+        out.extend_from_slice(&[
+            y0, y1, y2, y3, mo0, mo1, d0, d1, b'T', h0, h1, mi0, mi1, s0, s1, b'Z',
+        ]);
+    }
+
+    /// The digits of year, month, day, hour, minute and second.
+    #[allow(clippy::type_complexity)]
+    fn fields(&self) -> ([u8; 4], [u8; 2], [u8; 2], [u8; 2], [u8; 2], [u8; 2]) {
         let DateHour {
             year,
             month,
@@ -86,34 +145,14 @@ impl Timestamp {
             hour,
         } = self.date_hour();
         let second_of_day = self.seconds.rem_euclid(86_400) as u32;
-        let (minute, second) = (second_of_day / 60 % 60, second_of_day % 60);
-        let year = u32::from(year);
-        let digit = |n: u32| b'0' + (n % 10) as u8;
-        out.extend_from_slice(&[
-            digit(year / 1000),
-            digit(year / 100),
-            digit(year / 10),
-            digit(year),
-            b'-',
-            digit(u32::from(month) / 10),
-            digit(u32::from(month)),
-            b'-',
-            digit(u32::from(day) / 10),
-            digit(u32::from(day)),
-            b' ',
-            digit(u32::from(hour) / 10),
-            digit(u32::from(hour)),
-            b':',
-            digit(minute / 10),
-            digit(minute),
-            b':',
-            digit(second / 10),
-            digit(second),
-        ]);
-        if let Some(millis) = self.millis {
-            let millis = u32::from(millis);
-            out.extend_from_slice(&[b'.', digit(millis / 100), digit(millis / 10), digit(millis)]);
-        }
+        (
+            padded(year.into()),
+            padded(month.into()),
+            padded(day.into()),
+            padded(hour.into()),
+            padded(second_of_day / 60 % 60),
+            padded(second_of_day % 60),
+        )
     }
 
     fn new(seconds: i64, millis: Option<u16>) -> Option<Timestamp> {
@@ -429,6 +468,56 @@ mod tests {
             }
         }
         assert_eq!((year, month, day), (10000, 1, 1));
+    }
+
+    #[test]
+    fn short_iso_times_are_refused_not_misread() {
+        for short in [
+            "2021-06-28T17:22",
+            "2021-06-28T",
+            "2021-06-28 1",
+            "2021-06-28T17:22:4",
+            "2021-06-28",
+        ] {
+            assert_eq!(utc(short), None, "{short:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_zero_padded_and_cut_to_width() {
+        assert_eq!(padded::<4>(7), *b"0007");
+        assert_eq!(padded::<2>(31), *b"31");
+        assert_eq!(padded::<2>(2021), *b"21");
+        assert_eq!(padded::<3>(0), *b"000");
+    }
+
+    #[test]
+    fn hours_name_their_partition_folder() {
+        let hour = |year, month, day, hour| DateHour {
+            year,
+            month,
+            day,
+            hour,
+        };
+        assert_eq!(
+            hour(2021, 6, 8, 0).partition_path(),
+            "year=2021/month=06/day=08/hour=00"
+        );
+        assert_eq!(
+            hour(999, 12, 31, 23).partition_path(),
+            "year=0999/month=12/day=31/hour=23"
+        );
+    }
+
+    #[test]
+    fn the_basic_form_fits_a_file_name() {
+        let mut out = Vec::new();
+        Timestamp::from_unix_seconds(1_624_868_568)
+            .unwrap()
+            .write_basic(&mut out);
+        assert_eq!(out, b"20210628T082248Z");
+        assert_eq!(Timestamp::from_unix_seconds(MAX_SECONDS + 1), None);
+        assert_eq!(Timestamp::from_unix_seconds(MIN_SECONDS - 1), None);
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub enum Type {
     Bool,
     /// Text (the default for labels without a type).
     String,
-    /// A timestamp, written as UTC; see [`crate::time::Timestamp::parse`].
+    /// A timestamp, written as UTC; see [`Timestamp::parse`](crate::Timestamp::parse).
     Time,
 }
 
@@ -59,7 +59,7 @@ impl FromStr for Type {
 
 /// Parses an integer: an optional `-` and ASCII digits that fit an `i64`.
 /// `+1`, `1e3`, `12abc` and ` 1` are not integers.
-pub fn parse_integer(text: &[u8]) -> Option<i64> {
+pub(crate) fn parse_integer(text: &[u8]) -> Option<i64> {
     let (negative, digits) = match text {
         [b'-', digits @ ..] => (true, digits),
         digits => (false, digits),
@@ -81,37 +81,29 @@ pub fn parse_integer(text: &[u8]) -> Option<i64> {
 
 /// Parses a finite decimal number: `-?(d+(.d*)?|.d+)([eE][+-]?d+)?`.
 /// `NaN`, `inf`, `+1` and values that overflow to infinity are not floats.
-pub fn parse_float(text: &[u8]) -> Option<f64> {
+pub(crate) fn parse_float(text: &[u8]) -> Option<f64> {
     let unsigned = text.strip_prefix(b"-").unwrap_or(text);
     let mantissa_end = unsigned
         .iter()
         .position(|&b| b == b'e' || b == b'E')
         .unwrap_or(unsigned.len());
-    let (mantissa, exponent) = unsigned.split_at(mantissa_end);
+    let mantissa = &unsigned[..mantissa_end];
     let (whole, fraction) = match memchr(b'.', mantissa) {
         Some(dot) => (&mantissa[..dot], &mantissa[dot + 1..]),
         None => (mantissa, &[][..]),
     };
+    // Checked here because std also reads `inf`, `NaN` and a leading `+`.
+    // The exponent is left to std, whose grammar for it is exactly ours.
     let all_digits = |part: &[u8]| part.iter().all(u8::is_ascii_digit);
     if whole.is_empty() && fraction.is_empty() || !all_digits(whole) || !all_digits(fraction) {
         return None;
     }
-    if let [_e, rest @ ..] = exponent {
-        let digits = rest
-            .strip_prefix(b"+")
-            .or(rest.strip_prefix(b"-"))
-            .unwrap_or(rest);
-        if digits.is_empty() || !all_digits(digits) {
-            return None;
-        }
-    }
-    // Only ASCII digits and signs remain, so this is UTF-8 that std parses.
     let number: f64 = std::str::from_utf8(text).ok()?.parse().ok()?;
     number.is_finite().then_some(number)
 }
 
 /// Parses `true` or `false`.
-pub fn parse_bool(text: &[u8]) -> Option<bool> {
+pub(crate) fn parse_bool(text: &[u8]) -> Option<bool> {
     match text {
         b"true" => Some(true),
         b"false" => Some(false),
@@ -125,13 +117,7 @@ pub fn parse_bool(text: &[u8]) -> Option<bool> {
 /// `\"`, `\\`, `\xHH` (either case), `\t`, `\n`, `\r`, `\b` and `\v` are
 /// decoded; any other backslash sequence is kept as it is. When the result
 /// is not valid UTF-8 the caller should keep the value as logged.
-///
-/// ```
-/// let mut out = Vec::new();
-/// assert!(firehose_ltsv::value::unescape(br#"\xe3\x81\x82 \"q\" \u"#, &mut out));
-/// assert_eq!(out, "あ \"q\" \\u".as_bytes());
-/// ```
-pub fn unescape(value: &[u8], out: &mut Vec<u8>) -> bool {
+pub(crate) fn unescape(value: &[u8], out: &mut Vec<u8>) -> bool {
     out.clear();
     let mut rest = value;
     while let Some(backslash) = memchr(b'\\', rest) {
@@ -219,6 +205,8 @@ mod tests {
         assert_eq!(parse_float(b"5."), Some(5.0));
         assert_eq!(parse_float(b"1e3"), Some(1000.0));
         assert_eq!(parse_float(b"1.5E-2"), Some(0.015));
+        assert_eq!(parse_float(b"2e+2"), Some(200.0));
+        assert_eq!(parse_float(b"-.5e1"), Some(-5.0));
         for bad in [
             &b"NaN"[..],
             b"nan",
@@ -238,6 +226,11 @@ mod tests {
             b"1_000",
             b" 1",
             b"0.010, 0.020",
+            b"1e5x",
+            b"1e+-5",
+            b"1e5.0",
+            b"1einf",
+            b"1e\xff",
         ] {
             assert_eq!(
                 parse_float(bad),

@@ -1,0 +1,215 @@
+//! Room in the response. Every record is converted only if its entry
+//! leaves room for all the records after it to come back failed, so a
+//! response that starts out fitting always fits.
+
+use super::MAX_RESPONSE_BYTES;
+use super::event::Record;
+use super::response::Response;
+use crate::error::{Error, ErrorKind};
+use crate::json;
+
+/// The metadata of a record without partition keys.
+pub(crate) const EMPTY_METADATA: &[u8] = br#","metadata":{"partitionKeys":{}}"#;
+
+/// The room reserved for the records not yet written.
+///
+/// Invariant: the response written so far, plus `reserved`, plus the
+/// closing `]}`, is at most [`MAX_RESPONSE_BYTES`]. [`ResponseBudget::new`]
+/// establishes it, and [`ResponseBudget::fits`] keeps it: a record may take
+/// more room than its failed entry only when the rest still fit.
+pub(crate) struct ResponseBudget {
+    /// For each record, its comma and failed entry (with empty metadata
+    /// when [`Self::metadata`]).
+    failed: Vec<usize>,
+    reserved: usize,
+    metadata: bool,
+}
+
+impl ResponseBudget {
+    /// The budget for `records`, or the error for a batch too large to
+    /// return even with every record failed.
+    ///
+    /// Records that are not `Ok` need no metadata, but the reference
+    /// response type insists on it, so they carry an empty one unless that
+    /// alone would overflow the response: without it, a failed entry is no
+    /// larger than the request's entry for the same record, so every batch
+    /// Firehose can send can be answered.
+    pub(crate) fn new(records: &[Record]) -> Result<ResponseBudget, Error> {
+        let mut failed: Vec<usize> = records
+            .iter()
+            .enumerate()
+            .map(|(i, record)| usize::from(i > 0) + failed_entry_len(record))
+            .collect();
+        let frame = Response::HEAD.len() + Response::TAIL.len();
+        let bare: usize = frame + failed.iter().sum::<usize>();
+        let metadata = bare + records.len() * EMPTY_METADATA.len() <= MAX_RESPONSE_BYTES;
+        if !metadata && bare > MAX_RESPONSE_BYTES {
+            return Err(Error::new(ErrorKind::ResponseTooLarge(bare)));
+        }
+        if metadata {
+            failed.iter_mut().for_each(|len| *len += EMPTY_METADATA.len());
+        }
+        let reserved = failed.iter().sum();
+        Ok(ResponseBudget {
+            failed,
+            reserved,
+            metadata,
+        })
+    }
+
+    /// Whether entries that are not `Ok` carry an empty `metadata`.
+    pub(crate) fn metadata(&self) -> bool {
+        self.metadata
+    }
+
+    /// Frees the room held for record `i`, which is about to be written.
+    pub(crate) fn release(&mut self, i: usize) {
+        self.reserved -= self.failed[i];
+    }
+
+    /// Whether a response of `len` bytes still leaves room for every record
+    /// not yet written to come back failed.
+    pub(crate) fn fits(&self, len: usize) -> bool {
+        len + self.reserved + Response::TAIL.len() <= MAX_RESPONSE_BYTES
+    }
+}
+
+/// The bytes a record's `ProcessingFailed` entry takes without comma or
+/// metadata, counting data that is not base64 as it comes back re-encoded.
+fn failed_entry_len(record: &Record) -> usize {
+    const FIXED: usize = r#"{"recordId":,"result":"ProcessingFailed","data":}"#.len();
+    // Base64 needs no JSON escapes.
+    let data_len = if is_base64(record.data.as_bytes()) {
+        2 + record.data.len()
+    } else {
+        2 + base64::encoded_len(record.data.len(), true).expect("fits in memory")
+    };
+    FIXED + json::str_len(&record.record_id) + data_len
+}
+
+/// Whether the standard engine decodes `data`: padded, canonical base64.
+/// The body is checked without branching per byte, so the compiler can
+/// vectorize it: room is reserved for every record before any is decoded.
+pub(crate) fn is_base64(data: &[u8]) -> bool {
+    fn is_symbol(byte: u8) -> bool {
+        byte.is_ascii_alphanumeric() | (byte == b'+') | (byte == b'/')
+    }
+    /// The 6-bit value of a symbol.
+    fn value(byte: u8) -> u8 {
+        match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' => 62,
+            _ => 63,
+        }
+    }
+    let Some(last) = data.len().checked_sub(4) else {
+        return data.is_empty();
+    };
+    let (body, quad) = data.split_at(last);
+    if !data.len().is_multiple_of(4) || !body.iter().fold(true, |ok, &b| ok & is_symbol(b)) {
+        return false;
+    }
+    // The bits past the last whole byte must be zero, as the engine requires.
+    match *quad {
+        [a, b, b'=', b'='] => is_symbol(a) && is_symbol(b) && value(b) & 0x0f == 0,
+        [a, b, c, b'='] => is_symbol(a) && is_symbol(b) && is_symbol(c) && value(c) & 0x03 == 0,
+        _ => quad.iter().all(|&b| is_symbol(b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use proptest::prelude::*;
+
+    use super::super::Outcome;
+    use super::super::response::Data;
+    use super::*;
+
+    fn record<'a>(id: &'a str, data: &'a str) -> Record<'a> {
+        Record {
+            record_id: Cow::Borrowed(id),
+            data: Cow::Borrowed(data),
+        }
+    }
+
+    #[test]
+    fn the_reserved_room_is_exactly_what_failed_entries_take() {
+        let records = [
+            record("a\"1", "YWJj"),
+            record("2", "not base64!"),
+            record("3", ""),
+        ];
+        let mut all_failed = Response::with_capacity(0);
+        for record in &records {
+            let data = match is_base64(record.data.as_bytes()) {
+                true => Data::Original(&record.data),
+                false => Data::Encode(record.data.as_bytes()),
+            };
+            all_failed.push(record, Outcome::ProcessingFailed, data, Some(b"{}"));
+        }
+        let budget = ResponseBudget::new(&records).unwrap();
+        assert!(budget.metadata());
+        let expected = all_failed.finish().get().len();
+        assert_eq!(
+            Response::HEAD.len() + budget.reserved + Response::TAIL.len(),
+            expected
+        );
+        assert!(budget.fits(Response::HEAD.len()));
+        assert!(!budget.fits(MAX_RESPONSE_BYTES - expected + Response::HEAD.len() + 1));
+    }
+
+    #[test]
+    fn releasing_a_record_frees_its_entry_and_comma() {
+        let records = [record("1", "YQ=="), record("2", "YQ==")];
+        let mut budget = ResponseBudget::new(&records).unwrap();
+        let (first, second) = (budget.failed[0], budget.failed[1]);
+        assert_eq!(second, first + 1, "the second entry has a comma");
+        budget.release(0);
+        assert_eq!(budget.reserved, second);
+        budget.release(1);
+        assert_eq!(budget.reserved, 0);
+    }
+
+    #[test]
+    fn metadata_is_left_out_only_when_it_alone_would_not_fit() {
+        // One record whose failed entry, with the frame, is `size` bytes.
+        let fixed = r#"{"records":[{"recordId":"1","result":"ProcessingFailed","data":""}]}"#.len();
+        let sized = |size: usize| "A".repeat((size - fixed) / 4 * 4);
+        let fits = sized(MAX_RESPONSE_BYTES - EMPTY_METADATA.len());
+        assert!(ResponseBudget::new(&[record("1", &fits)]).unwrap().metadata());
+        let tight = sized(MAX_RESPONSE_BYTES - 3);
+        assert!(!ResponseBudget::new(&[record("1", &tight)]).unwrap().metadata());
+        let over = "A".repeat(MAX_RESPONSE_BYTES);
+        let error = ResponseBudget::new(&[record("1", &over)]).err().unwrap();
+        assert!(matches!(error.kind(), ErrorKind::ResponseTooLarge(len) if *len > MAX_RESPONSE_BYTES));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Room for failed records is reserved with `is_base64`, and their
+        /// data is chosen by whether decoding fails: the two must agree.
+        #[test]
+        fn is_base64_agrees_with_the_decoder(
+            text in prop_oneof![
+                "[A-Za-z0-9+/=]{0,12}",
+                "([A-Za-z0-9+/]{4}){0,3}[A-Za-z0-9+/]{2,3}={0,2}",
+                proptest::collection::vec(any::<u8>(), 0..12)
+                    .prop_map(|bytes| STANDARD.encode(bytes)),
+                ".{0,8}",
+            ]
+        ) {
+            prop_assert_eq!(
+                is_base64(text.as_bytes()),
+                STANDARD.decode(&text).is_ok(),
+                "{:?}", text
+            );
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The response, written straight into one buffer as JSON, with converted
+//! data base64-encoded in place.
+
+use std::sync::LazyLock;
+
+use base64::Engine;
+use base64::engine::Simd;
+use base64::engine::general_purpose::PAD;
+use serde_json::value::RawValue;
+
+use super::Outcome;
+use super::event::Record;
+use crate::json;
+
+/// Standard, padded base64, with the vector instructions the CPU has
+/// (NEON on Graviton).
+pub(crate) static BASE64: LazyLock<Simd> = LazyLock::new(|| Simd::standard(PAD));
+
+/// What an entry's `data` holds.
+pub(crate) enum Data<'a> {
+    /// Output to base64-encode.
+    Encode(&'a [u8]),
+    /// The record's data exactly as received.
+    Original(&'a str),
+    /// Nothing: a `Dropped` record.
+    Empty,
+}
+
+/// The response being written: `{"records":[` and the entries so far.
+pub(crate) struct Response {
+    out: Vec<u8>,
+    entries: usize,
+}
+
+impl Response {
+    pub(crate) const HEAD: &'static [u8] = b"{\"records\":[";
+    pub(crate) const TAIL: &'static [u8] = b"]}";
+
+    /// A response with room for about `capacity` bytes.
+    pub(crate) fn with_capacity(capacity: usize) -> Response {
+        let mut out = Vec::with_capacity(capacity);
+        out.extend_from_slice(Self::HEAD);
+        Response { out, entries: 0 }
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Appends one record's entry; `keys` is its `partitionKeys` object,
+    /// or `None` for an entry without `metadata`.
+    pub(crate) fn push(&mut self, record: &Record, outcome: Outcome, data: Data, keys: Option<&[u8]>) {
+        let out = &mut self.out;
+        if self.entries > 0 {
+            out.push(b',');
+        }
+        self.entries += 1;
+        out.extend_from_slice(b"{\"recordId\":");
+        json::write_str(out, record.record_id.as_bytes());
+        out.extend_from_slice(b",\"result\":\"");
+        out.extend_from_slice(outcome.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"data\":");
+        match data {
+            Data::Encode(bytes) => {
+                out.push(b'"');
+                let start = out.len();
+                out.resize(
+                    start + base64::encoded_len(bytes.len(), true).expect("fits in memory"),
+                    0,
+                );
+                let written = BASE64
+                    .encode_slice(bytes, &mut out[start..])
+                    .expect("buffer sized by encoded_len");
+                out.truncate(start + written);
+                out.push(b'"');
+            }
+            Data::Original(text) => json::write_str(out, text.as_bytes()),
+            Data::Empty => out.extend_from_slice(b"\"\""),
+        }
+        if let Some(keys) = keys {
+            out.extend_from_slice(b",\"metadata\":{\"partitionKeys\":");
+            out.extend_from_slice(keys);
+            out.push(b'}');
+        }
+        out.push(b'}');
+    }
+
+    /// Takes back the entry just pushed.
+    pub(crate) fn pop(&mut self, len_before: usize) {
+        self.out.truncate(len_before);
+        self.entries -= 1;
+    }
+
+    /// The finished response.
+    pub(crate) fn finish(mut self) -> Box<RawValue> {
+        self.out.extend_from_slice(Self::TAIL);
+        let text = String::from_utf8(self.out).expect("the response is written as UTF-8");
+        RawValue::from_string(text).expect("the response is written as JSON")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn record<'a>(id: &'a str, data: &'a str) -> Record<'a> {
+        Record {
+            record_id: Cow::Borrowed(id),
+            data: Cow::Borrowed(data),
+        }
+    }
+
+    #[test]
+    fn entries_are_separated_and_can_be_taken_back() {
+        let mut response = Response::with_capacity(0);
+        response.push(&record("1", "x"), Outcome::Ok, Data::Encode(b"a"), Some(b"{}"));
+        let before = response.len();
+        response.push(&record("2", "x"), Outcome::Dropped, Data::Empty, None);
+        response.pop(before);
+        response.push(
+            &record("\"3", "YQ=="),
+            Outcome::ProcessingFailed,
+            Data::Original("YQ=="),
+            None,
+        );
+        assert_eq!(
+            response.finish().get(),
+            r#"{"records":[{"recordId":"1","result":"Ok","data":"YQ==","metadata":{"partitionKeys":{}}},{"recordId":"\"3","result":"ProcessingFailed","data":"YQ=="}]}"#
+        );
+    }
+
+    #[test]
+    fn an_empty_response_is_an_empty_list() {
+        assert_eq!(Response::with_capacity(0).finish().get(), r#"{"records":[]}"#);
+    }
+}

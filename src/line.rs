@@ -1,0 +1,302 @@
+//! A line parsed once: its fields' places, with repeated labels resolved.
+//!
+//! Conversion, drop rules, partition keys and event hours all read a line
+//! through [`ParsedLine`], so the rule for a repeated label is written
+//! once, here: a label keeps the place where it first appears and takes the
+//! value it last has.
+//!
+//! ```
+//! use firehose_ltsv::{LabelSyntax, LineParser};
+//!
+//! let mut parser = LineParser::new(LabelSyntax::Strict);
+//! let line = parser.parse(b"a:1\tb:2\ta:3").unwrap();
+//! assert_eq!(line.value_of(b"a"), Some(&b"3"[..]));
+//! let fields: Vec<_> = line.fields().collect();
+//! assert_eq!(fields, [(&b"a"[..], &b"3"[..]), (b"b", b"2")]);
+//! ```
+
+use crate::error::Error;
+use crate::ltsv::{self, LabelSyntax};
+
+/// Lines with at most this many fields find repeated labels by comparing
+/// every pair; longer ones sort, so the cost stays `O(n log n)`.
+const PAIRWISE_LIMIT: usize = 32;
+
+/// Marks a field whose label appears earlier in the line.
+const REPEAT: usize = usize::MAX;
+
+/// Where a field sits in its line.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Span {
+    start: usize,
+    label_len: usize,
+    value_len: usize,
+    /// [`label_bit`] of the label.
+    pub(crate) bit: u64,
+}
+
+impl Span {
+    fn label<'a>(&self, line: &'a [u8]) -> &'a [u8] {
+        &line[self.start..self.start + self.label_len]
+    }
+
+    fn value<'a>(&self, line: &'a [u8]) -> &'a [u8] {
+        let value_start = self.start + self.label_len + 1;
+        &line[value_start..value_start + self.value_len]
+    }
+}
+
+/// One of 64 bits picked by a label's length and end bytes: labels with
+/// different bits differ, so only labels with the same bit need comparing.
+pub(crate) fn label_bit(label: &[u8]) -> u64 {
+    let (first, last) = (label.first().copied(), label.last().copied());
+    let mixed = (label.len() as u64)
+        ^ u64::from(first.unwrap_or(0)) << 8
+        ^ u64::from(last.unwrap_or(0)) << 16;
+    1 << (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
+}
+
+/// Parses lines into [`ParsedLine`]s, reusing its buffers from line to line.
+#[derive(Clone, Debug)]
+pub struct LineParser {
+    syntax: LabelSyntax,
+    spans: Vec<Span>,
+    /// For each field, the index of the field whose value it takes, or
+    /// [`REPEAT`] for a label seen earlier.
+    winners: Vec<usize>,
+    sorted: Vec<usize>,
+}
+
+impl LineParser {
+    /// A parser accepting labels of `syntax`.
+    pub fn new(syntax: LabelSyntax) -> LineParser {
+        LineParser {
+            syntax,
+            spans: Vec::new(),
+            winners: Vec::new(),
+            sorted: Vec::new(),
+        }
+    }
+
+    /// Parses one line (without its line end). The first field that is not
+    /// a valid `label:value` pair is the error.
+    pub fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<ParsedLine<'a>, Error> {
+        self.spans.clear();
+        for field in ltsv::fields(line, self.syntax) {
+            let field = field?;
+            self.spans.push(Span {
+                start: field.start,
+                label_len: field.label.len(),
+                value_len: field.value.len(),
+                bit: label_bit(field.label),
+            });
+        }
+        self.resolve_repeats(line);
+        Ok(ParsedLine {
+            line,
+            spans: &self.spans,
+            winners: &self.winners,
+        })
+    }
+
+    /// Fills `winners`: the first occurrence of each label points at its
+    /// last occurrence, every later one is [`REPEAT`].
+    fn resolve_repeats(&mut self, line: &[u8]) {
+        let spans = &self.spans;
+        self.winners.clear();
+        self.winners.extend(0..spans.len());
+        if spans.len() <= PAIRWISE_LIMIT {
+            let mut seen = 0;
+            for (i, span) in spans.iter().enumerate() {
+                if seen & span.bit != 0 {
+                    let label = span.label(line);
+                    // The first occurrence is the earlier one not repeated.
+                    if let Some(first) = (0..i).find(|&j| {
+                        self.winners[j] != REPEAT
+                            && spans[j].bit == span.bit
+                            && spans[j].label(line) == label
+                    }) {
+                        self.winners[first] = i;
+                        self.winners[i] = REPEAT;
+                    }
+                }
+                seen |= span.bit;
+            }
+            return;
+        }
+        self.sorted.clear();
+        self.sorted.extend(0..spans.len());
+        // Stable, so equal labels stay in input order.
+        self.sorted
+            .sort_by(|&a, &b| spans[a].label(line).cmp(spans[b].label(line)));
+        for group in self
+            .sorted
+            .chunk_by(|&a, &b| spans[a].label(line) == spans[b].label(line))
+        {
+            if let [first, .., last] = *group {
+                self.winners[first] = last;
+                for &repeat in &group[1..] {
+                    self.winners[repeat] = REPEAT;
+                }
+            }
+        }
+    }
+}
+
+/// A line's distinct labels, each in the place it first appears, with the
+/// value it last has. Borrowed from the line and its [`LineParser`].
+#[derive(Clone, Copy, Debug)]
+pub struct ParsedLine<'a> {
+    line: &'a [u8],
+    spans: &'a [Span],
+    winners: &'a [usize],
+}
+
+impl<'a> ParsedLine<'a> {
+    /// The line, as given to [`LineParser::parse`].
+    pub fn bytes(&self) -> &'a [u8] {
+        self.line
+    }
+
+    /// Whether the line has no fields (only TABs).
+    pub fn is_blank(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Each distinct label with its value, in the order labels first appear.
+    pub fn fields(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + use<'a> {
+        let line = self.line;
+        self.spans_with_values()
+            .map(move |(span, value)| (span.label(line), value))
+    }
+
+    /// The value `label` takes: its last one in the line.
+    pub fn value_of(&self, label: &[u8]) -> Option<&'a [u8]> {
+        let bit = label_bit(label);
+        self.spans_with_values()
+            .find(|(span, _)| span.bit == bit && span.label(self.line) == label)
+            .map(|(_, value)| value)
+    }
+
+    /// Whether the line has `label`.
+    pub fn has(&self, label: &[u8]) -> bool {
+        self.value_of(label).is_some()
+    }
+
+    /// [`fields`](Self::fields), with each label's place and bit.
+    pub(crate) fn spans_with_values(&self) -> impl Iterator<Item = (Span, &'a [u8])> + use<'a> {
+        let (line, spans) = (self.line, self.spans);
+        spans
+            .iter()
+            .zip(self.winners)
+            .filter(|&(_, &winner)| winner != REPEAT)
+            .map(move |(&span, &winner)| (span, spans[winner].value(line)))
+    }
+
+    /// The label of a span of this line.
+    pub(crate) fn label(&self, span: Span) -> &'a [u8] {
+        span.label(self.line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn fields(line: &[u8]) -> Vec<(String, String)> {
+        let mut parser = LineParser::new(LabelSyntax::Strict);
+        let parsed = parser.parse(line).unwrap();
+        parsed
+            .fields()
+            .map(|(l, v)| {
+                (
+                    String::from_utf8(l.to_vec()).unwrap(),
+                    String::from_utf8(v.to_vec()).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|&(l, v)| (l.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn repeated_labels_keep_first_place_and_last_value() {
+        assert_eq!(
+            fields(b"a:1\tb:2\ta:3\tc:4\ta:5"),
+            pairs(&[("a", "5"), ("b", "2"), ("c", "4")])
+        );
+    }
+
+    #[test]
+    fn long_lines_follow_the_same_rule() {
+        let mut line = Vec::new();
+        for i in 0..200 {
+            line.extend_from_slice(format!("k{}:{}\t", i % 50, i).as_bytes());
+        }
+        let expected: Vec<_> = (0..50)
+            .map(|k| (format!("k{k}"), (k + 150).to_string()))
+            .collect();
+        assert_eq!(fields(&line), expected);
+    }
+
+    #[test]
+    fn both_strategies_agree_at_the_limit() {
+        for n in [PAIRWISE_LIMIT - 1, PAIRWISE_LIMIT, PAIRWISE_LIMIT + 1] {
+            let line: Vec<u8> = (0..n)
+                .flat_map(|i| format!("k{}:{i}\t", i % 7).into_bytes())
+                .collect();
+            let expected: Vec<_> = (0..7)
+                .map(|k| (format!("k{k}"), (k + (n - 1 - k) / 7 * 7).to_string()))
+                .collect();
+            assert_eq!(fields(&line), expected, "{n} fields");
+        }
+    }
+
+    #[test]
+    fn value_of_is_the_last_value_and_has_says_whether() {
+        let mut parser = LineParser::new(LabelSyntax::Strict);
+        let line = parser.parse(b"time:-\tua:x\ttime:1624868568\tb:").unwrap();
+        assert_eq!(line.value_of(b"time"), Some(&b"1624868568"[..]));
+        assert_eq!(line.value_of(b"b"), Some(&b""[..]));
+        assert_eq!(line.value_of(b"missing"), None);
+        assert!(line.has(b"ua"));
+        assert!(!line.has(b"u"));
+        assert!(!line.is_blank());
+        assert_eq!(line.bytes(), b"time:-\tua:x\ttime:1624868568\tb:");
+    }
+
+    #[test]
+    fn a_line_of_empty_fields_is_blank() {
+        let mut parser = LineParser::new(LabelSyntax::Strict);
+        let line = parser.parse(b"\t\t").unwrap();
+        assert!(line.is_blank());
+        assert_eq!(line.fields().count(), 0);
+    }
+
+    #[test]
+    fn the_first_bad_field_is_the_error() {
+        let mut parser = LineParser::new(LabelSyntax::Strict);
+        let error = parser.parse(b"a:1\tb c:2\tnocolon").unwrap_err();
+        assert_eq!(*error.kind(), ErrorKind::InvalidLabelByte(b' '));
+        assert_eq!(error.position().field, Some(2));
+    }
+
+    #[test]
+    fn labels_with_the_same_bit_are_still_told_apart() {
+        // Same length, first and last byte: the same bit, different labels.
+        assert_eq!(label_bit(b"axb"), label_bit(b"ayb"));
+        assert_eq!(
+            fields(b"axb:1\tayb:2\taxb:3"),
+            pairs(&[("axb", "3"), ("ayb", "2")])
+        );
+        let mut parser = LineParser::new(LabelSyntax::Strict);
+        let line = parser.parse(b"axb:1\tayb:2").unwrap();
+        assert_eq!(line.value_of(b"ayb"), Some(&b"2"[..]));
+        assert_eq!(line.value_of(b"azb"), None);
+    }
+}

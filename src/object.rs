@@ -1,0 +1,356 @@
+//! One parsed line written as one JSON object: keys in the order labels
+//! first appear, values typed, nulled or unescaped as the settings say,
+//! and the request line's parts after them.
+
+use crate::config::{Config, OnTypeError};
+use crate::error::{Error, ErrorKind, display_label};
+use crate::json;
+use crate::line::{ParsedLine, label_bit};
+use crate::ltsv::LabelSyntax;
+use crate::request::{self, REQUEST_PARTS};
+use crate::time::Timestamp;
+use crate::value::{self, Type};
+
+/// Writes JSON objects with one [`Config`], reusing its buffer from value
+/// to value.
+#[derive(Debug)]
+pub(crate) struct ObjectWriter<'c> {
+    config: &'c Config,
+    unescaped: Vec<u8>,
+    /// [`label_bit`]s of the typed labels: a label whose bit is not here has
+    /// no type, which spares most fields the search through the types.
+    typed_bits: u64,
+    /// Bit `n` is set when a null value is `n` bytes long (bit 63: 63 or
+    /// more), so most values are never compared with the null values.
+    null_lengths: u64,
+}
+
+fn length_bit(value: &[u8]) -> u64 {
+    1 << value.len().min(63)
+}
+
+impl<'c> ObjectWriter<'c> {
+    pub(crate) fn new(config: &'c Config) -> ObjectWriter<'c> {
+        ObjectWriter {
+            config,
+            unescaped: Vec::new(),
+            typed_bits: config
+                .types
+                .iter()
+                .fold(0, |bits, (label, _)| bits | label_bit(label)),
+            null_lengths: config
+                .null_values
+                .iter()
+                .fold(0, |bits, null| bits | length_bit(null)),
+        }
+    }
+
+    /// Appends `line` as a JSON object followed by `\n`. On a type error
+    /// (with `LTSV_ON_TYPE_ERROR=fail`) `out` is left as it was.
+    pub(crate) fn write(&mut self, line: &ParsedLine, out: &mut Vec<u8>) -> Result<(), Error> {
+        let mark = out.len();
+        out.push(b'{');
+        for (span, value) in line.spans_with_values() {
+            if out.len() > mark + 1 {
+                out.push(b',');
+            }
+            let label = line.label(span);
+            if self.config.label_syntax == LabelSyntax::Strict {
+                // Strict labels hold nothing JSON would escape.
+                out.push(b'"');
+                out.extend_from_slice(label);
+                out.extend_from_slice(b"\":");
+            } else {
+                json::write_str(out, label);
+                out.push(b':');
+            }
+            let ty = if self.typed_bits & span.bit == 0 {
+                None
+            } else {
+                self.config.type_of(label)
+            };
+            if let Err(expected) = self.write_value(ty, value, out) {
+                out.truncate(mark);
+                return Err(Error::new(ErrorKind::Type {
+                    label: display_label(label),
+                    expected,
+                }));
+            }
+        }
+        if let Some(label) = &self.config.split_request {
+            self.write_request_parts(label, line, out);
+        }
+        out.extend_from_slice(b"}\n");
+        Ok(())
+    }
+
+    /// Appends `method`, `path`, `query` and `protocol` from the request
+    /// line in `label`, each unless the line has a label of that name; all
+    /// are null when the request line is missing, null or of another shape.
+    fn write_request_parts(&mut self, label: &[u8], line: &ParsedLine, out: &mut Vec<u8>) {
+        let parts = line
+            .value_of(label)
+            .filter(|value| !self.config.is_null(value))
+            .and_then(request::split);
+        for (i, name) in REQUEST_PARTS.iter().enumerate() {
+            if line.has(name.as_bytes()) {
+                continue;
+            }
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":");
+            match parts.and_then(|parts| parts[i]) {
+                Some(part) => self.write_string(part, out),
+                None => out.extend_from_slice(b"null"),
+            }
+        }
+    }
+
+    /// Writes `value` as JSON per its label's type `ty`; on a type error
+    /// with `LTSV_ON_TYPE_ERROR=fail`, writes nothing and returns the type.
+    fn write_value(
+        &mut self,
+        ty: Option<Type>,
+        value: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Type> {
+        let config = self.config;
+        if self.null_lengths & length_bit(value) != 0 && config.is_null(value) {
+            out.extend_from_slice(b"null");
+            return Ok(());
+        }
+        let ty = match ty {
+            None | Some(Type::String) => {
+                self.write_string(value, out);
+                return Ok(());
+            }
+            Some(_) if value.is_empty() => {
+                out.extend_from_slice(b"null");
+                return Ok(());
+            }
+            Some(ty) => ty,
+        };
+        let parsed = match ty {
+            Type::Integer => value::parse_integer(value).map(|n| {
+                out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            }),
+            Type::Float => value::parse_float(value).map(|x| {
+                out.extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes());
+            }),
+            Type::Bool => value::parse_bool(value).map(|b| {
+                out.extend_from_slice(if b { b"true" } else { b"false" });
+            }),
+            Type::Time => Timestamp::parse(value).map(|time| {
+                out.push(b'"');
+                time.write(out);
+                out.push(b'"');
+            }),
+            Type::String => unreachable!("strings are written above"),
+        };
+        match (parsed, config.on_type_error) {
+            (Some(()), _) => Ok(()),
+            (None, OnTypeError::Fail) => Err(ty),
+            (None, OnTypeError::Null) => {
+                out.extend_from_slice(b"null");
+                Ok(())
+            }
+            (None, OnTypeError::String) => {
+                self.write_string(value, out);
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes a string value, decoding log escapes unless that is turned off
+    /// or would give invalid UTF-8.
+    fn write_string(&mut self, value: &[u8], out: &mut Vec<u8>) {
+        if self.config.unescape
+            && memchr::memchr(b'\\', value).is_some()
+            && value::unescape(value, &mut self.unescaped)
+        {
+            json::write_str(out, &self.unescaped);
+        } else {
+            json::write_str(out, value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::line::LineParser;
+
+    fn with(vars: &[(&str, &str)]) -> Config {
+        Config::from_vars(vars).unwrap()
+    }
+
+    /// The object `config` writes for `line`, after whatever was in the
+    /// output; on error, checks that nothing was written.
+    fn convert_with(config: &Config, line: &[u8]) -> Result<String, Error> {
+        let mut parser = LineParser::new(config.label_syntax);
+        let parsed = parser.parse(line)?;
+        let mut out = b"prefix".to_vec();
+        let result = ObjectWriter::new(config).write(&parsed, &mut out);
+        let text = String::from_utf8(out).expect("output is UTF-8");
+        match result {
+            Ok(()) => Ok(text.strip_prefix("prefix").unwrap().to_owned()),
+            Err(error) => {
+                assert_eq!(text, "prefix", "nothing is written on error");
+                Err(error)
+            }
+        }
+    }
+
+    fn convert(line: &[u8]) -> Result<String, Error> {
+        convert_with(&Config::default(), line)
+    }
+
+    fn type_error(label: &str, expected: Type) -> Error {
+        Error::new(ErrorKind::Type {
+            label: label.to_owned(),
+            expected,
+        })
+    }
+
+    #[test]
+    fn the_apache_ltsv_format_converts_to_typed_json() {
+        let line = "time:[28/Jun/2021:17:22:48 +0900]\tforwardedfor:-\thost:192.0.2.1\t\
+                    req:GET /index.html?q=\\xe3\\x81\\x82 HTTP/1.1\tstatus:200\tsize:4523\t\
+                    referer:-\tua:Mozilla/5.0 \\\"X\\\"\treqtime_microsec:1834\tcache:HIT\t\
+                    runtime:0.012345\tvhost:example.com";
+        assert_eq!(
+            convert(line.as_bytes()).unwrap(),
+            "{\"time\":\"2021-06-28 08:22:48\",\"forwardedfor\":null,\"host\":\"192.0.2.1\",\
+             \"req\":\"GET /index.html?q=あ HTTP/1.1\",\"status\":200,\"size\":4523,\
+             \"referer\":null,\"ua\":\"Mozilla/5.0 \\\"X\\\"\",\"reqtime_microsec\":1834,\
+             \"cache\":\"HIT\",\"runtime\":0.012345,\"vhost\":\"example.com\"}\n"
+        );
+    }
+
+    #[test]
+    fn null_values_and_empty_typed_values_are_null() {
+        assert_eq!(
+            convert(b"ua:-\tstatus:\tsize:-\tref:").unwrap(),
+            "{\"ua\":null,\"status\":null,\"size\":null,\"ref\":\"\"}\n"
+        );
+        let config = with(&[("LTSV_NULL_VALUES", "-,(none)")]);
+        assert_eq!(
+            convert_with(&config, b"a:(none)\tb:-\tc:--").unwrap(),
+            "{\"a\":null,\"b\":null,\"c\":\"--\"}\n"
+        );
+        let config = with(&[("LTSV_NULL_VALUES", "")]);
+        assert_eq!(convert_with(&config, b"a:-").unwrap(), "{\"a\":\"-\"}\n");
+    }
+
+    #[test]
+    fn typed_values() {
+        let config = with(&[("LTSV_TYPES", "i:integer,f:float,b:bool,s:string,t:time")]);
+        assert_eq!(
+            convert_with(&config, b"i:-007\tf:1e3\tb:true\ts:200\tt:1624868568.5").unwrap(),
+            "{\"i\":-7,\"f\":1000.0,\"b\":true,\"s\":\"200\",\"t\":\"2021-06-28 08:22:48.500\"}\n"
+        );
+        for (line, label, expected) in [
+            (&b"i:12abc"[..], "i", Type::Integer),
+            (b"i:+1", "i", Type::Integer),
+            (b"i:1e3", "i", Type::Integer),
+            (b"f:NaN", "f", Type::Float),
+            (b"f:inf", "f", Type::Float),
+            (b"b:yes", "b", Type::Bool),
+            (b"t:yesterday", "t", Type::Time),
+        ] {
+            assert_eq!(
+                convert_with(&config, line),
+                Err(type_error(label, expected))
+            );
+        }
+    }
+
+    #[test]
+    fn on_type_error_null_or_string() {
+        let null = with(&[("LTSV_ON_TYPE_ERROR", "null")]);
+        assert_eq!(
+            convert_with(&null, b"status:OK\tsize:12").unwrap(),
+            "{\"status\":null,\"size\":12}\n"
+        );
+        let string = with(&[("LTSV_ON_TYPE_ERROR", "string")]);
+        assert_eq!(
+            convert_with(&string, b"status:\\x4f\\x4b\tsize:12").unwrap(),
+            "{\"status\":\"OK\",\"size\":12}\n"
+        );
+    }
+
+    #[test]
+    fn unescaping_can_be_turned_off() {
+        let config = with(&[("LTSV_UNESCAPE", "false")]);
+        assert_eq!(
+            convert_with(&config, b"ua:\\xe3\\x81\\x82\\\"").unwrap(),
+            "{\"ua\":\"\\\\xe3\\\\x81\\\\x82\\\\\\\"\"}\n"
+        );
+    }
+
+    #[test]
+    fn escapes_that_decode_to_invalid_utf8_stay_as_logged() {
+        assert_eq!(
+            convert(b"ua:\\xff\\\"").unwrap(),
+            "{\"ua\":\"\\\\xff\\\\\\\"\"}\n"
+        );
+    }
+
+    #[test]
+    fn raw_invalid_utf8_is_written_as_hex_text() {
+        assert_eq!(
+            convert(b"ua:a\xffb\xe3\x81\x82").unwrap(),
+            "{\"ua\":\"a\\\\xffbあ\"}\n"
+        );
+    }
+
+    #[test]
+    fn invalid_lines_say_where() {
+        assert_eq!(
+            convert(b"a:1\tnocolon"),
+            Err(Error::in_field(ErrorKind::MissingColon, 2, 4))
+        );
+        assert_eq!(
+            convert(b"a:1\tstatus:abc").unwrap_err().to_string(),
+            "label \"status\": value is not a valid integer"
+        );
+        let any = with(&[("LTSV_STRICT_LABELS", "false")]);
+        assert_eq!(
+            convert_with(&any, "ラベル:1\t{\"x\":2".as_bytes()).unwrap(),
+            "{\"ラベル\":\"1\",\"{\\\"x\\\"\":\"2\"}\n"
+        );
+    }
+
+    #[test]
+    fn request_lines_split_into_method_path_query_and_protocol() {
+        let config = with(&[("LTSV_SPLIT_REQUEST", "req"), ("LTSV_TYPES", "")]);
+        let split = |line: &str| convert_with(&config, line.as_bytes()).unwrap();
+        assert_eq!(
+            split("req:GET /search?q=\\xe3\\x81\\x82&x=1 HTTP/1.1\tstatus:200"),
+            "{\"req\":\"GET /search?q=あ&x=1 HTTP/1.1\",\"status\":\"200\",\
+             \"method\":\"GET\",\"path\":\"/search\",\"query\":\"q=あ&x=1\",\"protocol\":\"HTTP/1.1\"}\n"
+        );
+        assert_eq!(
+            split("req:POST /a? HTTP/2.0"),
+            "{\"req\":\"POST /a? HTTP/2.0\",\"method\":\"POST\",\"path\":\"/a\",\"query\":\"\",\"protocol\":\"HTTP/2.0\"}\n"
+        );
+        let nulls = "\"method\":null,\"path\":null,\"query\":null,\"protocol\":null}\n";
+        assert_eq!(
+            split("req:GET / HTTP/1.1"),
+            "{\"req\":\"GET / HTTP/1.1\",\"method\":\"GET\",\"path\":\"/\",\"query\":null,\"protocol\":\"HTTP/1.1\"}\n"
+        );
+        assert_eq!(split("req:BOGUS"), format!("{{\"req\":\"BOGUS\",{nulls}"));
+        assert_eq!(split("req:-"), format!("{{\"req\":null,{nulls}"));
+        assert_eq!(split("req:GET /"), format!("{{\"req\":\"GET /\",{nulls}"));
+        assert_eq!(
+            split("req:GET  / HTTP/1.1"),
+            format!("{{\"req\":\"GET  / HTTP/1.1\",{nulls}")
+        );
+        assert_eq!(split("status:408"), format!("{{\"status\":\"408\",{nulls}"));
+        // Labels already in the line are not overwritten.
+        assert_eq!(
+            split("method:HEAD\treq:GET /x HTTP/1.0\tprotocol:h2"),
+            "{\"method\":\"HEAD\",\"req\":\"GET /x HTTP/1.0\",\"protocol\":\"h2\",\"path\":\"/x\",\"query\":null}\n"
+        );
+    }
+}

@@ -259,10 +259,7 @@ impl Given {
     }
 }
 
-fn parse_types(
-    setting: &Given,
-    syntax: LabelSyntax,
-) -> Result<Vec<(Vec<u8>, Type)>, Error> {
+fn parse_types(setting: &Given, syntax: LabelSyntax) -> Result<Vec<(Vec<u8>, Type)>, Error> {
     let mut types: Vec<(Vec<u8>, Type)> = Vec::new();
     for entry in setting.list() {
         setting.check_entry(entry)?;

@@ -196,14 +196,10 @@ mod tests {
         let mut out = b"head".to_vec();
         let mut seen = Vec::new();
         let counts = converter
-            .convert_record_with(
-                b"a:1\nua:probe\n\t\nb:22\n",
-                &mut out,
-                |line, place| {
-                    seen.push((line.bytes().to_vec(), place));
-                    Ok(())
-                },
-            )
+            .convert_record_with(b"a:1\nua:probe\n\t\nb:22\n", &mut out, |line, place| {
+                seen.push((line.bytes().to_vec(), place));
+                Ok(())
+            })
             .unwrap();
         assert_eq!(
             counts,
@@ -212,10 +208,7 @@ mod tests {
                 excluded: 1
             }
         );
-        assert_eq!(
-            seen,
-            [(b"a:1".to_vec(), 4..14), (b"b:22".to_vec(), 14..25)]
-        );
+        assert_eq!(seen, [(b"a:1".to_vec(), 4..14), (b"b:22".to_vec(), 14..25)]);
         assert_eq!(&out[4..14], b"{\"a\":\"1\"}\n");
     }
 

@@ -88,15 +88,23 @@ pub enum ErrorKind {
     },
     /// A record's `data` is not valid base64.
     Base64(base64::DecodeError),
-    /// A record's output would push the response past its size limit.
-    ResponseFull,
+    /// A record's output would push the response past `limit` bytes.
+    ResponseFull {
+        /// The largest response, in bytes.
+        limit: usize,
+    },
     /// Converting a record panicked: a bug, kept to that one record.
     Panic,
     /// The request is not a Firehose transformation event.
     NotFirehoseEvent(String),
     /// Even with every record returned unchanged, the response would be
-    /// this many bytes, too large.
-    ResponseTooLarge(usize),
+    /// `len` bytes, more than `limit`.
+    ResponseTooLarge {
+        /// The size of the response with every record failed.
+        len: usize,
+        /// The largest response, in bytes.
+        limit: usize,
+    },
     /// A setting is not valid.
     Setting {
         /// The environment variable.
@@ -191,17 +199,14 @@ impl fmt::Display for Error {
                 "partition key: label \"{label}\" is missing, empty or null"
             ),
             ErrorKind::Base64(error) => write!(f, "data is not valid base64: {error}"),
-            ErrorKind::ResponseFull => write!(
-                f,
-                "output would make the response exceed {} bytes",
-                crate::MAX_RESPONSE_BYTES
-            ),
+            ErrorKind::ResponseFull { limit } => {
+                write!(f, "output would make the response exceed {limit} bytes")
+            }
             ErrorKind::Panic => f.write_str("conversion panicked (a bug; please report it)"),
             ErrorKind::NotFirehoseEvent(why) => write!(f, "not a Firehose event: {why}"),
-            ErrorKind::ResponseTooLarge(len) => write!(
+            ErrorKind::ResponseTooLarge { len, limit } => write!(
                 f,
-                "response of {len} bytes exceeds {} bytes even with records returned unchanged",
-                crate::MAX_RESPONSE_BYTES
+                "response of {len} bytes exceeds {limit} bytes even with records returned unchanged"
             ),
             ErrorKind::Setting { variable, message } => write!(f, "{variable}: {message}"),
         }

@@ -12,7 +12,7 @@ use tracing_subscriber::fmt::MakeWriter;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
-use crate::firehose::transform;
+use crate::firehose::{MAX_RESPONSE_BYTES, transform};
 use crate::metrics;
 use crate::summary::Summary;
 
@@ -34,6 +34,7 @@ pub fn handle_with_metrics(
 ) -> Result<Box<RawValue>, Error> {
     let started = Instant::now();
     let (response, summary) = transform(event.payload.get(), config)?;
+    warn_failures(&summary);
     if let Some(namespace) = &config.metrics_namespace {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -42,14 +43,14 @@ pub fn handle_with_metrics(
             warn!(%error, "metrics not written");
         }
     }
-    log(&summary, started);
+    log_summary(&summary, started);
     Ok(response)
 }
 
 /// One warning per failed record (one for all that failed for lack of
-/// room), then the summary. Never a record's contents: only ids, line
-/// numbers, labels and counts.
-fn log(summary: &Summary, started: Instant) {
+/// room). Never a record's contents: only ids, line numbers, labels and
+/// counts.
+fn warn_failures(summary: &Summary) {
     for failure in &summary.failures {
         warn!(
             record_id = %failure.record_id,
@@ -62,10 +63,16 @@ fn log(summary: &Summary, started: Instant) {
         warn!(
             records = no_room.records,
             first_record_id = %no_room.first_record_id,
-            reason = %Error::new(ErrorKind::ResponseFull),
+            reason = %Error::new(ErrorKind::ResponseFull {
+                    limit: MAX_RESPONSE_BYTES,
+                }),
             "records failed"
         );
     }
+}
+
+/// The invocation's one INFO line: its counts and how long it took.
+fn log_summary(summary: &Summary, started: Instant) {
     info!(
         records = summary.records,
         ok = summary.ok,
@@ -84,7 +91,7 @@ impl From<Error> for Diagnostic {
     fn from(error: Error) -> Diagnostic {
         let error_type = match error.kind() {
             ErrorKind::NotFirehoseEvent(_) => "InvalidFirehoseEvent",
-            ErrorKind::ResponseTooLarge(_) => "ResponseTooLarge",
+            ErrorKind::ResponseTooLarge { .. } => "ResponseTooLarge",
             _ => "TransformError",
         };
         Diagnostic {
@@ -153,7 +160,8 @@ mod tests {
         let diagnostic = Diagnostic::from(Error::new(ErrorKind::NotFirehoseEvent("x".into())));
         assert_eq!(diagnostic.error_type, "InvalidFirehoseEvent");
         assert_eq!(diagnostic.error_message, "not a Firehose event: x");
-        let diagnostic = Diagnostic::from(Error::new(ErrorKind::ResponseTooLarge(7)));
+        let diagnostic =
+            Diagnostic::from(Error::new(ErrorKind::ResponseTooLarge { len: 7, limit: 5 }));
         assert_eq!(diagnostic.error_type, "ResponseTooLarge");
         assert_eq!(
             Diagnostic::from(Error::new(ErrorKind::Panic)).error_type,

@@ -56,7 +56,9 @@ pub use firehose::{MAX_RESPONSE_BYTES, Outcome, transform};
 pub use json::{str_len as json_str_len, write_str as write_json_str};
 pub use lambda::{handle, handle_with_metrics, init_tracing};
 pub use line::{LineParser, ParsedLine};
-pub use ltsv::{Field, Fields, LabelSyntax, Line, Lines, fields, is_label_byte, lines, trim_line_end};
+pub use ltsv::{
+    Field, Fields, LabelSyntax, Line, Lines, fields, is_label_byte, lines, trim_line_end,
+};
 pub use partition::{MAX_VALUE_LEN, event_hour, event_time, write_keys};
 pub use request::REQUEST_PARTS;
 pub use settings::{SETTINGS, Setting};

@@ -41,7 +41,11 @@ pub fn event_hour(config: &Config, line: &ParsedLine) -> Result<DateHour, Error>
 /// Appends the JSON object of `config.partition_keys` computed from
 /// `first_line`, the first line a record writes; with no keys configured
 /// this is `{}`. On error `out` is left as it was.
-pub fn write_keys(config: &Config, first_line: &ParsedLine, out: &mut Vec<u8>) -> Result<(), Error> {
+pub fn write_keys(
+    config: &Config,
+    first_line: &ParsedLine,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
     let needs_time = config
         .partition_keys
         .iter()

@@ -52,7 +52,7 @@ impl Summary {
     /// Counts a record returned `ProcessingFailed`, and keeps why.
     pub(crate) fn count_failed(&mut self, record_id: &str, error: Error) {
         self.failed += 1;
-        if *error.kind() == ErrorKind::ResponseFull {
+        if matches!(error.kind(), ErrorKind::ResponseFull { .. }) {
             // Once the response is full, most records after it fail the
             // same way: they are counted together, not one by one.
             self.no_room
@@ -112,7 +112,7 @@ mod tests {
     fn records_without_room_are_counted_together() {
         let mut summary = Summary::default();
         for id in ["a", "b", "c"] {
-            summary.count_failed(id, Error::new(ErrorKind::ResponseFull));
+            summary.count_failed(id, Error::new(ErrorKind::ResponseFull { limit: 10 }));
         }
         summary.count_failed("d", Error::new(ErrorKind::Panic));
         assert_eq!(summary.failed, 4);

@@ -12,11 +12,10 @@ use base64::Engine;
 use base64::engine::Simd;
 use base64::engine::general_purpose::PAD;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use firehose_ltsv::ltsv::{self, LabelSyntax};
-use firehose_ltsv::{Config, Converter, firehose, json};
+use firehose_ltsv::{Config, Converter, LabelSyntax, fields, transform, write_json_str};
 use serde::Deserialize;
 
-const LOG: &str = include_str!("../tests/data/apache_access.ltsv");
+const LOG: &str = include_str!("../../tests/data/apache_access.ltsv");
 
 /// Event sizes in bytes of JSON, up to Lambda's 6 MB request limit.
 const EVENT_SIZES: [(&str, usize); 3] =
@@ -78,7 +77,7 @@ fn floor(event: &str, base64: &Simd) -> Vec<u8> {
             .decode_vec(record.data.as_bytes(), &mut decoded)
             .unwrap();
         response.extend_from_slice(b"{\"recordId\":");
-        json::write_str(&mut response, record.record_id.as_bytes());
+        write_json_str(&mut response, record.record_id.as_bytes());
         response.extend_from_slice(b",\"result\":\"Ok\",\"data\":\"");
         let start = response.len();
         response.resize(start + base64::encoded_len(decoded.len(), true).unwrap(), 0);
@@ -104,7 +103,7 @@ fn parser(c: &mut Criterion) {
         b.iter(|| {
             let mut count = 0;
             for line in &lines {
-                for field in ltsv::fields(line, LabelSyntax::Strict) {
+                for field in fields(line, LabelSyntax::Strict) {
                     count += field.unwrap().value.len();
                 }
             }
@@ -140,7 +139,7 @@ fn handler(c: &mut Criterion) {
     group.sample_size(20);
     for (name, size) in EVENT_SIZES {
         let (event, ltsv) = event(size);
-        let (_, summary) = firehose::transform(&event, &config).unwrap();
+        let (_, summary) = transform(&event, &config).unwrap();
         eprintln!(
             "{name} event: {} bytes, {} records, {ltsv} bytes of LTSV, {} Ok, {} failed for lack of room",
             event.len(),
@@ -150,7 +149,7 @@ fn handler(c: &mut Criterion) {
         );
         group.throughput(Throughput::Bytes(ltsv as u64));
         group.bench_with_input(BenchmarkId::new("handler", name), &event, |b, event| {
-            b.iter(|| firehose::transform(event, &config).unwrap())
+            b.iter(|| transform(event, &config).unwrap())
         });
         group.bench_with_input(BenchmarkId::new("floor", name), &event, |b, event| {
             b.iter(|| floor(event, &base64))

@@ -1,1 +1,53 @@
-fn main() {}
+//! `ltsv2json`: the function's conversion on the command line, for
+//! backfilling old logs and replaying failed records into the stream's S3
+//! layout, and a local stand-in for invoking the Lambda function on a
+//! Firehose event.
+
+mod args;
+mod convert;
+mod event;
+mod input;
+mod invoke;
+mod progress;
+mod replay;
+mod sink;
+
+use std::io;
+use std::process::ExitCode;
+
+use args::Command;
+use firehose_ltsv::Config;
+
+/// Exit status for usage, configuration and I/O errors.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        // Output piped into `head` and the like: not an error.
+        Err(error)
+            if error.downcast_ref::<io::Error>().map(io::Error::kind)
+                == Some(io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("ltsv2json: {error}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn run() -> input::Result<ExitCode> {
+    let Some(args) = args::parse(std::env::args_os().skip(1))? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let config = || Config::from_lookup(|variable| args.setting(variable));
+    let out_dir = args.out_dir.as_deref();
+    match &args.command {
+        Command::Convert(files) => convert::run(files, &config()?, out_dir),
+        Command::Replay(files) => replay::run(files, &config()?, out_dir),
+        Command::Invoke { event, decode } => invoke::run(event, *decode, &config()?),
+        Command::Event(files) => event::run(files),
+    }
+}

@@ -44,10 +44,15 @@ impl ResponseBudget {
         let bare: usize = frame + failed.iter().sum::<usize>();
         let metadata = bare + records.len() * EMPTY_METADATA.len() <= MAX_RESPONSE_BYTES;
         if !metadata && bare > MAX_RESPONSE_BYTES {
-            return Err(Error::new(ErrorKind::ResponseTooLarge(bare)));
+            return Err(Error::new(ErrorKind::ResponseTooLarge {
+                len: bare,
+                limit: MAX_RESPONSE_BYTES,
+            }));
         }
         if metadata {
-            failed.iter_mut().for_each(|len| *len += EMPTY_METADATA.len());
+            failed
+                .iter_mut()
+                .for_each(|len| *len += EMPTY_METADATA.len());
         }
         let reserved = failed.iter().sum();
         Ok(ResponseBudget {
@@ -182,12 +187,22 @@ mod tests {
         let fixed = r#"{"records":[{"recordId":"1","result":"ProcessingFailed","data":""}]}"#.len();
         let sized = |size: usize| "A".repeat((size - fixed) / 4 * 4);
         let fits = sized(MAX_RESPONSE_BYTES - EMPTY_METADATA.len());
-        assert!(ResponseBudget::new(&[record("1", &fits)]).unwrap().metadata());
+        assert!(
+            ResponseBudget::new(&[record("1", &fits)])
+                .unwrap()
+                .metadata()
+        );
         let tight = sized(MAX_RESPONSE_BYTES - 3);
-        assert!(!ResponseBudget::new(&[record("1", &tight)]).unwrap().metadata());
+        assert!(
+            !ResponseBudget::new(&[record("1", &tight)])
+                .unwrap()
+                .metadata()
+        );
         let over = "A".repeat(MAX_RESPONSE_BYTES);
         let error = ResponseBudget::new(&[record("1", &over)]).err().unwrap();
-        assert!(matches!(error.kind(), ErrorKind::ResponseTooLarge(len) if *len > MAX_RESPONSE_BYTES));
+        assert!(
+            matches!(error.kind(), ErrorKind::ResponseTooLarge { len, .. } if *len > MAX_RESPONSE_BYTES)
+        );
     }
 
     proptest! {

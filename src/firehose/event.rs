@@ -65,8 +65,9 @@ mod tests {
 
     #[test]
     fn escaped_strings_are_decoded_and_others_borrowed() {
-        let event = parse(r#"{"deliveryStreamArn":"a","records":[{"recordId":"x\u0031","data":"YQ=="}]}"#)
-            .unwrap();
+        let event =
+            parse(r#"{"deliveryStreamArn":"a","records":[{"recordId":"x\u0031","data":"YQ=="}]}"#)
+                .unwrap();
         assert_eq!(event.delivery_stream_arn.as_deref(), Some("a"));
         let record = &event.records[0];
         assert_eq!(record.record_id, "x1");

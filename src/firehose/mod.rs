@@ -57,7 +57,9 @@ impl Outcome {
 /// exactly as received. The invocation fails only for a request that is
 /// not a Firehose event, or a batch too large to return even unchanged.
 pub fn transform(event_json: &str, config: &Config) -> Result<(Box<RawValue>, Summary), Error> {
-    transform_with(event_json, config, |converter, record| converter.convert(record))
+    transform_with(event_json, config, |converter, record| {
+        converter.convert(record)
+    })
 }
 
 /// [`transform`], with the step that converts one record as a parameter so
@@ -95,7 +97,9 @@ fn transform_with(
                     continue;
                 }
                 response.pop(before);
-                Error::new(ErrorKind::ResponseFull)
+                Error::new(ErrorKind::ResponseFull {
+                    limit: MAX_RESPONSE_BYTES,
+                })
             }
             Ok(outcome) => {
                 response.push(record, outcome, Data::Empty, empty_keys);
@@ -117,7 +121,10 @@ fn transform_with(
     let response = response.finish();
     summary.bytes_in = converter.bytes_in;
     summary.response_bytes = response.get().len();
-    debug_assert!(summary.response_bytes <= MAX_RESPONSE_BYTES, "the budget holds");
+    debug_assert!(
+        summary.response_bytes <= MAX_RESPONSE_BYTES,
+        "the budget holds"
+    );
     Ok((response, summary))
 }
 

@@ -50,7 +50,13 @@ impl Response {
 
     /// Appends one record's entry; `keys` is its `partitionKeys` object,
     /// or `None` for an entry without `metadata`.
-    pub(crate) fn push(&mut self, record: &Record, outcome: Outcome, data: Data, keys: Option<&[u8]>) {
+    pub(crate) fn push(
+        &mut self,
+        record: &Record,
+        outcome: Outcome,
+        data: Data,
+        keys: Option<&[u8]>,
+    ) {
         let out = &mut self.out;
         if self.entries > 0 {
             out.push(b',');
@@ -115,7 +121,12 @@ mod tests {
     #[test]
     fn entries_are_separated_and_can_be_taken_back() {
         let mut response = Response::with_capacity(0);
-        response.push(&record("1", "x"), Outcome::Ok, Data::Encode(b"a"), Some(b"{}"));
+        response.push(
+            &record("1", "x"),
+            Outcome::Ok,
+            Data::Encode(b"a"),
+            Some(b"{}"),
+        );
         let before = response.len();
         response.push(&record("2", "x"), Outcome::Dropped, Data::Empty, None);
         response.pop(before);
@@ -133,6 +144,9 @@ mod tests {
 
     #[test]
     fn an_empty_response_is_an_empty_list() {
-        assert_eq!(Response::with_capacity(0).finish().get(), r#"{"records":[]}"#);
+        assert_eq!(
+            Response::with_capacity(0).finish().get(),
+            r#"{"records":[]}"#
+        );
     }
 }

@@ -1,0 +1,246 @@
+//! The command line: which command, which settings, which files.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use firehose_ltsv::{SETTINGS, Setting};
+
+const ABOUT: &str = "\
+Convert LTSV access logs to newline-delimited JSON, as the firehose-ltsv
+Lambda function does.
+
+Usage:
+  ltsv2json [OPTIONS] [--out-dir DIR] [FILE...]
+      Convert LTSV lines (from stdin when no FILE or FILE is -) to JSON lines
+      on stdout. Bad lines are reported on stderr as FILE:LINE: reason, and
+      the exit status is 1 if there were any.
+  ltsv2json [OPTIONS] replay [--out-dir DIR] [FILE|DIR...]
+      Convert again the records of Firehose error objects: the S3 objects
+      under the processing-failed/ error prefix, from stdin when no FILE or
+      FILE is -; a DIR is read recursively, and no object is read twice.
+      Records that convert now go to stdout as JSON lines; those that still
+      fail are reported on stderr as FILE:LINE: record line N: reason (LINE
+      is the error object's line in FILE, N the line in the record), or
+      FILE:LINE: reason when that line holds no usable record, and the exit
+      status is 1 if there were any. A summary line ends the run.
+  ltsv2json [OPTIONS] invoke [--decode] EVENT.json
+      Run the Lambda handler on a Firehose event file (- for stdin) and
+      print its response.
+      --decode prints each record's result and decoded data instead.
+  ltsv2json event [FILE...]
+      Wrap log lines into a Firehose event, one record per line.
+
+Input, from files or stdin, may be gzip-compressed (one or more members).
+
+--out-dir DIR writes the JSON lines into DIR instead of stdout, as the
+delivery stream lays them out in S3: gzip files under
+DIR/year=YYYY/month=MM/day=DD/hour=HH/ by each line's event time in UTC
+(the first label of type time in LTSV_TYPES). A line with no valid time
+fails like any bad line (when replaying, with its whole record). Files
+are new on every run, named ltsv2json-PID-STARTTIME-SEQ.json.gz; none is
+ever overwritten. Progress shows on stderr when it is a terminal, and a
+summary line ends the run. Then `aws s3 sync DIR s3://BUCKET/logs/` puts
+the files where the stream's table reads them.
+";
+
+/// What `--help` prints: the commands, then every setting's flag.
+pub(crate) fn usage() -> String {
+    let mut usage =
+        format!("{ABOUT}\nOptions (each overrides the environment variable named after it):\n");
+    for Setting {
+        variable,
+        flag,
+        takes,
+        help,
+        ..
+    } in SETTINGS
+    {
+        let option = format!("--{flag} {takes}");
+        let _ = writeln!(usage, "  {option:<30}{variable}\n        {help}");
+    }
+    usage.push_str("  -h, --help                    Show this help\n");
+    usage.push_str("  -V, --version                 Show the version\n");
+    usage
+}
+
+/// A command and its own arguments.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Command {
+    /// Convert LTSV files.
+    Convert(Vec<OsString>),
+    /// Convert the records of Firehose error objects again.
+    Replay(Vec<OsString>),
+    /// Run the Lambda handler on an event.
+    Invoke { event: OsString, decode: bool },
+    /// Wrap lines into an event.
+    Event(Vec<OsString>),
+}
+
+/// A parsed command line.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Args {
+    pub(crate) command: Command,
+    /// `(variable, value)` for each setting flag, in order: a later one wins.
+    pub(crate) overrides: Vec<(&'static str, String)>,
+    pub(crate) out_dir: Option<PathBuf>,
+}
+
+impl Args {
+    /// The value of `variable`: its last flag, else the environment.
+    pub(crate) fn setting(&self, variable: &str) -> Option<String> {
+        self.overrides
+            .iter()
+            .rev()
+            .find(|(name, _)| *name == variable)
+            .map(|(_, value)| value.clone())
+            .or_else(|| std::env::var(variable).ok())
+    }
+}
+
+/// What the command line asks for: a command, or only help or the version
+/// (printed here, hence `None`).
+pub(crate) fn parse(
+    args: impl IntoIterator<Item = OsString>,
+) -> Result<Option<Args>, lexopt::Error> {
+    use lexopt::prelude::*;
+
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut overrides = Vec::new();
+    let mut subcommand: Option<String> = None;
+    let mut decode = false;
+    let mut out_dir = None;
+    let mut files = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('h') | Long("help") => {
+                print!("{}", usage());
+                return Ok(None);
+            }
+            Short('V') | Long("version") => {
+                println!("ltsv2json {}", env!("CARGO_PKG_VERSION"));
+                return Ok(None);
+            }
+            Long("decode") if subcommand.as_deref() == Some("invoke") => decode = true,
+            Long("out-dir") => out_dir = Some(PathBuf::from(parser.value()?)),
+            Long(flag) if SETTINGS.iter().any(|s| s.flag == flag) => {
+                let setting = SETTINGS.iter().find(|s| s.flag == flag);
+                let variable = setting.expect("checked by the guard").variable;
+                overrides.push((variable, parser.value()?.string()?));
+            }
+            Value(value) if subcommand.is_none() && files.is_empty() => match value.to_str() {
+                Some(name @ ("invoke" | "event" | "replay")) => subcommand = Some(name.to_owned()),
+                _ => files.push(value),
+            },
+            Value(value) => files.push(value),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let command = match subcommand.as_deref() {
+        None => Command::Convert(files),
+        Some("replay") => Command::Replay(files),
+        Some("event") => Command::Event(files),
+        _ => {
+            let mut files = files.into_iter();
+            match (files.next(), files.next()) {
+                (Some(event), None) => Command::Invoke { event, decode },
+                _ => return Err("invoke takes exactly one EVENT.json".into()),
+            }
+        }
+    };
+    if out_dir.is_some() && matches!(command, Command::Invoke { .. } | Command::Event(_)) {
+        return Err("--out-dir works only when converting or replaying".into());
+    }
+    Ok(Some(Args {
+        command,
+        overrides,
+        out_dir,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(args: &[&str]) -> Result<Args, String> {
+        parse(args.iter().map(OsString::from))
+            .map(|args| args.expect("a command"))
+            .map_err(|error| error.to_string())
+    }
+
+    fn files(names: &[&str]) -> Vec<OsString> {
+        names.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn every_setting_has_its_flag() {
+        for setting in SETTINGS {
+            let flag = format!("--{}", setting.flag);
+            let args = parsed(&[&flag, "x", "a.log"]).unwrap();
+            assert_eq!(args.overrides, [(setting.variable, "x".to_owned())]);
+            assert_eq!(args.command, Command::Convert(files(&["a.log"])));
+        }
+    }
+
+    #[test]
+    fn the_last_flag_wins_over_earlier_ones() {
+        let args = parsed(&["--types=a:integer", "--types", "b:float"]).unwrap();
+        assert_eq!(args.setting("LTSV_TYPES").as_deref(), Some("b:float"));
+    }
+
+    #[test]
+    fn commands_take_their_own_arguments() {
+        assert_eq!(
+            parsed(&["replay", "--out-dir", "out", "failed/"]).unwrap(),
+            Args {
+                command: Command::Replay(files(&["failed/"])),
+                overrides: vec![],
+                out_dir: Some("out".into())
+            }
+        );
+        assert_eq!(
+            parsed(&["invoke", "--decode", "e.json"]).unwrap().command,
+            Command::Invoke {
+                event: "e.json".into(),
+                decode: true
+            }
+        );
+        assert_eq!(parsed(&["event"]).unwrap().command, Command::Event(vec![]));
+        // A file named like a command, after a file, is a file.
+        assert_eq!(
+            parsed(&["a.log", "event"]).unwrap().command,
+            Command::Convert(files(&["a.log", "event"]))
+        );
+    }
+
+    #[test]
+    fn misuse_is_refused_with_the_reason() {
+        assert_eq!(
+            parsed(&["invoke"]).unwrap_err(),
+            "invoke takes exactly one EVENT.json"
+        );
+        assert_eq!(
+            parsed(&["invoke", "a.json", "b.json"]).unwrap_err(),
+            "invoke takes exactly one EVENT.json"
+        );
+        assert_eq!(
+            parsed(&["event", "--out-dir", "x"]).unwrap_err(),
+            "--out-dir works only when converting or replaying"
+        );
+        assert!(parsed(&["--decode", "x"]).unwrap_err().contains("--decode"));
+        assert!(parsed(&["--nope"]).unwrap_err().contains("--nope"));
+    }
+
+    #[test]
+    fn help_lists_every_setting_with_its_variable_and_help() {
+        let usage = usage();
+        for setting in SETTINGS {
+            let line = format!("--{} {}", setting.flag, setting.takes);
+            let at = usage.find(&line).unwrap_or_else(|| panic!("{line}"));
+            let rest = &usage[at..];
+            assert!(rest.contains(setting.variable), "{}", setting.variable);
+            assert!(rest.contains(setting.help), "{}", setting.help);
+        }
+        assert!(usage.lines().all(|line| line.len() <= 80), "{usage}");
+    }
+}

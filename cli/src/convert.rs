@@ -1,0 +1,36 @@
+//! `ltsv2json [FILE...]`: LTSV lines to JSON lines, on stdout or into the
+//! hourly folders of `--out-dir`.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::ExitCode;
+
+use firehose_ltsv::{Config, Converter};
+
+use crate::input::{self, Result};
+use crate::progress::{Tally, Unit};
+use crate::sink::Sink;
+
+/// Converts every line of `files`; each bad line is reported as
+/// `FILE:LINE: reason`. Into a folder, a summary line ends the run.
+pub(crate) fn run(files: &[OsString], config: &Config, out_dir: Option<&Path>) -> Result<ExitCode> {
+    let mut converter = Converter::new(config);
+    let mut sink = Sink::new(out_dir);
+    let mut tally = Tally::new(Unit::Lines, out_dir.is_some());
+    input::each_line(files, |name, number, line| {
+        tally.read += 1;
+        match sink.convert(&mut converter, line)? {
+            Ok(counts) => {
+                let written = counts.written as u64;
+                tally.converted += written;
+                tally.lines_written += written;
+            }
+            Err(error) => tally.fail(format_args!("{name}:{number}: {error}")),
+        }
+        tally.tick(sink.files().map(|(_, files)| files));
+        Ok(())
+    })?;
+    let dir = sink.files().map(|(dir, _)| dir.display().to_string());
+    let written = sink.finish()?;
+    Ok(tally.finish(dir.zip(written)))
+}

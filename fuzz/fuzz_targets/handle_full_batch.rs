@@ -8,7 +8,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use firehose_ltsv::firehose::MAX_RESPONSE_BYTES;
+use firehose_ltsv::MAX_RESPONSE_BYTES;
 use firehose_ltsv_fuzz::{InputRecord, batch_from_input, check_batch};
 use libfuzzer_sys::fuzz_target;
 

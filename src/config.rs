@@ -154,23 +154,7 @@ impl Config {
         };
         let drop = parse_drop_rules(&get(&settings::DROP), label_syntax)?;
         let partition_keys = parse_partition_keys(&get(&settings::PARTITION_KEYS), &types)?;
-        let namespace = get(&settings::METRICS_NAMESPACE);
-        let metrics_namespace = match namespace.value.trim() {
-            "" => None,
-            name if name.len() <= 255
-                && !name.starts_with(':')
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-_/#:".contains(&b)) =>
-            {
-                Some(name.to_owned())
-            }
-            name => {
-                return Err(namespace.error(format!(
-                    "{name:?} is not a CloudWatch namespace (up to 255 of [0-9A-Za-z.-_/#:])"
-                )));
-            }
-        };
+        let metrics_namespace = parse_namespace(&get(&settings::METRICS_NAMESPACE))?;
         Ok(Config {
             label_syntax,
             unescape,
@@ -256,6 +240,25 @@ impl Given {
             .split(',')
             .map(str::trim)
             .filter(move |_| !value.is_empty())
+    }
+}
+
+/// A CloudWatch namespace (up to 255 of `[0-9A-Za-z.-_/#:]`, not starting
+/// with `:`), or none when empty.
+fn parse_namespace(setting: &Given) -> Result<Option<String>, Error> {
+    match setting.value.trim() {
+        "" => Ok(None),
+        name if name.len() <= 255
+            && !name.starts_with(':')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-_/#:".contains(&b)) =>
+        {
+            Ok(Some(name.to_owned()))
+        }
+        name => Err(setting.error(format!(
+            "{name:?} is not a CloudWatch namespace (up to 255 of [0-9A-Za-z.-_/#:])"
+        ))),
     }
 }
 

@@ -108,13 +108,7 @@ fn transform_with(
             }
             Err(error) => error,
         };
-        let data = match error.kind() {
-            // Firehose never sends data that is not base64, and requires
-            // base64 back: such text is encoded, so the error output still
-            // holds exactly the text that arrived.
-            ErrorKind::Base64(_) => Data::Encode(record.data.as_bytes()),
-            _ => Data::Original(&record.data),
-        };
+        let data = failed_data(record, &error);
         response.push(record, Outcome::ProcessingFailed, data, empty_keys);
         summary.count_failed(&record.record_id, error);
     }
@@ -126,6 +120,17 @@ fn transform_with(
         "the budget holds"
     );
     Ok((response, summary))
+}
+
+/// The data a failed record goes back with: exactly as received, except
+/// when that is not base64, which Firehose never sends and requires back:
+/// such text is encoded, so the error output still holds exactly the text
+/// that arrived.
+fn failed_data<'a>(record: &'a Record, error: &Error) -> Data<'a> {
+    match error.kind() {
+        ErrorKind::Base64(_) => Data::Encode(record.data.as_bytes()),
+        _ => Data::Original(&record.data),
+    }
 }
 
 /// Decodes and converts one record at a time, reusing its buffers.

@@ -27,10 +27,8 @@ pub(crate) fn run(files: &[OsString], config: &Config, out_dir: Option<&Path>) -
             }
             Err(error) => tally.fail(format_args!("{name}:{number}: {error}")),
         }
-        tally.tick(sink.files().map(|(_, files)| files));
+        tally.tick(&sink);
         Ok(())
     })?;
-    let dir = sink.files().map(|(dir, _)| dir.display().to_string());
-    let written = sink.finish()?;
-    Ok(tally.finish(dir.zip(written)))
+    Ok(tally.finish(sink)?)
 }

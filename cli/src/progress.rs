@@ -6,7 +6,7 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use crate::sink::Written;
+use crate::sink::Sink;
 
 /// How often the progress line is redrawn.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
@@ -61,8 +61,10 @@ impl Tally {
     }
 
     /// Redraws the progress line, if files are being written and it is time.
-    pub(crate) fn tick(&mut self, files: Option<usize>) {
-        let Some(files) = files else { return };
+    pub(crate) fn tick(&mut self, sink: &Sink) {
+        let Some((_, files)) = sink.files() else {
+            return;
+        };
         if !self.progress
             || !self.read.is_multiple_of(1024)
             || self.drawn.elapsed() < PROGRESS_EVERY
@@ -94,11 +96,13 @@ impl Tally {
         }
     }
 
-    /// Prints the summary line, naming the folder and what it got, and
-    /// gives the exit status: 1 if anything failed.
-    pub(crate) fn finish(mut self, written: Option<(String, Written)>) -> ExitCode {
+    /// Finishes `sink`, prints the summary line, naming the folder and what
+    /// it got, and gives the exit status: 1 if anything failed.
+    pub(crate) fn finish(mut self, sink: Sink) -> io::Result<ExitCode> {
+        let dir = sink.files().map(|(dir, _)| dir.display().to_string());
+        let written = sink.finish()?;
         self.clear();
-        let files = match written {
+        let files = match dir.zip(written) {
             Some((dir, written)) => format!(
                 "; {} written under {dir}",
                 counted(written.files as u64, "file")
@@ -108,10 +112,10 @@ impl Tally {
         if self.summary {
             eprintln!("ltsv2json: {}{files}", self.counts());
         }
-        match self.failed {
+        Ok(match self.failed {
             0 => ExitCode::SUCCESS,
             _ => ExitCode::FAILURE,
-        }
+        })
     }
 
     fn counts(&self) -> String {

@@ -73,12 +73,10 @@ pub(crate) fn run(args: &[OsString], config: &Config, out_dir: Option<&Path>) ->
             }
             Err(error) => tally.fail(format_args!("{name}:{number}: {error}")),
         }
-        tally.tick(sink.files().map(|(_, files)| files));
+        tally.tick(&sink);
         Ok(())
     })?;
-    let dir = sink.files().map(|(dir, _)| dir.display().to_string());
-    let written = sink.finish()?;
-    Ok(tally.finish(dir.zip(written)))
+    Ok(tally.finish(sink)?)
 }
 
 /// Decodes the `rawData` of one line of an error object into `record`.

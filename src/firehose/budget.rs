@@ -126,8 +126,6 @@ pub(crate) fn is_base64(data: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::borrow::Cow;
-
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use proptest::prelude::*;
@@ -136,19 +134,12 @@ mod tests {
     use super::super::response::Data;
     use super::*;
 
-    fn record<'a>(id: &'a str, data: &'a str) -> Record<'a> {
-        Record {
-            record_id: Cow::Borrowed(id),
-            data: Cow::Borrowed(data),
-        }
-    }
-
     #[test]
     fn the_reserved_room_is_exactly_what_failed_entries_take() {
         let records = [
-            record("a\"1", "YWJj"),
-            record("2", "not base64!"),
-            record("3", ""),
+            Record::new("a\"1", "YWJj"),
+            Record::new("2", "not base64!"),
+            Record::new("3", ""),
         ];
         let mut all_failed = Response::with_capacity(0);
         for record in &records {
@@ -171,7 +162,7 @@ mod tests {
 
     #[test]
     fn releasing_a_record_frees_its_entry_and_comma() {
-        let records = [record("1", "YQ=="), record("2", "YQ==")];
+        let records = [Record::new("1", "YQ=="), Record::new("2", "YQ==")];
         let mut budget = ResponseBudget::new(&records).unwrap();
         let (first, second) = (budget.failed[0], budget.failed[1]);
         assert_eq!(second, first + 1, "the second entry has a comma");
@@ -188,18 +179,20 @@ mod tests {
         let sized = |size: usize| "A".repeat((size - fixed) / 4 * 4);
         let fits = sized(MAX_RESPONSE_BYTES - EMPTY_METADATA.len());
         assert!(
-            ResponseBudget::new(&[record("1", &fits)])
+            ResponseBudget::new(&[Record::new("1", &fits)])
                 .unwrap()
                 .metadata()
         );
         let tight = sized(MAX_RESPONSE_BYTES - 3);
         assert!(
-            !ResponseBudget::new(&[record("1", &tight)])
+            !ResponseBudget::new(&[Record::new("1", &tight)])
                 .unwrap()
                 .metadata()
         );
         let over = "A".repeat(MAX_RESPONSE_BYTES);
-        let error = ResponseBudget::new(&[record("1", &over)]).err().unwrap();
+        let error = ResponseBudget::new(&[Record::new("1", &over)])
+            .err()
+            .unwrap();
         assert!(
             matches!(error.kind(), ErrorKind::ResponseTooLarge { len, .. } if *len > MAX_RESPONSE_BYTES)
         );

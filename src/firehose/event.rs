@@ -28,6 +28,17 @@ pub(crate) struct Record<'a> {
     pub(crate) data: Cow<'a, str>,
 }
 
+#[cfg(test)]
+impl<'a> Record<'a> {
+    /// A record with `record_id` and `data`, as the event would hold it.
+    pub(crate) fn new(record_id: &'a str, data: &'a str) -> Record<'a> {
+        Record {
+            record_id: Cow::Borrowed(record_id),
+            data: Cow::Borrowed(data),
+        }
+    }
+}
+
 /// Parses the JSON text of a Firehose event; what is not one is an error
 /// that says where.
 pub(crate) fn parse(event_json: &str) -> Result<Event<'_>, Error> {

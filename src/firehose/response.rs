@@ -109,29 +109,21 @@ impl Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
-
-    fn record<'a>(id: &'a str, data: &'a str) -> Record<'a> {
-        Record {
-            record_id: Cow::Borrowed(id),
-            data: Cow::Borrowed(data),
-        }
-    }
 
     #[test]
     fn entries_are_separated_and_can_be_taken_back() {
         let mut response = Response::with_capacity(0);
         response.push(
-            &record("1", "x"),
+            &Record::new("1", "x"),
             Outcome::Ok,
             Data::Encode(b"a"),
             Some(b"{}"),
         );
         let before = response.len();
-        response.push(&record("2", "x"), Outcome::Dropped, Data::Empty, None);
+        response.push(&Record::new("2", "x"), Outcome::Dropped, Data::Empty, None);
         response.pop(before);
         response.push(
-            &record("\"3", "YQ=="),
+            &Record::new("\"3", "YQ=="),
             Outcome::ProcessingFailed,
             Data::Original("YQ=="),
             None,

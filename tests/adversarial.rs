@@ -1,8 +1,8 @@
-//! Hostile and extreme input against the rules in README.md ("Conversion
+//! Hostile and extreme LTSV against the rules in README.md ("Conversion
 //! rules", "What happens to bad input"): JSON-injection attempts, every
 //! control byte, invalid UTF-8, labels at the edges of `[0-9A-Za-z_.-]`,
-//! lines and records at Firehose's size limits, a worst-case 6 MB batch and
-//! requests that are not Firehose events.
+//! repeated labels, typed values at their limits, CR and NUL, and lines and
+//! records at Firehose's size limits.
 //!
 //! Every expected result is written out from the rules.
 
@@ -10,165 +10,109 @@ mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use common::Members;
-use firehose_ltsv::convert::Converted;
-use firehose_ltsv::firehose::MAX_RESPONSE_BYTES;
-use firehose_ltsv::ltsv::{FieldError, FieldErrorKind};
-use firehose_ltsv::value::Type;
-use firehose_ltsv::{
-    Config, Converter, EventError, LineError, RecordError, Summary, handle_with_metrics, transform,
+use common::{
+    STREAM, config, dropped_entry, event, failed_entry, invoke_json, json_char, ok_entry,
 };
-use lambda_runtime::{Context, LambdaEvent};
-use serde_json::value::RawValue;
+use firehose_ltsv::{
+    Config, Converter, Error, ErrorKind, LineOutcome, Position, Summary, Type, transform,
+};
+use ltsv_oracle::Members;
 use serde_json::{Value, json};
 
 // --- Helpers --------------------------------------------------------------------
-
-fn config(vars: &[(&str, &str)]) -> Config {
-    Config::from_vars(vars).unwrap()
-}
 
 fn any_labels() -> Config {
     config(&[("LTSV_STRICT_LABELS", "false")])
 }
 
+/// An error as these tests write it: what went wrong, and where.
+#[derive(Clone, Debug, PartialEq)]
+struct Bad {
+    kind: ErrorKind,
+    position: Position,
+}
+
+impl From<Error> for Bad {
+    fn from(error: Error) -> Bad {
+        Bad {
+            kind: error.kind().clone(),
+            position: error.position(),
+        }
+    }
+}
+
 /// Converts one line; "" when it has no fields. Nothing may be written on
 /// error, and the output must be UTF-8.
-fn line(config: &Config, line: &[u8]) -> Result<String, LineError> {
+fn line(config: &Config, line: &[u8]) -> Result<String, Bad> {
     let mut out = b"#".to_vec();
     let result = Converter::new(config).convert_line(line, &mut out);
-    if result != Ok(Converted::Written) {
+    if result != Ok(LineOutcome::Written) {
         assert_eq!(out, b"#", "nothing written for {result:?}");
     }
     let text = String::from_utf8(out.split_off(1)).expect("output is UTF-8");
-    result.map(|converted| {
-        assert_ne!(converted, Converted::Dropped, "no drop rules here");
+    result.map_err(Bad::from).map(|outcome| {
+        assert_ne!(outcome, LineOutcome::Excluded, "no drop rules here");
         text
     })
 }
 
+/// The JSON a value logged as `logged` is written as, in the object of the
+/// line `v:` followed by it.
+fn value_json(config: &Config, logged: &[u8]) -> Result<String, Bad> {
+    line(config, &[b"v:", logged].concat()).map(|object| {
+        object
+            .strip_prefix("{\"v\":")
+            .and_then(|rest| rest.strip_suffix("}\n"))
+            .unwrap_or_else(|| panic!("not one member: {object}"))
+            .to_owned()
+    })
+}
+
 /// Converts a whole record (its lines with their ends).
-fn record(config: &Config, data: &[u8]) -> Result<String, RecordError> {
+fn record(config: &Config, data: &[u8]) -> Result<String, Bad> {
     let mut out = Vec::new();
     let result = Converter::new(config).convert_record(data, &mut out);
     let text = String::from_utf8(out).expect("output is UTF-8");
-    result.map(|_| text)
+    result.map_err(Bad::from).map(|_| text)
 }
 
-fn field_error(field: usize, start: usize, kind: FieldErrorKind) -> LineError {
-    LineError::Field(FieldError { field, start, kind })
-}
-
-fn type_error(label: &str, expected: Type) -> LineError {
-    LineError::Type {
-        label: label.to_owned(),
-        expected,
+/// The error of field `field` (1-based, empty fields counted), which starts
+/// at byte `start` of its line.
+fn field_error(field: usize, start: usize, kind: ErrorKind) -> Bad {
+    Bad {
+        kind,
+        position: Position {
+            line: None,
+            field: Some(field),
+            byte: Some(start),
+        },
     }
 }
 
-fn line_error(line: usize, error: LineError) -> RecordError {
-    RecordError { line, error }
-}
-
-/// The handler, called as the Lambda runtime calls it (its metrics line
-/// kept off the test output).
-fn invoke(event: &str, config: &Config) -> Result<Value, EventError> {
-    let payload: Box<RawValue> = serde_json::from_str(event).expect("test events are JSON");
-    let event = LambdaEvent::new(payload, Context::default());
-    let response = handle_with_metrics(event, config, &mut std::io::sink())?;
-    assert!(response.get().len() <= MAX_RESPONSE_BYTES);
-    Ok(serde_json::from_str(response.get()).unwrap())
-}
-
-/// A Firehose event of `(recordId, data)` records, `data` sent as given.
-fn event(records: &[(&str, &str)]) -> String {
-    let quote = |text: &str| serde_json::to_string(text).unwrap();
-    let records: Vec<String> = records
-        .iter()
-        .map(|(id, data)| {
-            format!(
-                r#"{{"recordId":{},"approximateArrivalTimestamp":1624868568000,"data":{}}}"#,
-                quote(id),
-                quote(data)
-            )
-        })
-        .collect();
-    format!(
-        concat!(
-            r#"{{"invocationId":"00000000-0000-4000-8000-000000000000","#,
-            r#""deliveryStreamArn":"arn:aws:firehose:us-east-1:123456789012:deliverystream/adversarial","#,
-            r#""region":"us-east-1","records":[{}]}}"#
-        ),
-        records.join(",")
-    )
-}
-
-/// One entry of a response, for batches too large to compare as `Value`s.
-#[derive(Debug, PartialEq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Entry {
-    #[serde(rename = "recordId")]
-    id: String,
-    result: String,
-    data: String,
-    metadata: Option<Value>,
-}
-
-fn entries(response: &str) -> Vec<Entry> {
-    #[derive(serde::Deserialize)]
-    struct Response {
-        records: Vec<Entry>,
+fn type_error(label: &str, expected: Type) -> Bad {
+    Bad {
+        kind: ErrorKind::Type {
+            label: label.to_owned(),
+            expected,
+        },
+        position: Position::default(),
     }
-    serde_json::from_str::<Response>(response).unwrap().records
+}
+
+/// `error`, on line `line` of its record.
+fn line_error(line: usize, error: Bad) -> Bad {
+    Bad {
+        position: Position {
+            line: Some(line),
+            ..error.position
+        },
+        ..error
+    }
 }
 
 /// A Firehose event with one record holding `data`, base64-encoded.
 fn event_of(id: &str, data: &[u8]) -> String {
-    event(&[(id, &BASE64.encode(data))])
-}
-
-fn ok(id: &str, output: &[u8]) -> Value {
-    json!({
-        "recordId": id,
-        "result": "Ok",
-        "data": BASE64.encode(output),
-        "metadata": {"partitionKeys": {}},
-    })
-}
-
-fn failed(id: &str, data: &str) -> Value {
-    json!({
-        "recordId": id,
-        "result": "ProcessingFailed",
-        "data": data,
-        "metadata": {"partitionKeys": {}},
-    })
-}
-
-fn dropped(id: &str) -> Value {
-    json!({
-        "recordId": id,
-        "result": "Dropped",
-        "data": "",
-        "metadata": {"partitionKeys": {}},
-    })
-}
-
-/// What JSON writes for each byte below 0x20 inside a string.
-const CONTROL_JSON: [&str; 32] = [
-    r"\u0000", r"\u0001", r"\u0002", r"\u0003", r"\u0004", r"\u0005", r"\u0006", r"\u0007", r"\b",
-    r"\t", r"\n", r"\u000b", r"\f", r"\r", r"\u000e", r"\u000f", r"\u0010", r"\u0011", r"\u0012",
-    r"\u0013", r"\u0014", r"\u0015", r"\u0016", r"\u0017", r"\u0018", r"\u0019", r"\u001a",
-    r"\u001b", r"\u001c", r"\u001d", r"\u001e", r"\u001f",
-];
-
-/// The text of a byte inside a JSON string: its escape below 0x20, itself
-/// otherwise (DEL needs no escape).
-fn json_char(byte: u8) -> String {
-    match CONTROL_JSON.get(usize::from(byte)) {
-        Some(escape) => (*escape).to_owned(),
-        None => char::from(byte).to_string(),
-    }
+    event(&[(id, BASE64.encode(data))])
 }
 
 // --- JSON injection in every field of an Apache line ------------------------------
@@ -198,14 +142,9 @@ const APACHE: [(&str, &str, &str); 12] = [
     ("vhost", "example.com", r#""example.com""#),
 ];
 
-/// The default `LTSV_TYPES`.
+/// The type the default `LTSV_TYPES` gives `label`.
 fn default_type(label: &str) -> Option<Type> {
-    match label {
-        "status" | "size" | "reqtime_microsec" => Some(Type::Integer),
-        "runtime" => Some(Type::Float),
-        "time" => Some(Type::Time),
-        _ => None,
-    }
+    Config::default().type_of(label.as_bytes())
 }
 
 /// The Apache line with field `at` logging `value` instead.
@@ -338,7 +277,7 @@ fn injection_attempts_in_labels_are_refused_or_stay_inside_their_key() {
         let bad = *input.iter().find(|b| !b.is_ascii_alphanumeric()).unwrap();
         assert_eq!(
             line(&strict, input),
-            Err(field_error(1, 0, FieldErrorKind::InvalidLabelByte(bad))),
+            Err(field_error(1, 0, ErrorKind::InvalidLabelByte(bad))),
             "{}",
             input.escape_ascii()
         );
@@ -374,10 +313,10 @@ fn an_attack_on_every_field_comes_back_through_the_handler_as_one_object() {
         .collect();
     let expected = format!("{{{}}}\n", members.join(","));
 
-    let response = invoke(&event_of("attack", &input), &Config::default()).unwrap();
+    let response = invoke_json(&event_of("attack", &input), &Config::default()).unwrap();
     assert_eq!(
         response,
-        json!({"records": [ok("attack", expected.as_bytes())]})
+        json!({"records": [ok_entry("attack", expected.as_bytes())]})
     );
     let data = BASE64
         .decode(response["records"][0]["data"].as_str().unwrap())
@@ -401,15 +340,9 @@ fn raw_control_bytes_are_escaped_and_only_tab_and_lf_split() {
         let data = [b"v:A", &[byte][..], b"B\n"].concat();
         let expected = match byte {
             // A TAB ends the field: `B` is a field without `:`.
-            b'\t' => Err(line_error(
-                1,
-                field_error(2, 4, FieldErrorKind::MissingColon),
-            )),
+            b'\t' => Err(line_error(1, field_error(2, 4, ErrorKind::MissingColon))),
             // An LF ends the line: `B` is a line without a field.
-            b'\n' => Err(line_error(
-                2,
-                field_error(1, 0, FieldErrorKind::MissingColon),
-            )),
+            b'\n' => Err(line_error(2, field_error(1, 0, ErrorKind::MissingColon))),
             // A CR not followed by LF is data, like every other byte.
             _ => Ok(format!("{{\"v\":\"A{}B\"}}\n", json_char(byte))),
         };
@@ -491,8 +424,8 @@ fn raw_invalid_utf8_becomes_hex_text() {
     for config in [Config::default(), config(&[("LTSV_UNESCAPE", "false")])] {
         for (bytes, expected) in INVALID_UTF8 {
             assert_eq!(
-                line(&config, &[b"v:", bytes].concat()),
-                Ok(format!("{{\"v\":{expected}}}\n")),
+                value_json(&config, bytes),
+                Ok(expected.to_owned()),
                 "{}",
                 bytes.escape_ascii()
             );
@@ -518,8 +451,8 @@ fn escapes_of_invalid_utf8_keep_the_whole_value_as_logged() {
         (b"\xe3\\x81\\x82", r#""あ""#),
     ] {
         assert_eq!(
-            line(&config, &[b"v:", logged].concat()),
-            Ok(format!("{{\"v\":{expected}}}\n")),
+            value_json(&config, logged),
+            Ok(expected.to_owned()),
             "{}",
             logged.escape_ascii()
         );
@@ -541,8 +474,8 @@ fn an_incomplete_escape_at_the_end_of_a_value_is_kept() {
         (br"\\\x41", r#""\\A""#),
     ] {
         assert_eq!(
-            line(&config, &[b"v:", logged].concat()),
-            Ok(format!("{{\"v\":{expected}}}\n")),
+            value_json(&config, logged),
+            Ok(expected.to_owned()),
             "{}",
             logged.escape_ascii()
         );
@@ -590,7 +523,7 @@ fn labels_at_the_edges_of_the_strict_set() {
             let strict_result = if allowed {
                 object.clone()
             } else {
-                Err(field_error(1, 0, FieldErrorKind::InvalidLabelByte(byte)))
+                Err(field_error(1, 0, ErrorKind::InvalidLabelByte(byte)))
             };
             assert_eq!(line(&strict, &input), strict_result, "{label:?}");
             assert_eq!(line(&any, &input), object, "{label:?}");
@@ -605,7 +538,7 @@ fn labels_at_the_edges_of_the_strict_set() {
     // The error names the field and byte it is at.
     assert_eq!(
         line(&strict, b"a:1\t\tx/y:2"),
-        Err(field_error(3, 5, FieldErrorKind::InvalidLabelByte(b'/')))
+        Err(field_error(3, 5, ErrorKind::InvalidLabelByte(b'/')))
     );
 }
 
@@ -617,19 +550,19 @@ fn labels_with_bytes_above_0x7f_or_control_bytes() {
         let input = [b'x', byte, b'y', b':', b'v'];
         assert_eq!(
             line(&strict, &input),
-            Err(field_error(1, 0, FieldErrorKind::InvalidLabelByte(byte))),
+            Err(field_error(1, 0, ErrorKind::InvalidLabelByte(byte))),
             "{byte:#04x}"
         );
         // Not UTF-8 on its own, so no JSON key can hold it.
         assert_eq!(
             line(&any, &input),
-            Err(field_error(1, 0, FieldErrorKind::LabelNotUtf8)),
+            Err(field_error(1, 0, ErrorKind::LabelNotUtf8)),
             "{byte:#04x}"
         );
     }
     assert_eq!(
         line(&strict, "xéy:v".as_bytes()),
-        Err(field_error(1, 0, FieldErrorKind::InvalidLabelByte(0xc3)))
+        Err(field_error(1, 0, ErrorKind::InvalidLabelByte(0xc3)))
     );
     assert_eq!(
         line(&any, "xéy:v".as_bytes()),
@@ -639,7 +572,7 @@ fn labels_with_bytes_above_0x7f_or_control_bytes() {
         let input = [b'x', byte, b'y', b':', b'v'];
         assert_eq!(
             line(&strict, &input),
-            Err(field_error(1, 0, FieldErrorKind::InvalidLabelByte(byte))),
+            Err(field_error(1, 0, ErrorKind::InvalidLabelByte(byte))),
             "{byte:#04x}"
         );
         assert_eq!(
@@ -718,11 +651,11 @@ fn any_labels_refuse_a_label_that_is_not_utf8_rather_than_repeat_a_key() {
     let any = any_labels();
     assert_eq!(
         line(&any, b"k\x80:1\tk\\x80:2"),
-        Err(field_error(1, 0, FieldErrorKind::LabelNotUtf8))
+        Err(field_error(1, 0, ErrorKind::LabelNotUtf8))
     );
     assert_eq!(
         line(&any, b"k\\x80:2\t\tk\x80:1"),
-        Err(field_error(3, 9, FieldErrorKind::LabelNotUtf8))
+        Err(field_error(3, 9, ErrorKind::LabelNotUtf8))
     );
     assert_eq!(
         line(&any, b"k\\x80:2"),
@@ -802,22 +735,19 @@ fn a_cr_not_followed_by_lf_is_data() {
             b"\ra:1\n",
             Err(line_error(
                 1,
-                field_error(1, 0, FieldErrorKind::InvalidLabelByte(b'\r')),
+                field_error(1, 0, ErrorKind::InvalidLabelByte(b'\r')),
             )),
         ),
         (
             b"a:1\r\n\rb:2\r\n",
             Err(line_error(
                 2,
-                field_error(1, 0, FieldErrorKind::InvalidLabelByte(b'\r')),
+                field_error(1, 0, ErrorKind::InvalidLabelByte(b'\r')),
             )),
         ),
         (
             b"a:1\n\r\r\n",
-            Err(line_error(
-                2,
-                field_error(1, 0, FieldErrorKind::MissingColon),
-            )),
+            Err(line_error(2, field_error(1, 0, ErrorKind::MissingColon))),
         ),
     ] {
         assert_eq!(record(&config, data), expected, "{}", data.escape_ascii());
@@ -837,14 +767,8 @@ fn a_cr_at_the_very_end_of_a_record_is_data_too() {
         [
             Ok(r#"{"a":"1\r"}"#.to_owned() + "\n"),
             Ok(r#"{"a":"1\r\r"}"#.to_owned() + "\n"),
-            Err(line_error(
-                2,
-                field_error(1, 0, FieldErrorKind::MissingColon)
-            )),
-            Err(line_error(
-                1,
-                field_error(1, 0, FieldErrorKind::MissingColon)
-            )),
+            Err(line_error(2, field_error(1, 0, ErrorKind::MissingColon))),
+            Err(line_error(1, field_error(1, 0, ErrorKind::MissingColon))),
         ]
     );
 }
@@ -870,7 +794,7 @@ fn nul_bytes_are_data() {
     );
     assert_eq!(
         line(&strict, b"a\0:1"),
-        Err(field_error(1, 0, FieldErrorKind::InvalidLabelByte(0)))
+        Err(field_error(1, 0, ErrorKind::InvalidLabelByte(0)))
     );
     assert_eq!(
         line(&any_labels(), b"a\0:1"),
@@ -882,15 +806,12 @@ fn nul_bytes_are_data() {
     );
     assert_eq!(
         record(&strict, b"\0"),
-        Err(line_error(
-            1,
-            field_error(1, 0, FieldErrorKind::MissingColon)
-        ))
+        Err(line_error(1, field_error(1, 0, ErrorKind::MissingColon)))
     );
     // A failed record comes back byte for byte, NULs included.
     let data = BASE64.encode(b"a:\0\tno colon\0\n");
-    let response = invoke(&event(&[("nul", &data)]), &strict).unwrap();
-    assert_eq!(response, json!({"records": [failed("nul", &data)]}));
+    let response = invoke_json(&event(&[("nul", &data)]), &strict).unwrap();
+    assert_eq!(response, json!({"records": [failed_entry("nul", &data)]}));
 }
 
 // --- Size limits ------------------------------------------------------------------
@@ -932,19 +853,22 @@ fn a_record_of_1000_kib_is_ok_or_returned_unchanged_when_its_output_is_too_large
     let n = RECORD_LIMIT - 3;
     let plain = [b"v:", &vec![b'a'; n][..], b"\n"].concat();
     assert_eq!(plain.len(), RECORD_LIMIT);
-    let response = invoke(&event_of("plain", &plain), &config).unwrap();
+    let response = invoke_json(&event_of("plain", &plain), &config).unwrap();
     let expected = format!("{{\"v\":\"{}\"}}\n", "a".repeat(n));
     assert_eq!(
         response,
-        json!({"records": [ok("plain", expected.as_bytes())]})
+        json!({"records": [ok_entry("plain", expected.as_bytes())]})
     );
 
     // Six bytes of JSON per input byte, then base64: 8.2 MB, which no
     // response can hold, so the record comes back as it came.
     let control = [b"v:", &vec![0x01; n][..], b"\n"].concat();
     let data = BASE64.encode(&control);
-    let response = invoke(&event(&[("control", &data)]), &config).unwrap();
-    assert_eq!(response, json!({"records": [failed("control", &data)]}));
+    let response = invoke_json(&event(&[("control", &data)]), &config).unwrap();
+    assert_eq!(
+        response,
+        json!({"records": [failed_entry("control", &data)]})
+    );
 }
 
 #[test]
@@ -962,7 +886,7 @@ fn a_record_of_100_000_short_lines() {
     let response: Value = serde_json::from_str(response.get()).unwrap();
     assert_eq!(
         response,
-        json!({"records": [ok("lines", expected.as_bytes())]})
+        json!({"records": [ok_entry("lines", expected.as_bytes())]})
     );
     assert_eq!(
         summary,
@@ -972,11 +896,13 @@ fn a_record_of_100_000_short_lines() {
             dropped: 0,
             failed: 0,
             lines_out: 100_000,
-            lines_dropped: 0,
+            lines_excluded: 0,
             bytes_in: data.len(),
             bytes_out: expected.len(),
             response_bytes,
-            delivery_stream: Some("adversarial".to_owned()),
+            delivery_stream: Some(STREAM.to_owned()),
+            failures: Vec::new(),
+            no_room: None,
         }
     );
 
@@ -986,7 +912,7 @@ fn a_record_of_100_000_short_lines() {
         record(&config, &data),
         Err(line_error(
             100_002,
-            field_error(1, 0, FieldErrorKind::MissingColon)
+            field_error(1, 0, ErrorKind::MissingColon)
         ))
     );
 }
@@ -1006,14 +932,14 @@ fn a_line_of_100_000_empty_fields() {
     assert_eq!(line(&config, tabs.as_bytes()), Ok(String::new()));
     assert_eq!(
         line(&config, format!("{tabs}x").as_bytes()),
-        Err(field_error(100_001, 100_000, FieldErrorKind::MissingColon))
+        Err(field_error(100_001, 100_000, ErrorKind::MissingColon))
     );
-    let response = invoke(
+    let response = invoke_json(
         &event_of("tabs", format!("{tabs}\n{tabs}\r\n").as_bytes()),
         &config,
     )
     .unwrap();
-    assert_eq!(response, json!({"records": [dropped("tabs")]}));
+    assert_eq!(response, json!({"records": [dropped_entry("tabs")]}));
 }
 
 /// `f00000:vv\tf00001:vv...`: `n` fields, 9 bytes each, all labels distinct.
@@ -1074,324 +1000,4 @@ fn output_grows_linearly_with_fields_and_100_000_fields_convert_exactly() {
         line(&config, fields.join("\t").as_bytes()),
         Ok(format!("{{{}}}\n", members.join(",")))
     );
-}
-
-// --- The response size limit -------------------------------------------------------
-
-/// The control bytes JSON writes as six characters (`\u00XX`).
-fn six_byte_controls() -> Vec<u8> {
-    (0..0x20u8)
-        .filter(|b| !b"\x08\t\n\x0c\r".contains(b))
-        .collect()
-}
-
-#[test]
-fn a_6_mb_event_of_control_characters_fills_the_response_and_no_more() {
-    // 38,000 records of 64 bytes (`c:`, 61 control bytes, LF), each 88
-    // base64 characters that convert to 375 bytes of JSON (500 in base64):
-    // the worst expansion there is.
-    let controls = six_byte_controls();
-    let value: Vec<u8> = controls.iter().copied().cycle().take(61).collect();
-    let data = [b"c:", &value[..], b"\n"].concat();
-    let written: String = value.iter().map(|&b| json_char(b)).collect();
-    let output = format!("{{\"c\":\"{written}\"}}\n");
-    assert_eq!((data.len(), output.len()), (64, 375));
-    let encoded = BASE64.encode(&data);
-    let n = 38_000;
-    let ids: Vec<String> = (0..n).map(|i| format!("{i:05}")).collect();
-    let records: Vec<(&str, &str)> = ids
-        .iter()
-        .map(|id| (id.as_str(), encoded.as_str()))
-        .collect();
-    let request = event(&records);
-    assert_eq!(request.len(), 6_194_177);
-    assert!(request.len() < 6_291_456, "within Lambda's request limit");
-
-    // Room for every record: with empty metadata the batch would not fit
-    // even unconverted, so failed records carry none. A record is `Ok` when
-    // its entry fits beside failed entries for all the records after it.
-    let ok_entry = json!({"recordId": "00000", "result": "Ok", "data": BASE64.encode(&output),
-        "metadata": {"partitionKeys": {}}})
-    .to_string()
-    .len();
-    let failed_entry =
-        r#"{"recordId":"00000","result":"ProcessingFailed","data":""}"#.len() + encoded.len();
-    let with_metadata = 14 + n * (failed_entry + 32) + (n - 1);
-    assert!(with_metadata > MAX_RESPONSE_BYTES);
-    let size = |ok: usize| 14 + ok * ok_entry + (n - ok) * failed_entry + (n - 1);
-    let fit = (0..=n)
-        .take_while(|&ok| size(ok) <= MAX_RESPONSE_BYTES)
-        .last()
-        .unwrap();
-    assert_eq!(fit, 962);
-    assert_eq!(size(fit), 5_999_673);
-
-    let (response, summary) = transform(&request, &Config::default()).unwrap();
-    assert_eq!(response.get().len(), 5_999_673);
-    assert_eq!((summary.ok, summary.failed), (962, n - 962));
-    let results = entries(response.get());
-    assert_eq!(results.len(), n);
-    let converted = BASE64.encode(&output);
-    for (i, (result, id)) in results.into_iter().zip(&ids).enumerate() {
-        let expected = if i < fit {
-            Entry {
-                id: id.clone(),
-                result: "Ok".to_owned(),
-                data: converted.clone(),
-                metadata: Some(json!({"partitionKeys": {}})),
-            }
-        } else {
-            Entry {
-                id: id.clone(),
-                result: "ProcessingFailed".to_owned(),
-                data: encoded.clone(),
-                metadata: None,
-            }
-        };
-        assert!(result == expected, "record {i}: {result:.80?}");
-    }
-}
-
-/// A batch of `n` failing records whose every-record-failed response with
-/// empty metadata is exactly `size` bytes: the first record's id is padded
-/// to reach it. Each record is a line without `:`.
-fn all_failing_batch(n: usize, size: usize) -> (String, Vec<(String, String)>) {
-    let data = BASE64.encode([&b"no colon "[..], &[b'x'; 4400][..], b"\n"].concat());
-    let entry = |id: &str| {
-        r#"{"recordId":"","result":"ProcessingFailed","data":"","metadata":{"partitionKeys":{}}}"#
-            .len()
-            + id.len()
-            + data.len()
-    };
-    let mut ids: Vec<String> = (0..n).map(|i| format!("{i:04}")).collect();
-    let total = |ids: &[String]| 14 + ids.iter().map(|id| entry(id)).sum::<usize>() + (n - 1);
-    let pad = size - total(&ids);
-    ids[0].push_str(&"p".repeat(pad));
-    assert_eq!(total(&ids), size);
-    let records: Vec<(String, String)> = ids.into_iter().map(|id| (id, data.clone())).collect();
-    let pairs: Vec<(&str, &str)> = records
-        .iter()
-        .map(|(i, d)| (i.as_str(), d.as_str()))
-        .collect();
-    (event(&pairs), records)
-}
-
-/// For a response to an all-failing batch: how many entries there are, how
-/// many come back `ProcessingFailed` with their data unchanged and their id
-/// in place, and how many carry empty metadata (asserted this way so that a
-/// failure does not print 6 MB).
-fn failed_entries(response: &str, records: &[(String, String)]) -> (usize, usize, usize) {
-    let entries = entries(response);
-    let unchanged = entries
-        .iter()
-        .zip(records)
-        .filter(|(entry, (id, data))| {
-            entry.id == *id && entry.result == "ProcessingFailed" && entry.data == *data
-        })
-        .count();
-    let with_metadata = entries
-        .iter()
-        .filter(|entry| entry.metadata == Some(json!({"partitionKeys": {}})))
-        .count();
-    (entries.len(), unchanged, with_metadata)
-}
-
-/// The handler's response text.
-fn invoke_text(event: &str, config: &Config) -> String {
-    let payload: Box<RawValue> = serde_json::from_str(event).unwrap();
-    let event = LambdaEvent::new(payload, Context::default());
-    let response = handle_with_metrics(event, config, &mut std::io::sink()).unwrap();
-    response.get().to_owned()
-}
-
-#[test]
-fn failed_records_lose_their_empty_metadata_only_when_it_does_not_fit() {
-    // One byte too many with metadata: every record comes back without it.
-    let (request, records) = all_failing_batch(1000, MAX_RESPONSE_BYTES + 1);
-    assert!(request.len() < 6_291_456);
-    let response = invoke_text(&request, &Config::default());
-    assert_eq!(failed_entries(&response, &records), (1000, 1000, 0));
-    assert_eq!(
-        response.len(),
-        MAX_RESPONSE_BYTES + 1 - 1000 * r#","metadata":{"partitionKeys":{}}"#.len()
-    );
-}
-
-/// With metadata the all-failed response below is exactly 5,999,999 bytes,
-/// the most a response may hold: it fits, so every record keeps its
-/// metadata (the size check must count one comma fewer than entries).
-#[test]
-fn metadata_is_kept_in_a_batch_that_fits_to_the_byte() {
-    let (request, records) = all_failing_batch(1000, MAX_RESPONSE_BYTES);
-    let response = invoke_text(&request, &Config::default());
-    assert_eq!(failed_entries(&response, &records), (1000, 1000, 1000));
-    assert_eq!(response.len(), MAX_RESPONSE_BYTES);
-}
-
-// --- Requests that are not Firehose events ------------------------------------------------
-
-fn refused(request: &str) -> String {
-    match transform(request, &Config::default()) {
-        Err(error @ EventError::NotFirehoseEvent(_)) => error.to_string(),
-        Err(error) => panic!("{request}: {error:?}"),
-        Ok((response, _)) => panic!("{request}: answered {}", response.get()),
-    }
-}
-
-#[test]
-fn requests_that_are_not_firehose_events_fail_with_the_problem_named() {
-    for (request, message) in [
-        ("", "not a Firehose event: EOF while parsing a value"),
-        ("{", "not a Firehose event: EOF while parsing an object"),
-        (
-            r#"{"records":["#,
-            "not a Firehose event: records: EOF while parsing a list",
-        ),
-        (
-            r#"{"records":[{"recordId":"1","data":"YTox"}"#,
-            "not a Firehose event: records: EOF while parsing a list",
-        ),
-        ("{records:[]}", "not a Firehose event: key must be a string"),
-        ("{}", "not a Firehose event: missing field `records`"),
-        (
-            r#"{"Records":[]}"#,
-            "not a Firehose event: missing field `records`",
-        ),
-        (
-            r#"{"records":null}"#,
-            "not a Firehose event: records: invalid type: null, expected a sequence",
-        ),
-        (
-            r#"{"records":{}}"#,
-            "not a Firehose event: records: invalid type: map, expected a sequence",
-        ),
-        (
-            r#"{"records":[],"records":[]}"#,
-            "not a Firehose event: duplicate field `records`",
-        ),
-        (
-            r#"{"records":[1]}"#,
-            "not a Firehose event: records[0]: invalid type: integer `1`",
-        ),
-        (
-            r#"{"records":[{"data":"YTox"}]}"#,
-            "not a Firehose event: records[0]: missing field `recordId`",
-        ),
-        (
-            r#"{"records":[{"recordId":"1","data":"YTox"},{"recordId":"2"}]}"#,
-            "not a Firehose event: records[1]: missing field `data`",
-        ),
-        (
-            r#"{"records":[{"recordId":1,"data":"YTox"}]}"#,
-            "not a Firehose event: records[0].recordId: invalid type: integer `1`",
-        ),
-        (
-            r#"{"records":[{"recordId":null,"data":"YTox"}]}"#,
-            "not a Firehose event: records[0].recordId: invalid type: null",
-        ),
-        (
-            r#"{"records":[{"recordId":"1","data":"\ud800"}]}"#,
-            "not a Firehose event: records[0].data: ",
-        ),
-    ] {
-        let error = refused(request);
-        assert!(error.starts_with(message), "{request}: {error}");
-    }
-    for data in ["7", "null", "true", "1.5", "{}", r#"["YTox"]"#] {
-        let request = format!(r#"{{"records":[{{"recordId":"1","data":{data}}}]}}"#);
-        let error = refused(&request);
-        assert!(
-            error.starts_with("not a Firehose event: records[0].data: invalid type: "),
-            "{request}: {error}"
-        );
-    }
-}
-
-/// Text after the event is refused with an error that names it. (Through
-/// `handle` the runtime's own parse refuses such text first; this is
-/// `transform`, which `ltsv2json invoke` also uses.)
-#[test]
-fn text_after_the_event_is_refused_and_named() {
-    let error = refused(r#"{"records":[]} x"#);
-    assert!(
-        error.starts_with("not a Firehose event: trailing characters"),
-        "{error}"
-    );
-}
-
-#[test]
-fn fields_the_function_does_not_read_never_fail_a_batch() {
-    // "YTox" is `a:1`.
-    let converted = ok("r", b"{\"a\":\"1\"}\n");
-    for timestamp in ["1.5", "-1", "1e400", "\"soon\"", "null", "[]"] {
-        let request = format!(
-            r#"{{"records":[{{"recordId":"r","approximateArrivalTimestamp":{timestamp},"data":"YTox"}}]}}"#
-        );
-        let response = invoke(&request, &Config::default()).unwrap();
-        assert_eq!(response, json!({"records": [converted]}), "{timestamp}");
-    }
-    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let request = format!(
-        r#"{{"invocationId":{deep},"records":[{{"recordId":"r","kinesisRecordMetadata":{{"shardId":{deep}}},"data":"YTox"}}],"extra":{deep}}}"#
-    );
-    let (response, _) = transform(&request, &Config::default()).unwrap();
-    let response: Value = serde_json::from_str(response.get()).unwrap();
-    assert_eq!(response, json!({"records": [converted]}));
-}
-
-#[test]
-fn empty_batches_empty_records_repeated_ids_and_data_that_is_not_base64() {
-    let (response, summary) = transform(r#"{"records":[]}"#, &Config::default()).unwrap();
-    assert_eq!(response.get(), r#"{"records":[]}"#);
-    assert_eq!(
-        summary,
-        Summary {
-            response_bytes: 14,
-            ..Summary::default()
-        }
-    );
-
-    let request = event(&[
-        ("empty", ""),
-        ("same", "YTox"),
-        ("same", "YTox"),
-        ("", "YTox"),
-        ("unpadded", "YQ"),
-        ("trailing bits", "YR=="),
-        ("newline", "YTox\n"),
-        ("space", " YTox"),
-        ("text", "not base64!"),
-    ]);
-    let response = invoke(&request, &Config::default()).unwrap();
-    let converted = b"{\"a\":\"1\"}\n";
-    assert_eq!(
-        response,
-        json!({"records": [
-            dropped("empty"),
-            ok("same", converted),
-            ok("same", converted),
-            ok("", converted),
-            failed("unpadded", "WVE="),
-            failed("trailing bits", "WVI9PQ=="),
-            failed("newline", "WVRveAo="),
-            failed("space", "IFlUb3g="),
-            failed("text", "bm90IGJhc2U2NCE="),
-        ]})
-    );
-}
-
-#[test]
-fn record_ids_come_back_exactly_whatever_they_hold() {
-    let ids = [
-        "\"},{\"recordId\":\"x",
-        "</script>",
-        "\u{0}\u{1f}\u{7f}",
-        "\\",
-        "é😀\u{2028}",
-        "\\ud800",
-    ];
-    let records: Vec<(&str, &str)> = ids.iter().map(|id| (*id, "YTox")).collect();
-    let response = invoke(&event(&records), &Config::default()).unwrap();
-    let expected: Vec<Value> = ids.iter().map(|id| ok(id, b"{\"a\":\"1\"}\n")).collect();
-    assert_eq!(response, json!({"records": expected}));
 }

@@ -1,53 +1,26 @@
 //! The handler against the Firehose contract, called the way the Lambda
-//! runtime calls it, on the sample events and on batches built here.
+//! runtime calls it: the sample events, every record back once and in
+//! order whatever its id or data, partition keys, and the requests that
+//! fail the invocation because they are not Firehose events.
+
+mod common;
 
 use std::fs;
-use std::path::Path;
 
 use aws_lambda_events::event::firehose::{KinesisFirehoseEvent, KinesisFirehoseResponse};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use firehose_ltsv::firehose::MAX_RESPONSE_BYTES;
-use firehose_ltsv::{Config, EventError, handle};
-use lambda_runtime::{Context, LambdaEvent};
-use serde_json::Value;
+use common::{
+    config, dropped_entry, escape_every_char, event, event_json, event_of, failed_entry, invoke,
+    invoke_json, ok_entry, project_file, sample_events,
+};
+use firehose_ltsv::{Config, ErrorKind, Summary, transform};
 use serde_json::value::RawValue;
-
-fn config(vars: &[(&str, &str)]) -> Config {
-    Config::from_vars(vars).unwrap()
-}
-
-fn invoke(event: &str, config: &Config) -> Result<String, EventError> {
-    let payload: Box<RawValue> = serde_json::from_str(event).unwrap();
-    handle(LambdaEvent::new(payload, Context::default()), config).map(|r| r.get().to_owned())
-}
-
-/// A Firehose event holding `records` as data, with ids "0", "1", ...
-fn event_of(records: &[&[u8]]) -> String {
-    let records: Vec<Value> = records
-        .iter()
-        .enumerate()
-        .map(|(i, data)| {
-            serde_json::json!({
-                "recordId": i.to_string(),
-                "approximateArrivalTimestamp": 1_624_868_568_000u64,
-                "data": BASE64.encode(data),
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "invocationId": "00000000-0000-4000-8000-000000000000",
-        "deliveryStreamArn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/test",
-        "region": "us-east-1",
-        "records": records,
-    })
-    .to_string()
-}
+use serde_json::{Value, json};
 
 /// One record of a response, decoded.
 #[derive(Debug)]
 struct Returned {
-    id: String,
     result: String,
     data: Vec<u8>,
     raw_data: String,
@@ -56,7 +29,6 @@ struct Returned {
 
 /// Checks what every response must satisfy for `event`, and decodes it.
 fn check_contract(event: &str, response: &str) -> Vec<Returned> {
-    assert!(response.len() <= MAX_RESPONSE_BYTES);
     let typed: KinesisFirehoseResponse =
         serde_json::from_str(response).expect("the response is a KinesisFirehoseResponse");
     let request: Value = serde_json::from_str(event).unwrap();
@@ -97,7 +69,6 @@ fn check_contract(event: &str, response: &str) -> Vec<Returned> {
                 other => panic!("unexpected result {other:?}"),
             }
             Returned {
-                id: output["recordId"].as_str().unwrap().to_owned(),
                 result,
                 data,
                 raw_data,
@@ -111,19 +82,7 @@ fn results(records: &[Returned]) -> Vec<&str> {
     records.iter().map(|r| r.result.as_str()).collect()
 }
 
-fn sample_events() -> Vec<(String, String)> {
-    let mut events: Vec<_> = fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("events"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .map(|path| {
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, fs::read_to_string(&path).unwrap())
-        })
-        .collect();
-    events.sort();
-    events
-}
+// --- The sample events ----------------------------------------------------------
 
 #[test]
 fn every_sample_event_meets_the_contract() {
@@ -139,24 +98,24 @@ fn every_sample_event_meets_the_contract() {
             "nginx.json"
         ]
     );
-    for (name, event) in &events {
+    for (name, path) in &events {
+        let event = fs::read_to_string(path).unwrap();
         // The samples are Firehose events as far as the reference types can
         // tell, except bad-records.json, one of whose records is not base64:
         // the reference types reject the whole batch for it.
-        let parsed = serde_json::from_str::<KinesisFirehoseEvent>(event);
+        let parsed = serde_json::from_str::<KinesisFirehoseEvent>(&event);
         assert_eq!(parsed.is_ok(), name != "bad-records.json", "{name}");
-        let response = invoke(event, &config).unwrap();
-        check_contract(event, &response);
+        let response = invoke(&event, &config).unwrap();
+        let records = check_contract(&event, &response);
+        assert_eq!(records.is_empty(), name == "empty.json", "{name}");
     }
 }
 
 #[test]
 fn real_server_logs_convert_in_full() {
     let config = Config::default();
-    for (name, event) in sample_events() {
-        if name == "bad-records.json" || name == "empty.json" {
-            continue;
-        }
+    for name in ["apache.json", "nginx.json"] {
+        let event = fs::read_to_string(project_file(&format!("events/{name}"))).unwrap();
         let response = invoke(&event, &config).unwrap();
         let records = check_contract(&event, &response);
         assert!(records.iter().all(|r| r.result == "Ok"), "{name}");
@@ -172,261 +131,60 @@ fn real_server_logs_convert_in_full() {
 
 #[test]
 fn bad_records_fail_alone() {
-    let event =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("events/bad-records.json"))
-            .unwrap();
+    let event = fs::read_to_string(project_file("events/bad-records.json")).unwrap();
     let response = invoke(&event, &Config::default()).unwrap();
     let records = check_contract(&event, &response);
     assert_eq!(
         results(&records),
         [
-            "Ok",
-            "ProcessingFailed",
-            "Ok",
-            "ProcessingFailed",
-            "ProcessingFailed",
-            "Dropped",
-            "Ok",
-            "ProcessingFailed",
-            "ProcessingFailed",
-            "Ok"
+            "Ok",               // a well-formed Apache line
+            "ProcessingFailed", // "not-a-field" has no ':'
+            "Ok",               // well formed, with null values
+            "ProcessingFailed", // status:OK is not an integer
+            "ProcessingFailed", // data is not base64
+            "Dropped",          // only blank lines, LF and CRLF
+            "Ok",               // two CRLF lines
+            "ProcessingFailed", // label "user agent" holds a space
+            "ProcessingFailed", // time with month "Foo"
+            "Ok",               // values holding ", " and ':'
         ]
     );
-    assert_eq!(records[4].data, b"this is not base64!");
-    assert_eq!(records[6].data.iter().filter(|&&b| b == b'\n').count(), 2);
-}
-
-#[test]
-fn the_empty_batch_gives_an_empty_response() {
-    let response = invoke(r#"{"records":[]}"#, &Config::default()).unwrap();
-    assert_eq!(response, r#"{"records":[]}"#);
-}
-
-#[test]
-fn a_request_that_is_not_a_firehose_event_fails_the_invocation() {
-    for (event, expected) in [
-        ("{}", "not a Firehose event: missing field `records`"),
-        (
-            r#"{"records":[{"data":"YQ=="}]}"#,
-            "not a Firehose event: records[0]: missing field `recordId`",
-        ),
-        (
-            r#"{"records":[{"recordId":"1","data":7}]}"#,
-            "not a Firehose event: records[0].data: invalid type: integer `7`",
-        ),
-        (
-            "[1,2]",
-            "not a Firehose event: [0]: invalid type: integer `1`",
-        ),
-        ("null", "not a Firehose event: invalid type: null"),
-    ] {
-        let error = invoke(event, &Config::default()).unwrap_err().to_string();
-        assert!(error.starts_with(expected), "{error}");
-    }
-}
-
-#[test]
-fn fields_the_function_does_not_need_are_ignored() {
-    // aws_lambda_events panics on a fractional timestamp; this function never
-    // reads it, and takes extra fields such as kinesisRecordMetadata in stride.
-    let event = r#"{"invocationId":"i","records":[{"recordId":"r","approximateArrivalTimestamp":1.5,
-        "kinesisRecordMetadata":{"shardId":"s"},"data":"YToxCg==","extra":true}]}"#;
-    let response = invoke(event, &Config::default()).unwrap();
-    let records = check_contract(event, &response);
-    assert_eq!(records[0].data, b"{\"a\":\"1\"}\n");
-}
-
-#[test]
-fn escaped_record_ids_and_data_come_back_intact() {
-    // "bm9jb2xvbg==" is a line without a colon, so the record fails.
-    let event = r#"{"records":[{"recordId":"a\"b\\c\u00e9","data":"bm9jb2xvbg\u003d\u003d"}]}"#;
-    let response = invoke(event, &Config::default()).unwrap();
-    let records = check_contract(event, &response);
-    assert_eq!(records[0].id, "a\"b\\cé");
-    assert_eq!(records[0].result, "ProcessingFailed");
-    assert_eq!(records[0].raw_data, "bm9jb2xvbg==");
-}
-
-#[test]
-fn partition_keys_come_from_the_first_lines_event_time() {
-    let config = config(&[("PARTITION_KEYS", "year,month,day,hour,vhost")]);
-    let event = event_of(&[
-        b"time:[01/Jan/2022:08:59:59 +0900]\tvhost:www.example.com\n\
-          time:[01/Jan/2022:09:00:00 +0900]\tvhost:other\n",
-        b"time:-\tvhost:www.example.com\n",
-        b"\n",
-    ]);
-    let response = invoke(&event, &config).unwrap();
-    let records = check_contract(&event, &response);
-    assert_eq!(results(&records), ["Ok", "ProcessingFailed", "Dropped"]);
-    assert_eq!(
-        records[0].keys,
-        serde_json::json!({"year":"2021","month":"12","day":"31","hour":"23","vhost":"www.example.com"})
-    );
-    // With partitioning off, every record still carries empty metadata, which
-    // Firehose ignores and the reference response type requires.
-    let response = invoke(&event, &Config::default()).unwrap();
-    let records = check_contract(&event, &response);
-    assert_eq!(results(&records), ["Ok", "Ok", "Dropped"]);
-    assert_eq!(records[0].keys, serde_json::json!({}));
-}
-
-#[test]
-fn records_that_would_overflow_the_response_fail_with_their_data() {
-    // Each control byte becomes six (`\u0001`), and base64 adds a third: a
-    // batch of such records can't all come back converted.
-    let line = [b"a:".as_slice(), &[1u8; 150_000], b"\n"].concat();
-    let records: Vec<&[u8]> = vec![&line; 12];
-    let event = event_of(&records);
-    assert!(event.len() < 2_500_000);
-    let response = invoke(&event, &Config::default()).unwrap();
-    assert!(response.len() <= MAX_RESPONSE_BYTES);
-    let records = check_contract(&event, &response);
-    let ok = records.iter().take_while(|r| r.result == "Ok").count();
-    assert!((1..12).contains(&ok), "{ok} of 12 fit");
-    assert!(records[ok..].iter().all(|r| r.result == "ProcessingFailed"));
-    // The first records that fit are converted, not just echoed back.
-    let object: Value = serde_json::from_slice(&records[0].data).unwrap();
-    assert_eq!(object["a"].as_str().unwrap().len(), 150_000);
-}
-
-#[test]
-fn a_batch_too_large_even_when_returned_unchanged_fails_the_invocation() {
-    let line = vec![b'a'; 4_600_000];
-    let event = event_of(&[&line]);
-    let error = invoke(&event, &Config::default()).unwrap_err();
-    assert!(matches!(error, EventError::ResponseTooLarge(_)), "{error}");
-}
-
-#[test]
-fn a_full_size_batch_fits_by_leaving_out_empty_metadata() {
-    // Lambda takes requests up to 6 MB. Returned with an empty metadata
-    // object each, these records would not fit even unconverted; without
-    // it they always do, since a failed entry is shorter than the
-    // request's entry for the same record.
-    let log = fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/apache_access.ltsv"))
-        .unwrap();
-    let lines: Vec<&[u8]> = log.split_inclusive(|&b| b == b'\n').collect();
-    let records: Vec<&[u8]> = lines.iter().copied().cycle().take(13_800).collect();
-    let event = event_of(&records);
-    assert!(
-        (5_500_000..6_291_456).contains(&event.len()),
-        "{}",
-        event.len()
-    );
-
-    let response = invoke(&event, &Config::default()).unwrap();
-    assert!(response.len() <= MAX_RESPONSE_BYTES);
     let request: Value = serde_json::from_str(&event).unwrap();
-    let response: Value = serde_json::from_str(&response).unwrap();
-    let outputs = response["records"].as_array().unwrap();
-    assert_eq!(outputs.len(), records.len());
-    let ok = outputs.iter().filter(|r| r["result"] == "Ok").count();
-    assert!((1..records.len()).contains(&ok), "{ok} converted");
-    for (output, input) in outputs.iter().zip(request["records"].as_array().unwrap()) {
-        assert_eq!(output["recordId"], input["recordId"]);
-        if output["result"] == "Ok" {
-            assert_eq!(output["metadata"], serde_json::json!({"partitionKeys": {}}));
-        } else {
-            assert_eq!(output["result"], "ProcessingFailed");
-            assert_eq!(output["data"], input["data"]);
-            assert!(output.get("metadata").is_none());
-        }
-    }
-}
-
-/// Checks a line against the Embedded Metric Format specification's
-/// requirements, and returns it parsed.
-fn check_emf(line: &str) -> Value {
-    let root: Value = serde_json::from_str(line).expect("an EMF line is one JSON object");
-    let aws = root["_aws"].as_object().expect("_aws is an object");
-    assert!(
-        aws["Timestamp"].is_u64(),
-        "Timestamp is a number of milliseconds"
-    );
-    let directives = aws["CloudWatchMetrics"].as_array().unwrap();
-    assert!(!directives.is_empty());
-    for directive in directives {
-        let namespace = directive["Namespace"].as_str().unwrap();
-        assert!((1..=255).contains(&namespace.len()));
-        for set in directive["Dimensions"].as_array().unwrap() {
-            let set = set.as_array().unwrap();
-            assert!(set.len() <= 30, "at most 30 dimensions in a set");
-            for dimension in set {
-                let name = dimension.as_str().unwrap();
-                assert!(
-                    root[name].is_string(),
-                    "dimension {name} is a string member"
-                );
+    for (i, (record, input)) in records
+        .iter()
+        .zip(request["records"].as_array().unwrap())
+        .enumerate()
+    {
+        let sent = input["data"].as_str().unwrap();
+        match record.result.as_str() {
+            // Text that is not base64 comes back encoded.
+            "ProcessingFailed" if i == 4 => assert_eq!(record.raw_data, BASE64.encode(sent)),
+            "ProcessingFailed" => {
+                assert_eq!(record.raw_data, sent, "record {i} comes back as sent")
+            }
+            "Dropped" => assert_eq!(record.raw_data, "", "record {i}"),
+            _ => {
+                let text = std::str::from_utf8(&record.data).unwrap();
+                let lines: Vec<&str> = text.split_inclusive('\n').collect();
+                assert_eq!(lines.len(), if i == 6 { 2 } else { 1 }, "record {i}");
+                for line in lines {
+                    let object: Value = serde_json::from_str(line).unwrap();
+                    assert_eq!(object["time"], "2026-11-25 20:54:09", "record {i}");
+                    assert_eq!(object["status"], 200, "record {i}");
+                }
             }
         }
-        let metrics = directive["Metrics"].as_array().unwrap();
-        assert!((1..=100).contains(&metrics.len()), "1 to 100 metrics");
-        for metric in metrics {
-            let name = metric["Name"].as_str().unwrap();
-            assert!((1..=1024).contains(&name.len()));
-            if let Some(unit) = metric.get("Unit") {
-                assert!(
-                    ["Count", "Bytes"].contains(&unit.as_str().unwrap()),
-                    "{unit}"
-                );
-            }
-            assert!(root[name].is_number(), "metric {name} is a number member");
-        }
     }
-    root
-}
-
-#[test]
-fn each_invocation_writes_one_emf_line_of_its_counts() {
-    let config = config(&[("LTSV_DROP", "ua^=ELB-HealthChecker")]);
-    let event = event_of(&[
-        b"status:200\tua:curl\nstatus:204\tua:ELB-HealthChecker/2.0\n",
-        b"ua:ELB-HealthChecker/2.0\n",
-        b"status:oops\n",
-    ]);
-    let payload: Box<RawValue> = serde_json::from_str(&event).unwrap();
-    let mut metrics = Vec::new();
-    let response = firehose_ltsv::handle_with_metrics(
-        LambdaEvent::new(payload, Context::default()),
-        &config,
-        &mut metrics,
-    )
-    .unwrap();
-    let text = String::from_utf8(metrics).unwrap();
-    assert_eq!(text.lines().count(), 1);
-    let emf = check_emf(&text);
+    assert_eq!(records[4].data, b"this is not base64!");
     assert_eq!(
-        emf["_aws"]["CloudWatchMetrics"][0]["Namespace"],
-        "FirehoseLtsv"
+        std::str::from_utf8(&records[9].data).unwrap(),
+        "{\"time\":\"2026-11-25 20:54:09\",\"forwardedfor\":\"198.51.100.23, 10.0.0.5\",\
+         \"host\":\"127.0.0.1\",\"req\":\"GET /static/style.css HTTP/1.1\",\"status\":200,\
+         \"size\":29,\"referer\":\"https://www.example.com/\",\"ua\":\"Mozilla/5.0 (iPhone; \
+         CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) \
+         Version/17.4.1 Mobile/15E148 Safari/604.1\",\"reqtime_microsec\":717,\
+         \"cache\":\"HIT from edge-01\",\"runtime\":0.000412,\"vhost\":\"127.0.0.1:18080\"}\n"
     );
-    assert_eq!(emf["DeliveryStream"], "test");
-    for (name, value) in [
-        ("RecordsIn", 3),
-        ("RecordsOk", 1),
-        ("RecordsDropped", 1),
-        ("RecordsFailed", 1),
-        ("LinesOut", 1),
-        ("LinesDropped", 2),
-        // Every record's decoded bytes, failed ones included.
-        ("BytesIn", 55 + 25 + 12),
-        // `{"status":200,"ua":"curl"}` and its newline.
-        ("BytesOut", 27),
-    ] {
-        assert_eq!(emf[name], value, "{name}");
-    }
-    assert_eq!(emf["ResponseBytes"], response.get().len());
-
-    let quiet = self::config(&[("METRICS_NAMESPACE", "")]);
-    let payload: Box<RawValue> = serde_json::from_str(&event).unwrap();
-    let mut metrics = Vec::new();
-    firehose_ltsv::handle_with_metrics(
-        LambdaEvent::new(payload, Context::default()),
-        &quiet,
-        &mut metrics,
-    )
-    .unwrap();
-    assert!(metrics.is_empty());
 }
 
 #[test]
@@ -440,8 +198,7 @@ fn the_documented_nginx_settings_type_the_nginx_sample() {
         ),
         ("LTSV_SPLIT_REQUEST", "req"),
     ]);
-    let event = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("events/nginx.json"))
-        .unwrap();
+    let event = fs::read_to_string(project_file("events/nginx.json")).unwrap();
     let response = invoke(&event, &config).unwrap();
     let records = check_contract(&event, &response);
     assert!(records.iter().all(|r| r.result == "Ok"));
@@ -478,4 +235,241 @@ fn the_documented_nginx_settings_type_the_nginx_sample() {
             &Value::from("HTTP/1.1")
         )
     );
+}
+
+// --- Records, whatever they hold --------------------------------------------------
+
+#[test]
+fn empty_batches_empty_records_repeated_ids_and_data_that_is_not_base64() {
+    let empty = r#"{"records":[]}"#;
+    assert_eq!(invoke(empty, &Config::default()).unwrap(), empty);
+    let (_, summary) = transform(empty, &Config::default()).unwrap();
+    assert_eq!(
+        summary,
+        Summary {
+            response_bytes: 14,
+            ..Summary::default()
+        }
+    );
+
+    let request = event(&[
+        ("empty", ""),
+        ("same", "YTox"),
+        ("same", "YTox"),
+        ("", "YTox"),
+        ("unpadded", "YQ"),
+        ("trailing bits", "YR=="),
+        ("newline", "YTox\n"),
+        ("space", " YTox"),
+        ("text", "not base64!"),
+    ]);
+    let response = invoke_json(&request, &Config::default()).unwrap();
+    let converted = b"{\"a\":\"1\"}\n";
+    assert_eq!(
+        response,
+        json!({"records": [
+            dropped_entry("empty"),
+            ok_entry("same", converted),
+            ok_entry("same", converted),
+            ok_entry("", converted),
+            failed_entry("unpadded", "WVE="),
+            failed_entry("trailing bits", "WVI9PQ=="),
+            failed_entry("newline", "WVRveAo="),
+            failed_entry("space", "IFlUb3g="),
+            failed_entry("text", "bm90IGJhc2U2NCE="),
+        ]})
+    );
+}
+
+#[test]
+fn record_ids_and_data_come_back_exactly_however_they_are_escaped() {
+    let ids = [
+        "\"},{\"recordId\":\"x",
+        "</script>",
+        "\u{0}\u{1f}\u{7f}",
+        "\\",
+        "é😀\u{2028}",
+        "\\ud800",
+        "a\"b\\cé",
+    ];
+    // "YTox" is `a:1`; "bm9jb2xvbg==" is a line without a colon, which
+    // comes back as it came, its escapes decoded.
+    let converted = b"{\"a\":\"1\"}\n";
+    let expected: Vec<Value> = ids
+        .iter()
+        .flat_map(|id| [ok_entry(id, converted), failed_entry(id, "bm9jb2xvbg==")])
+        .collect();
+    for escaped in [false, true] {
+        let quote = |text: &str| match escaped {
+            true => escape_every_char(text),
+            false => serde_json::to_string(text).unwrap(),
+        };
+        let records = ids.iter().flat_map(|id| {
+            [
+                (quote(id), quote("YTox")),
+                (quote(id), quote("bm9jb2xvbg==")),
+            ]
+        });
+        let response = invoke_json(&event_json(records), &Config::default()).unwrap();
+        assert_eq!(response, json!({"records": expected}), "escaped: {escaped}");
+    }
+}
+
+#[test]
+fn partition_keys_come_from_the_first_lines_event_time() {
+    let config = config(&[("PARTITION_KEYS", "year,month,day,hour,vhost")]);
+    let event = event_of(&[
+        b"time:[01/Jan/2022:08:59:59 +0900]\tvhost:www.example.com\n\
+          time:[01/Jan/2022:09:00:00 +0900]\tvhost:other\n",
+        b"time:-\tvhost:www.example.com\n",
+        b"\n",
+    ]);
+    let response = invoke(&event, &config).unwrap();
+    let records = check_contract(&event, &response);
+    assert_eq!(results(&records), ["Ok", "ProcessingFailed", "Dropped"]);
+    assert_eq!(
+        records[0].keys,
+        json!({"year":"2021","month":"12","day":"31","hour":"23","vhost":"www.example.com"})
+    );
+    // With partitioning off, every record still carries empty metadata, which
+    // Firehose ignores and the reference response type requires.
+    let response = invoke(&event, &Config::default()).unwrap();
+    let records = check_contract(&event, &response);
+    assert_eq!(results(&records), ["Ok", "Ok", "Dropped"]);
+    assert_eq!(records[0].keys, json!({}));
+}
+
+// --- Requests that fail the invocation ----------------------------------------------
+
+/// The error `transform` gives `request`, which must be `NotFirehoseEvent`;
+/// for a request the runtime can deliver (one JSON value), the handler
+/// must fail the same way.
+fn refused(request: &str) -> String {
+    let error = match transform(request, &Config::default()) {
+        Err(error) => error,
+        Ok((response, _)) => panic!("{request}: answered {}", response.get()),
+    };
+    assert!(
+        matches!(error.kind(), ErrorKind::NotFirehoseEvent(_)),
+        "{request}: {error:?}"
+    );
+    if serde_json::from_str::<Box<RawValue>>(request).is_ok() {
+        let handled = invoke(request, &Config::default()).unwrap_err();
+        assert_eq!(handled, error, "{request}");
+    }
+    error.to_string()
+}
+
+#[test]
+fn a_request_that_is_not_a_firehose_event_fails_with_the_problem_named() {
+    for (request, message) in [
+        ("", "not a Firehose event: EOF while parsing a value"),
+        ("{", "not a Firehose event: EOF while parsing an object"),
+        (
+            r#"{"records":["#,
+            "not a Firehose event: records: EOF while parsing a list",
+        ),
+        (
+            r#"{"records":[{"recordId":"1","data":"YTox"}"#,
+            "not a Firehose event: records: EOF while parsing a list",
+        ),
+        ("{records:[]}", "not a Firehose event: key must be a string"),
+        ("null", "not a Firehose event: invalid type: null"),
+        (
+            "[1,2]",
+            "not a Firehose event: [0]: invalid type: integer `1`",
+        ),
+        ("{}", "not a Firehose event: missing field `records`"),
+        (
+            r#"{"Records":[]}"#,
+            "not a Firehose event: missing field `records`",
+        ),
+        (
+            r#"{"records":null}"#,
+            "not a Firehose event: records: invalid type: null, expected a sequence",
+        ),
+        (
+            r#"{"records":{}}"#,
+            "not a Firehose event: records: invalid type: map, expected a sequence",
+        ),
+        (
+            r#"{"records":[],"records":[]}"#,
+            "not a Firehose event: duplicate field `records`",
+        ),
+        (
+            r#"{"records":[1]}"#,
+            "not a Firehose event: records[0]: invalid type: integer `1`",
+        ),
+        (
+            r#"{"records":[{"data":"YTox"}]}"#,
+            "not a Firehose event: records[0]: missing field `recordId`",
+        ),
+        (
+            r#"{"records":[{"recordId":"1","data":"YTox"},{"recordId":"2"}]}"#,
+            "not a Firehose event: records[1]: missing field `data`",
+        ),
+        (
+            r#"{"records":[{"recordId":1,"data":"YTox"}]}"#,
+            "not a Firehose event: records[0].recordId: invalid type: integer `1`",
+        ),
+        (
+            r#"{"records":[{"recordId":null,"data":"YTox"}]}"#,
+            "not a Firehose event: records[0].recordId: invalid type: null",
+        ),
+        (
+            r#"{"records":[{"recordId":"1","data":7}]}"#,
+            "not a Firehose event: records[0].data: invalid type: integer `7`",
+        ),
+        (
+            r#"{"records":[{"recordId":"1","data":"\ud800"}]}"#,
+            "not a Firehose event: records[0].data: ",
+        ),
+    ] {
+        let error = refused(request);
+        assert!(error.starts_with(message), "{request}: {error}");
+    }
+    for data in ["null", "true", "1.5", "{}", r#"["YTox"]"#] {
+        let request = format!(r#"{{"records":[{{"recordId":"1","data":{data}}}]}}"#);
+        let error = refused(&request);
+        assert!(
+            error.starts_with("not a Firehose event: records[0].data: invalid type: "),
+            "{request}: {error}"
+        );
+    }
+}
+
+/// Text after the event is refused with an error that names it. (Through
+/// `handle` the runtime's own parse refuses such text first; this is
+/// `transform`, which `ltsv2json invoke` also uses.)
+#[test]
+fn text_after_the_event_is_refused_and_named() {
+    let error = refused(r#"{"records":[]} x"#);
+    assert!(
+        error.starts_with("not a Firehose event: trailing characters"),
+        "{error}"
+    );
+}
+
+#[test]
+fn fields_the_function_does_not_read_never_fail_a_batch() {
+    // The reference types panic on a fractional timestamp; this function
+    // never reads it, and takes fields it does not know in stride.
+    let converted = ok_entry("r", b"{\"a\":\"1\"}\n");
+    for timestamp in ["1.5", "-1", "1e400", "\"soon\"", "null", "[]"] {
+        let request = format!(
+            r#"{{"invocationId":"i","records":[{{"recordId":"r","approximateArrivalTimestamp":{timestamp},
+                "kinesisRecordMetadata":{{"shardId":"s"}},"data":"YTox","extra":true}}]}}"#
+        );
+        let response = invoke_json(&request, &Config::default()).unwrap();
+        assert_eq!(response, json!({"records": [converted]}), "{timestamp}");
+    }
+    // However deep they nest; `transform`, since the runtime's own parse
+    // stops at 128 levels.
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let request = format!(
+        r#"{{"invocationId":{deep},"records":[{{"recordId":"r","kinesisRecordMetadata":{{"shardId":{deep}}},"data":"YTox","extra":{deep}}}],"extra":{deep}}}"#
+    );
+    let (response, _) = transform(&request, &Config::default()).unwrap();
+    let response: Value = serde_json::from_str(response.get()).unwrap();
+    assert_eq!(response, json!({"records": [converted]}));
 }

@@ -1,22 +1,25 @@
-//! What the function logs: one INFO summary per invocation and one WARN per
-//! failed record, with its `recordId`, line number and reason, and never
-//! the records' contents (client addresses, credentials, e-mail addresses,
-//! cookies, URLs), which the README promises are not logged at INFO or
-//! WARN. Logs are captured from the handler with a subscriber at TRACE, so
-//! that nothing is filtered out before it is checked.
+//! What the function writes besides its response: one INFO summary per
+//! invocation and one WARN per failed record, with its `recordId`, line
+//! number and reason, and never the records' contents (client addresses,
+//! credentials, e-mail addresses, cookies, URLs), which the README promises
+//! are not logged at INFO or WARN; one metrics line in CloudWatch's
+//! Embedded Metric Format. Logs are captured from the handler with a
+//! subscriber at TRACE, so that nothing is filtered out before it is
+//! checked.
+
+mod common;
 
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use firehose_ltsv::{Config, handle_with_metrics};
-use lambda_runtime::tracing::subscriber::fmt::MakeWriter;
-use lambda_runtime::tracing::subscriber::{self, fmt::format::FmtSpan};
-use lambda_runtime::{Context, LambdaEvent};
-use serde_json::value::RawValue;
+use common::{STREAM, config, event, event_of, invoke_with_metrics};
+use firehose_ltsv::Config;
 use serde_json::{Value, json};
 use tracing::Level;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 /// Client data that must never reach a log.
 const SECRETS: [&str; 9] = [
@@ -67,42 +70,17 @@ fn one_at_a_time() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn config(vars: &[(&str, &str)]) -> Config {
-    Config::from_vars(vars).unwrap()
-}
-
 /// A record: its id and its `data` as sent.
-struct Record {
-    id: &'static str,
-    data: String,
+type Record = (&'static str, String);
+
+/// A record of `text`, base64-encoded.
+fn base64(id: &'static str, text: &str) -> Record {
+    (id, BASE64.encode(text))
 }
 
-fn base64(id: &'static str, data: &str) -> Record {
-    Record {
-        id,
-        data: BASE64.encode(data),
-    }
-}
-
-fn raw(id: &'static str, data: &str) -> Record {
-    Record {
-        id,
-        data: data.to_owned(),
-    }
-}
-
-fn event(records: &[Record]) -> String {
-    let records: Vec<Value> = records
-        .iter()
-        .map(|r| json!({"recordId": r.id, "approximateArrivalTimestamp": 1_624_868_568_000u64, "data": r.data}))
-        .collect();
-    json!({
-        "invocationId": "00000000-0000-4000-8000-000000000000",
-        "deliveryStreamArn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/logs",
-        "region": "us-east-1",
-        "records": records,
-    })
-    .to_string()
+/// A record whose data is `text` as it is, which is not base64.
+fn raw(id: &'static str, text: &str) -> Record {
+    (id, text.to_owned())
 }
 
 /// What one invocation wrote: the response, the log as JSON events, and
@@ -115,23 +93,18 @@ struct Invocation {
 }
 
 /// Runs the handler under a JSON subscriber at TRACE.
-fn invoke_json(records: &[Record], config: &Config) -> Invocation {
+fn logged_json(records: &[Record], config: &Config) -> Invocation {
     let _serial = one_at_a_time();
     let captured = Captured::default();
-    let subscriber = subscriber::fmt()
+    let subscriber = tracing_subscriber::fmt()
         .json()
         .with_max_level(Level::TRACE)
         .with_span_events(FmtSpan::FULL)
         .with_writer(captured.clone())
         .finish();
     let mut metrics = Vec::new();
-    let payload: Box<RawValue> = serde_json::from_str(&event(records)).unwrap();
     let response = tracing::subscriber::with_default(subscriber, || {
-        handle_with_metrics(
-            LambdaEvent::new(payload, Context::default()),
-            config,
-            &mut metrics,
-        )
+        invoke_with_metrics(&event(records), config, &mut metrics)
     })
     .unwrap();
     let log = captured.text();
@@ -140,7 +113,7 @@ fn invoke_json(records: &[Record], config: &Config) -> Invocation {
         .map(|line| serde_json::from_str(line).expect("each log line is one JSON event"))
         .collect();
     Invocation {
-        response: serde_json::from_str(response.get()).unwrap(),
+        response: serde_json::from_str(&response).unwrap(),
         events,
         log,
         metrics: String::from_utf8(metrics).unwrap(),
@@ -148,23 +121,18 @@ fn invoke_json(records: &[Record], config: &Config) -> Invocation {
 }
 
 /// Runs the handler under the text format, at INFO, as in Lambda.
-fn invoke_text(records: &[Record], config: &Config) -> String {
+fn logged_text(records: &[Record], config: &Config) -> String {
     let _serial = one_at_a_time();
     let captured = Captured::default();
-    let subscriber = subscriber::fmt()
+    let subscriber = tracing_subscriber::fmt()
         .with_ansi(false)
         .with_target(false)
         .without_time()
         .with_max_level(Level::INFO)
         .with_writer(captured.clone())
         .finish();
-    let payload: Box<RawValue> = serde_json::from_str(&event(records)).unwrap();
     tracing::subscriber::with_default(subscriber, || {
-        handle_with_metrics(
-            LambdaEvent::new(payload, Context::default()),
-            config,
-            &mut io::sink(),
-        )
+        invoke_with_metrics(&event(records), config, &mut io::sink())
     })
     .unwrap();
     captured.text()
@@ -174,9 +142,9 @@ fn invoke_text(records: &[Record], config: &Config) -> String {
 /// record's data as sent, and each decodable record's text and its lines.
 fn forbidden(records: &[Record]) -> Vec<String> {
     let mut forbidden: Vec<String> = SECRETS.iter().map(|s| s.to_string()).collect();
-    for record in records {
-        forbidden.push(record.data.clone());
-        if let Ok(decoded) = BASE64.decode(&record.data) {
+    for (_, data) in records {
+        forbidden.push(data.clone());
+        if let Ok(decoded) = BASE64.decode(data) {
             let text = String::from_utf8(decoded).unwrap();
             forbidden.extend(
                 text.lines()
@@ -317,6 +285,12 @@ fn strict_records() -> Vec<Record> {
             "bad-time",
             "time:[31/Apr/2021:10:00:00 +0000]\thost:203.0.113.77\tvhost:www.example.com\n",
         ),
+        // No vhost in line 1, the line the keys come from, and a bad type
+        // in line 3: the first problem in line order is the one reported.
+        base64(
+            "keys-first",
+            "host:203.0.113.77\temail:alice@example.com\n\nstatus:tok_123secret\tvhost:www.example.com\n",
+        ),
     ]
 }
 
@@ -324,7 +298,7 @@ fn strict_records() -> Vec<Record> {
 fn failed_records_are_logged_by_id_line_and_reason_without_their_contents() {
     let config = config(&[("PARTITION_KEYS", "vhost")]);
     let records = strict_records();
-    let invocation = invoke_json(&records, &config);
+    let invocation = logged_json(&records, &config);
     assert_eq!(
         results(&invocation),
         [
@@ -336,6 +310,7 @@ fn failed_records_are_logged_by_id_line_and_reason_without_their_contents() {
             "no-vhost:ProcessingFailed",
             "blank:Dropped",
             "bad-time:ProcessingFailed",
+            "keys-first:ProcessingFailed",
         ]
     );
     assert_nothing_leaks(&invocation, &records);
@@ -364,13 +339,18 @@ fn failed_records_are_logged_by_id_line_and_reason_without_their_contents() {
         ),
         (
             "no-vhost",
-            None,
-            "partition key: label \"vhost\" is missing, empty or null in the first line",
+            Some(1),
+            "partition key: label \"vhost\" is missing, empty or null",
         ),
         (
             "bad-time",
             Some(1),
             "label \"time\": value is not a valid time",
+        ),
+        (
+            "keys-first",
+            Some(1),
+            "partition key: label \"vhost\" is missing, empty or null",
         ),
     ]
     .iter()
@@ -381,24 +361,30 @@ fn failed_records_are_logged_by_id_line_and_reason_without_their_contents() {
     // Bytes in: every record that decodes; bytes out: the one Ok record.
     let decoded: usize = records
         .iter()
-        .filter_map(|r| BASE64.decode(&r.data).ok())
+        .filter_map(|(_, data)| BASE64.decode(data).ok())
         .map(|d| d.len())
         .sum();
     let output = BASE64
         .decode(invocation.response["records"][0]["data"].as_str().unwrap())
         .unwrap();
-    assert_summary(
-        &invocation,
-        &[
-            ("records", 8),
-            ("ok", 1),
-            ("dropped", 1),
-            ("failed", 6),
-            ("lines_out", 1),
-            ("bytes_in", decoded),
-            ("bytes_out", output.len()),
-        ],
-    );
+    let counts = [
+        ("records", "RecordsIn", 9),
+        ("ok", "RecordsOk", 1),
+        ("dropped", "RecordsDropped", 1),
+        ("failed", "RecordsFailed", 7),
+        ("lines_out", "LinesOut", 1),
+        ("lines_dropped", "LinesDropped", 0),
+        ("bytes_in", "BytesIn", decoded),
+        ("bytes_out", "BytesOut", output.len()),
+    ];
+    let summary: Vec<(&str, usize)> = counts.iter().map(|&(log, _, n)| (log, n)).collect();
+    assert_summary(&invocation, &summary);
+    // The metrics line holds the same counts, and the stream's name.
+    let metrics: Value = serde_json::from_str(&invocation.metrics).unwrap();
+    assert_eq!(metrics["DeliveryStream"], STREAM);
+    for (_, metric, n) in counts {
+        assert_eq!(metrics[metric], n, "{metric}");
+    }
     // Nothing else is logged at INFO or above.
     let others: Vec<&Value> = invocation
         .events
@@ -431,7 +417,7 @@ fn with_any_labels_failed_records_are_logged_without_their_contents() {
         ),
         raw("not-base64", "tok_123secret=="),
     ];
-    let invocation = invoke_json(&records, &config);
+    let invocation = logged_json(&records, &config);
     assert_eq!(
         results(&invocation),
         [
@@ -489,7 +475,7 @@ fn a_time_kept_as_a_string_that_cannot_partition_is_logged_without_it() {
             "time:alice@example.com\thost:203.0.113.77\tstatus:tok_123secret\n",
         ),
     ];
-    let invocation = invoke_json(&records, &config);
+    let invocation = logged_json(&records, &config);
     assert_eq!(
         results(&invocation),
         ["good:Ok", "bad-time:ProcessingFailed"]
@@ -499,47 +485,30 @@ fn a_time_kept_as_a_string_that_cannot_partition_is_logged_without_it() {
         warnings(&invocation),
         [(
             "bad-time".to_owned(),
-            None,
-            "partition key: label \"time\" in the first line is not a valid time".to_owned()
+            Some(1),
+            "no event time: label \"time\" is not a valid time".to_owned()
         )]
     );
     assert_summary(&invocation, &[("records", 2), ("ok", 1), ("failed", 1)]);
 }
 
 #[test]
-fn the_metrics_line_holds_counts_and_the_stream_name_only() {
-    let records = strict_records();
-    let invocation = invoke_json(&records, &config(&[("PARTITION_KEYS", "vhost")]));
-    let metrics: Value = serde_json::from_str(&invocation.metrics).unwrap();
-    assert_eq!(metrics["DeliveryStream"], "logs");
-    assert_eq!(
-        (
-            &metrics["RecordsIn"],
-            &metrics["RecordsOk"],
-            &metrics["RecordsDropped"],
-            &metrics["RecordsFailed"]
-        ),
-        (&json!(8), &json!(1), &json!(1), &json!(6))
-    );
-    assert_nothing_leaks(&invocation, &records);
-}
-
-#[test]
 fn the_text_format_lambda_uses_holds_no_record_contents_either() {
     let records = strict_records();
-    let log = invoke_text(&records, &config(&[("PARTITION_KEYS", "vhost")]));
+    let log = logged_text(&records, &config(&[("PARTITION_KEYS", "vhost")]));
     for secret in forbidden(&records) {
         assert!(!log.contains(&secret), "{secret:?} logged: {log}");
     }
     let lines: Vec<&str> = log.lines().collect();
-    assert_eq!(lines.len(), 7, "{log}");
+    assert_eq!(lines.len(), 8, "{log}");
     for (line, (id, number)) in lines.iter().zip([
         ("no-colon", Some(2)),
         ("bad-type", Some(3)),
         ("bad-label", Some(1)),
         ("not-base64", None),
-        ("no-vhost", None),
+        ("no-vhost", Some(1)),
         ("bad-time", Some(1)),
+        ("keys-first", Some(1)),
     ]) {
         assert!(line.starts_with(" WARN record failed "), "{line}");
         assert!(line.contains(&format!("record_id={id} ")), "{line}");
@@ -549,10 +518,10 @@ fn the_text_format_lambda_uses_holds_no_record_contents_either() {
         }
     }
     assert!(
-        lines[6]
-            .starts_with(" INFO batch transformed records=8 ok=1 dropped=1 failed=6 lines_out=1 "),
+        lines[7]
+            .starts_with(" INFO batch transformed records=9 ok=1 dropped=1 failed=7 lines_out=1 "),
         "{}",
-        lines[6]
+        lines[7]
     );
 }
 
@@ -567,7 +536,7 @@ fn the_leak_check_catches_a_logged_secret() {
         r#"{"level":"INFO","fields":{"message":"x","ip":"203.0.113\u002e77"}}"#.to_owned(),
         format!(
             r#"{{"level":"ERROR","fields":{{"message":"x","data":"{}"}}}}"#,
-            records[3].data
+            records[3].1
         ),
     ] {
         let invocation = Invocation {
@@ -580,4 +549,92 @@ fn the_leak_check_catches_a_logged_secret() {
             std::panic::catch_unwind(|| assert_nothing_leaks(&invocation, &records)).is_err();
         assert!(caught, "not caught: {leaked}");
     }
+}
+
+// --- Metrics ----------------------------------------------------------------------
+
+/// Checks a line against the Embedded Metric Format specification's
+/// requirements, and returns it parsed.
+fn check_emf(line: &str) -> Value {
+    let root: Value = serde_json::from_str(line).expect("an EMF line is one JSON object");
+    let aws = root["_aws"].as_object().expect("_aws is an object");
+    assert!(
+        aws["Timestamp"].is_u64(),
+        "Timestamp is a number of milliseconds"
+    );
+    let directives = aws["CloudWatchMetrics"].as_array().unwrap();
+    assert!(!directives.is_empty());
+    for directive in directives {
+        let namespace = directive["Namespace"].as_str().unwrap();
+        assert!((1..=255).contains(&namespace.len()));
+        for set in directive["Dimensions"].as_array().unwrap() {
+            let set = set.as_array().unwrap();
+            assert!(set.len() <= 30, "at most 30 dimensions in a set");
+            for dimension in set {
+                let name = dimension.as_str().unwrap();
+                assert!(
+                    root[name].is_string(),
+                    "dimension {name} is a string member"
+                );
+            }
+        }
+        let metrics = directive["Metrics"].as_array().unwrap();
+        assert!((1..=100).contains(&metrics.len()), "1 to 100 metrics");
+        for metric in metrics {
+            let name = metric["Name"].as_str().unwrap();
+            assert!((1..=1024).contains(&name.len()));
+            if let Some(unit) = metric.get("Unit") {
+                assert!(
+                    ["Count", "Bytes"].contains(&unit.as_str().unwrap()),
+                    "{unit}"
+                );
+            }
+            assert!(root[name].is_number(), "metric {name} is a number member");
+        }
+    }
+    root
+}
+
+#[test]
+fn each_invocation_writes_one_emf_line_of_its_counts() {
+    let config = config(&[("LTSV_DROP", "ua^=ELB-HealthChecker")]);
+    let event = event_of(&[
+        b"status:200\tua:curl\nstatus:204\tua:ELB-HealthChecker/2.0\n",
+        b"ua:ELB-HealthChecker/2.0\n",
+        b"status:oops\n",
+    ]);
+    let mut metrics = Vec::new();
+    let response = invoke_with_metrics(&event, &config, &mut metrics).unwrap();
+    let text = String::from_utf8(metrics).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    let emf = check_emf(&text);
+    assert_eq!(
+        emf["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "FirehoseLtsv"
+    );
+    assert_eq!(
+        emf["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        json!([["DeliveryStream"]])
+    );
+    assert_eq!(emf["DeliveryStream"], STREAM);
+    for (name, value) in [
+        ("RecordsIn", 3),
+        ("RecordsOk", 1),
+        ("RecordsDropped", 1),
+        ("RecordsFailed", 1),
+        ("LinesOut", 1),
+        ("LinesDropped", 2),
+        // Every record's decoded bytes, failed ones included.
+        ("BytesIn", 55 + 25 + 12),
+        // `{"status":200,"ua":"curl"}` and its newline.
+        ("BytesOut", 27),
+    ] {
+        assert_eq!(emf[name], value, "{name}");
+    }
+    assert_eq!(emf["ResponseBytes"], response.len());
+
+    let quiet = self::config(&[("METRICS_NAMESPACE", "")]);
+    let mut metrics = Vec::new();
+    invoke_with_metrics(&event, &quiet, &mut metrics).unwrap();
+    assert!(metrics.is_empty());
 }

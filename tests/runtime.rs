@@ -1,6 +1,9 @@
 //! The Lambda binary as Lambda runs it: a process talking to a stand-in
 //! for the Lambda Runtime API on 127.0.0.1, with the log level and format
-//! set the way Lambda's advanced logging controls set them.
+//! set the way Lambda's advanced logging controls set them; and what it
+//! does with a bad setting, before the runtime starts.
+
+mod common;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -11,6 +14,7 @@ use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
 
+use common::{command, project_file, run};
 use serde_json::Value;
 
 const LAMBDA: &str = env!("CARGO_BIN_EXE_firehose-ltsv");
@@ -132,11 +136,7 @@ fn read_request(reader: &mut impl BufRead) -> Option<(String, String, Vec<u8>)> 
 }
 
 fn bad_records() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/events/bad-records.json"
-    ))
-    .unwrap()
+    std::fs::read_to_string(project_file("events/bad-records.json")).unwrap()
 }
 
 /// The lines of `stdout` that are log lines, not the metrics line.
@@ -225,4 +225,16 @@ fn a_request_that_is_not_an_event_is_a_failed_invocation() {
             .unwrap()
             .starts_with("not a Firehose event: ")
     );
+}
+
+#[test]
+fn the_lambda_binary_rejects_a_bad_setting_before_starting_the_runtime() {
+    // Without AWS_LAMBDA_RUNTIME_API the runtime could not start either, so
+    // only a message about LTSV_TYPES shows the settings were read first.
+    let run = run(command(LAMBDA, &[("LTSV_TYPES", "status:long")]), b"");
+    assert_ne!(run.code, Some(0));
+    let output = format!("{}{}", run.stdout, run.stderr);
+    assert!(output.contains("LTSV_TYPES"), "{output}");
+    assert!(output.contains("long"), "{output}");
+    assert!(!output.contains("AWS_LAMBDA_"), "{output}");
 }

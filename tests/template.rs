@@ -6,21 +6,47 @@
 //! stream's role, bucket and log stream; the function's role and log
 //! group), so a check cannot pass by looking at the wrong resource.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
 
-use firehose_ltsv::config::{Config, DEFAULT_TYPES, PartitionKey, REQUEST_PARTS, VARIABLES};
+use common::{invoke_with_metrics, project_file};
+use firehose_ltsv::{Config, PartitionKey, REQUEST_PARTS, SETTINGS};
 use serde_json::{Map, Value, json};
 
 const FUNCTION: &str = "TransformFunction";
+
+/// The default of `variable`.
+fn default_of(variable: &str) -> &'static str {
+    SETTINGS
+        .iter()
+        .find(|setting| setting.variable == variable)
+        .unwrap_or_else(|| panic!("no setting {variable}"))
+        .default
+}
+
+/// Every variable the function reads.
+fn setting_variables() -> Vec<&'static str> {
+    SETTINGS.iter().map(|setting| setting.variable).collect()
+}
+
+/// The dimension of the function's metrics, read off the metrics line it
+/// writes.
+fn metrics_dimension() -> String {
+    let mut metrics = Vec::new();
+    invoke_with_metrics(r#"{"records":[]}"#, &Config::default(), &mut metrics).unwrap();
+    let line: Value = serde_json::from_slice(&metrics).unwrap();
+    let dimensions = &line["_aws"]["CloudWatchMetrics"][0]["Dimensions"];
+    assert_eq!(dimensions.as_array().map(Vec::len), Some(1), "{dimensions}");
+    dimensions[0][0].as_str().unwrap().to_owned()
+}
 
 /// template.yaml as JSON, with short-form tags (`!Ref X`, `!GetAtt A.B`,
 /// `!Sub s`) written in their long form (`{"Ref": "X"}`,
 /// `{"Fn::GetAtt": ["A", "B"]}`, `{"Fn::Sub": "s"}`).
 fn template() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
-    let text = fs::read_to_string(path).unwrap();
+    let text = fs::read_to_string(project_file("template.yaml")).unwrap();
     let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
     to_json(yaml)
 }
@@ -556,8 +582,7 @@ fn parse_types(types: &str) -> Vec<(&str, &str)> {
 
 /// The labels of the Apache LTSV format in the README, in order.
 fn readme_apache_labels() -> Vec<String> {
-    let readme =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let readme = fs::read_to_string(project_file("README.md")).unwrap();
     let format = readme
         .lines()
         .find_map(|line| line.strip_prefix("LogFormat \""))
@@ -589,7 +614,7 @@ fn the_glue_table_columns_have_the_function_default_types() {
         .map(|c| (c["Name"].as_str().unwrap(), c["Type"].as_str().unwrap()))
         .collect();
 
-    let typed = parse_types(DEFAULT_TYPES);
+    let typed = parse_types(default_of("LTSV_TYPES"));
     assert!(!typed.is_empty());
     for (label, ty) in &typed {
         assert!(
@@ -669,14 +694,13 @@ fn parameter_defaults_are_the_function_defaults() {
     let template = template();
     let parameters = &template["Parameters"];
     let default_types = parameters["LtsvTypes"]["Default"].as_str().unwrap();
-    assert_eq!(default_types, DEFAULT_TYPES);
-    assert_eq!(parse_types(default_types), parse_types(DEFAULT_TYPES));
+    assert_eq!(default_types, default_of("LTSV_TYPES"));
 
     // Every setting is exposed, and with every parameter at its default the
     // function has exactly its built-in defaults.
     let function_only = Stack::new(&template, &[("CreatePipeline", "false")]);
     let variables = &template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"];
-    for variable in VARIABLES {
+    for variable in setting_variables() {
         assert!(!variables[variable].is_null(), "{variable} is not set");
         let value = &variables[variable];
         let is_parameter = |v: &Value| v["Ref"].as_str().is_some_and(|p| !parameters[p].is_null());
@@ -702,7 +726,7 @@ fn parameter_defaults_are_the_function_defaults() {
     ];
     let mut covered: Vec<&str> = settings.iter().map(|(_, variable, _)| *variable).collect();
     covered.sort_unstable();
-    let mut variables = VARIABLES.to_vec();
+    let mut variables = setting_variables();
     variables.sort_unstable();
     assert_eq!(covered, variables);
     for (parameter, variable, value) in settings {
@@ -904,7 +928,7 @@ fn alarms_watch_failed_records_and_delivery_freshness() {
     assert_eq!(failed["MetricName"], "RecordsFailed");
     assert_eq!(
         failed["Dimensions"],
-        json!([{ "Name": firehose_ltsv::metrics::DIMENSION, "Value": { "Ref": "DeliveryStreamName" } }])
+        json!([{ "Name": metrics_dimension(), "Value": { "Ref": "DeliveryStreamName" } }])
     );
     assert_eq!(failed["Statistic"], "Sum");
     assert_eq!(failed["Threshold"], 0);

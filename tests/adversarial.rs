@@ -110,11 +110,6 @@ fn line_error(line: usize, error: Bad) -> Bad {
     }
 }
 
-/// A Firehose event with one record holding `data`, base64-encoded.
-fn event_of(id: &str, data: &[u8]) -> String {
-    event(&[(id, BASE64.encode(data))])
-}
-
 // --- JSON injection in every field of an Apache line ------------------------------
 
 /// The README's Apache format: label, a logged value, and the JSON it
@@ -313,7 +308,11 @@ fn an_attack_on_every_field_comes_back_through_the_handler_as_one_object() {
         .collect();
     let expected = format!("{{{}}}\n", members.join(","));
 
-    let response = invoke_json(&event_of("attack", &input), &Config::default()).unwrap();
+    let response = invoke_json(
+        &event(&[("attack", BASE64.encode(&input))]),
+        &Config::default(),
+    )
+    .unwrap();
     assert_eq!(
         response,
         json!({"records": [ok_entry("attack", expected.as_bytes())]})
@@ -853,7 +852,7 @@ fn a_record_of_1000_kib_is_ok_or_returned_unchanged_when_its_output_is_too_large
     let n = RECORD_LIMIT - 3;
     let plain = [b"v:", &vec![b'a'; n][..], b"\n"].concat();
     assert_eq!(plain.len(), RECORD_LIMIT);
-    let response = invoke_json(&event_of("plain", &plain), &config).unwrap();
+    let response = invoke_json(&event(&[("plain", BASE64.encode(&plain))]), &config).unwrap();
     let expected = format!("{{\"v\":\"{}\"}}\n", "a".repeat(n));
     assert_eq!(
         response,
@@ -881,7 +880,8 @@ fn a_record_of_100_000_short_lines() {
         data.extend_from_slice(if i % 2 == 0 { b"\n" } else { b"\r\n" });
         expected.push_str(&format!("{{\"n\":\"{i}\"}}\n"));
     }
-    let (response, summary) = transform(&event_of("lines", &data), &config).unwrap();
+    let (response, summary) =
+        transform(&event(&[("lines", BASE64.encode(&data))]), &config).unwrap();
     let response_bytes = response.get().len();
     let response: Value = serde_json::from_str(response.get()).unwrap();
     assert_eq!(
@@ -935,7 +935,7 @@ fn a_line_of_100_000_empty_fields() {
         Err(field_error(100_001, 100_000, ErrorKind::MissingColon))
     );
     let response = invoke_json(
-        &event_of("tabs", format!("{tabs}\n{tabs}\r\n").as_bytes()),
+        &event(&[("tabs", BASE64.encode(format!("{tabs}\n{tabs}\r\n")))]),
         &config,
     )
     .unwrap();

@@ -15,7 +15,7 @@ use common::{Entry, TempDir, all_failing_batch, entries, ltsv2json, project_file
 
 /// Runs `invoke` on `path` with `args` before it, checks it answered with
 /// one JSON line, and returns the response's entries.
-fn invoke(path: &str, args: &[&str]) -> Vec<Entry> {
+fn invoke_file(path: &str, args: &[&str]) -> Vec<Entry> {
     let mut all = args.to_vec();
     all.extend(["invoke", path]);
     let run = ltsv2json(&all, &[], b"");
@@ -55,7 +55,7 @@ fn invoke_prints_what_the_handler_answers_for_every_sample_event() {
 #[test]
 fn invoke_decode_prints_a_header_per_record_then_its_data_indented() {
     let path = project_file("events/bad-records.json");
-    let response = invoke(&path, &[]);
+    let response = invoke_file(&path, &[]);
     let run = ltsv2json(&["invoke", "--decode", &path], &[], b"");
     assert_eq!(run.code, Some(0), "{}", run.stderr);
 
@@ -99,7 +99,7 @@ fn invoke_decode_shows_records_that_came_back_without_metadata() {
     let dir = TempDir::new("tight");
     let path = dir.file("tight.json", event.as_bytes());
     assert!(
-        invoke(&path, &[]).iter().all(|e| e.metadata.is_none()),
+        invoke_file(&path, &[]).iter().all(|e| e.metadata.is_none()),
         "metadata left out"
     );
     let run = ltsv2json(&["invoke", "--decode", &path], &[], b"");
@@ -118,7 +118,7 @@ fn invoke_decode_shows_records_that_came_back_without_metadata() {
 
 #[test]
 fn invoke_returns_partition_keys_set_by_flag() {
-    let response = invoke(
+    let response = invoke_file(
         &project_file("events/apache.json"),
         &["--partition-keys", "year,month,day,hour,vhost"],
     );
@@ -162,7 +162,7 @@ fn invoke_fails_the_invocation_for_what_is_not_a_firehose_event() {
 /// Makes an event of `args` (files, or stdin when empty), checks it is a
 /// Firehose event as Firehose writes one, and returns it with the decoded
 /// data of each record.
-fn event(args: &[&str], stdin: &[u8]) -> (String, Vec<Vec<u8>>) {
+fn make_event(args: &[&str], stdin: &[u8]) -> (String, Vec<Vec<u8>>) {
     let mut all = vec!["event"];
     all.extend(args);
     let run = ltsv2json(&all, &[], stdin);
@@ -197,9 +197,9 @@ fn event_makes_one_record_per_non_blank_line_with_its_line_end() {
     let log = b"a:1\n\nb:2\r\n\r\nc:3";
     let dir = TempDir::new("event");
     let file = dir.file("lines.ltsv", log);
-    let (_, data) = event(&[&file], b"");
+    let (_, data) = make_event(&[&file], b"");
     assert_eq!(data, [&b"a:1\n"[..], b"b:2\r\n", b"c:3"]);
-    let (_, data) = event(&[], log);
+    let (_, data) = make_event(&[], log);
     assert_eq!(data, [&b"a:1\n"[..], b"b:2\r\n", b"c:3"]);
 }
 
@@ -222,9 +222,9 @@ fn an_event_made_from_a_log_converts_as_the_log_does() {
             "{path}"
         );
 
-        let (json, _) = event(&[&path], b"");
+        let (json, _) = make_event(&[&path], b"");
         let event = dir.file("event.json", json.as_bytes());
-        let response = invoke(&event, &[]);
+        let response = invoke_file(&event, &[]);
         assert!(response.iter().all(|e| e.result == "Ok"), "{path}");
         let expected: Vec<&str> = converted.stdout.split_inclusive('\n').collect();
         assert_eq!(ok_data(&response), expected, "{path}");
@@ -233,7 +233,7 @@ fn an_event_made_from_a_log_converts_as_the_log_does() {
 
 #[test]
 fn event_pipes_into_invoke_through_stdin() {
-    let (json, _) = event(&[], b"status:200\nstatus:x\n");
+    let (json, _) = make_event(&[], b"status:200\nstatus:x\n");
     let run = ltsv2json(&["invoke", "--decode", "-"], &[], json.as_bytes());
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let headers: Vec<&str> = run

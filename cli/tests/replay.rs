@@ -12,7 +12,7 @@ use std::path::Path;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-use common::{Run, TempDir, by_hour, check_names, gzip, gzip_members, read_tree};
+use common::{TempDir, by_hour, check_names, gzip, gzip_members, ltsv2json, read_tree};
 
 /// The settings under which the records below convert.
 const FIXED: [&str; 4] = [
@@ -21,12 +21,6 @@ const FIXED: [&str; 4] = [
     "--types",
     "status:integer,size:integer,reqtime_microsec:float,time:time",
 ];
-
-/// Runs `ltsv2json` with `args`, none of this machine's settings, and
-/// `stdin`.
-fn ltsv2json(args: &[&str], stdin: &[u8]) -> Run {
-    common::ltsv2json(args, &[], stdin)
-}
 
 /// One line of a processing-failed error object holding `raw` as its
 /// record's data, as Firehose writes them.
@@ -134,7 +128,7 @@ fn unreplayable(plain: &str) -> String {
 fn replay_under_the_old_settings_fails_every_record_again() {
     let objects = error_objects();
     let (single, multi, plain) = (&objects.single, &objects.multi, &objects.plain);
-    let run = ltsv2json(&["replay", single, multi, plain], b"");
+    let run = ltsv2json(&["replay", single, multi, plain], &[], b"");
     assert_eq!(run.stdout, "");
     assert_eq!(
         run.stderr,
@@ -160,6 +154,7 @@ fn replay_with_fixed_settings_writes_what_converts_now_and_lists_the_rest() {
     let (single, multi, plain) = (&objects.single, &objects.multi, &objects.plain);
     let run = ltsv2json(
         &[&FIXED[..], &["replay", single, multi, plain]].concat(),
+        &[],
         b"",
     );
     assert_eq!(
@@ -184,6 +179,7 @@ fn replay_exits_0_when_every_record_converts() {
     let objects = error_objects();
     let run = ltsv2json(
         &[&FIXED[..], &["replay", &objects.single, &objects.multi]].concat(),
+        &[],
         b"",
     );
     assert_eq!(
@@ -203,7 +199,7 @@ fn replay_reads_gzip_or_plain_objects_from_stdin() {
     let plain = error_object(&[A1, B1]);
     for args in [&["replay"][..], &["replay", "-"]] {
         let args = [&FIXED[..], args].concat();
-        let run = ltsv2json(&args, &multi);
+        let run = ltsv2json(&args, &[], &multi);
         assert_eq!(
             (run.code, run.stdout, run.stderr),
             (
@@ -213,11 +209,11 @@ fn replay_reads_gzip_or_plain_objects_from_stdin() {
             ),
             "{args:?}"
         );
-        let run = ltsv2json(&args, plain.as_bytes());
+        let run = ltsv2json(&args, &[], plain.as_bytes());
         assert_eq!(run.stdout, [A1_JSON, B1_JSON].concat(), "{args:?}");
         assert_eq!(run.code, Some(0), "{args:?}");
     }
-    let run = ltsv2json(&["replay"], b"{\"rawData\":\"c3RhdHVzOk9L\"}\n");
+    let run = ltsv2json(&["replay"], &[], b"{\"rawData\":\"c3RhdHVzOk9L\"}\n");
     assert_eq!(
         (run.code, run.stdout.as_str(), run.stderr.as_str()),
         (
@@ -252,7 +248,7 @@ fn replay_reads_folders_recursively_and_each_object_once() {
     ];
     let globbed: Vec<&str> = globbed.iter().map(String::as_str).collect();
     for files in [vec![root], globbed] {
-        let run = ltsv2json(&[&FIXED[..], &["replay"], &files].concat(), b"");
+        let run = ltsv2json(&[&FIXED[..], &["replay"], &files].concat(), &[], b"");
         assert_eq!(run.stdout, expected, "{files:?}");
         assert!(
             run.stderr
@@ -264,7 +260,7 @@ fn replay_reads_folders_recursively_and_each_object_once() {
     }
     // An empty folder holds nothing to replay; it does not mean stdin.
     let empty = TempDir::new("empty");
-    let run = ltsv2json(&["replay", empty.path().to_str().unwrap()], b"{}\n");
+    let run = ltsv2json(&["replay", empty.path().to_str().unwrap()], &[], b"{}\n");
     assert_eq!(
         (run.code, run.stdout.as_str(), run.stderr.as_str()),
         (
@@ -287,6 +283,7 @@ fn replay_into_out_dir_puts_whole_records_in_their_hours() {
             &["replay", "--out-dir", &out_dir, single, multi, plain],
         ]
         .concat(),
+        &[],
         b"",
     );
     assert_eq!(run.stdout, "");

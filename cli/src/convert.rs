@@ -17,7 +17,7 @@ pub(crate) fn run(files: &[OsString], config: &Config, out_dir: Option<&Path>) -
     let mut converter = Converter::new(config);
     let mut sink = Sink::new(out_dir);
     let mut tally = Tally::new(Unit::Lines, out_dir.is_some());
-    input::each_line(files, |name, number, line| {
+    input::each_line(&input::or_stdin(files), |name, number, line| {
         tally.read += 1;
         match sink.convert(&mut converter, line)? {
             Ok(counts) => {

@@ -36,7 +36,7 @@ pub(crate) fn run(files: &[OsString]) -> Result<ExitCode> {
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?;
     let millis = u64::try_from(now.as_millis())?;
     let mut records = Vec::new();
-    input::each_line(files, |_, _, line| {
+    input::each_line(&input::or_stdin(files), |_, _, line| {
         if !trim_line_end(line).is_empty() {
             records.push(EventRecord {
                 record_id: format!(

@@ -10,15 +10,21 @@ use std::path::{Path, PathBuf};
 /// What a run's input loop may fail with: I/O, or a reason to stop.
 pub(crate) type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-/// Calls `each` with every line of every file (`-` for stdin; stdin when
-/// there is none), its line end included: the file's name for messages,
-/// the line's 1-based number in its file, and the line.
+/// The files a command reads: those given, or stdin when none is.
+pub(crate) fn or_stdin(files: &[OsString]) -> Vec<OsString> {
+    match files {
+        [] => vec![OsString::from("-")],
+        files => files.to_vec(),
+    }
+}
+
+/// Calls `each` with every line of every file (`-` for stdin), its line
+/// end included: the file's name for messages, the line's 1-based number
+/// in its file, and the line.
 pub(crate) fn each_line(
     files: &[OsString],
     mut each: impl FnMut(&str, usize, &[u8]) -> Result<()>,
 ) -> Result<()> {
-    let stdin = [OsString::from("-")];
-    let files = if files.is_empty() { &stdin[..] } else { files };
     let mut line = Vec::new();
     for file in files {
         let (name, mut reader) = open(file)?;

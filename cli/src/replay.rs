@@ -46,10 +46,7 @@ impl fmt::Display for ReplayError {
 /// `FILE:LINE: reason`, and a summary line ends the run.
 pub(crate) fn run(args: &[OsString], config: &Config, out_dir: Option<&Path>) -> Result<ExitCode> {
     // No argument means stdin; a folder with nothing in it means nothing.
-    let files = match args {
-        [] => vec![OsString::from("-")],
-        args => input::files_under(args)?,
-    };
+    let files = input::files_under(&input::or_stdin(args))?;
     let mut converter = Converter::new(config);
     let mut sink = Sink::new(out_dir);
     let mut tally = Tally::new(Unit::Records, true);

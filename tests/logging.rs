@@ -597,6 +597,10 @@ fn check_emf(line: &str) -> Value {
 
 #[test]
 fn each_invocation_writes_one_emf_line_of_its_counts() {
+    // Alone: tracing caches whether a log line is wanted when it is first
+    // reached, and a handler running with no subscriber while another test
+    // sets one up can leave that test's lines unwritten.
+    let _serial = one_at_a_time();
     let config = config(&[("LTSV_DROP", "ua^=ELB-HealthChecker")]);
     let event = event_of(&[
         b"status:200\tua:curl\nstatus:204\tua:ELB-HealthChecker/2.0\n",

@@ -4,9 +4,13 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// A JSON object's members in the order written, repeated keys included,
 /// which `serde_json::Map` (sorted by key, one value per key) would lose.
+/// Numbers are read from their text with the standard library, which is
+/// exact, where serde_json's own float reading can be a unit in the last
+/// place off.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Members(pub Vec<(String, Value)>);
 
@@ -23,8 +27,8 @@ impl<'de> Deserialize<'de> for Members {
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
                 let mut members = Vec::new();
-                while let Some(member) = map.next_entry()? {
-                    members.push(member);
+                while let Some((key, raw)) = map.next_entry::<String, Box<RawValue>>()? {
+                    members.push((key, exact(raw.get()).map_err(serde::de::Error::custom)?));
                 }
                 Ok(Members(members))
             }
@@ -32,6 +36,19 @@ impl<'de> Deserialize<'de> for Members {
 
         deserializer.deserialize_map(MembersVisitor)
     }
+}
+
+/// A JSON value from its text, numbers read exactly.
+fn exact(text: &str) -> Result<Value, serde_json::Error> {
+    if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        if let Ok(integer) = text.parse::<i64>() {
+            return Ok(Value::from(integer));
+        }
+        if let Ok(float) = text.parse::<f64>() {
+            return Ok(Value::from(float));
+        }
+    }
+    serde_json::from_str(text)
 }
 
 /// Checks one JSON line the product wrote for `line` (with its `\n`)
@@ -91,6 +108,25 @@ mod tests {
                 ("b".to_owned(), Value::from("x"))
             ]
         );
+    }
+
+    #[test]
+    fn numbers_read_exactly_and_other_values_as_json() {
+        // Shortest round-trip texts of spread-out doubles, as the product
+        // writes them, read back to the same double.
+        let mut bits: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..10_000 {
+            bits = bits.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let x = f64::from_bits(bits >> 2);
+            if x.is_finite() {
+                assert_eq!(exact(&format!("{x:?}")).unwrap(), Value::from(x));
+            }
+        }
+        assert_eq!(exact("-12").unwrap(), Value::from(-12));
+        assert_eq!(exact("1e3").unwrap(), Value::from(1000.0));
+        assert_eq!(exact("\"7\"").unwrap(), Value::from("7"));
+        assert_eq!(exact("true").unwrap(), Value::from(true));
+        assert!(exact("-x").is_err());
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //! | `line` | a line parsed once: repeated labels resolved |
 //! | `ltsv` | lines and fields, without allocating |
 //! | `error` | the one error type |
-//! | `value`, `time` | what a value means: escapes, types, timestamps |
+//! | `value` | what a value means: escapes and types |
+//! | `time` | timestamps and zero-padded numbers |
 //! | `json` | JSON strings that stay valid whatever bytes a log holds |
 //!
 //! ```

@@ -3,9 +3,10 @@
 //! an error naming its variable and the bad part.
 
 use crate::error::Error;
+use crate::format::LogFormat;
 use crate::ltsv::{LabelSyntax, is_label_byte};
 use crate::settings::{self, Setting};
-use crate::value::Type;
+use crate::value::{Type, Unescape};
 
 /// What to do with a value that does not parse as its label's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,11 +75,16 @@ impl PartitionKey {
 pub struct Config {
     /// Which labels are accepted.
     pub label_syntax: LabelSyntax,
-    /// Whether Apache/nginx escapes in values are decoded.
-    pub unescape: bool,
+    /// The server's log format, when `LTSV_LOG_FORMAT` gives one: the
+    /// labels it declares and the types their directives give.
+    pub log_format: Option<LogFormat>,
+    /// How escapes in values are decoded.
+    pub unescape: Unescape,
     /// Values written as JSON `null`, compared with the value as logged.
     pub null_values: Vec<Vec<u8>>,
-    /// Typed labels, in the order `LTSV_TYPES` lists them.
+    /// Typed labels: those the log format types, in its order, each
+    /// replaced by its `LTSV_TYPES` entry if it has one, then the other
+    /// `LTSV_TYPES` entries in their order.
     pub types: Vec<(Vec<u8>, Type)>,
     /// What happens to a value that is not of its type.
     pub on_type_error: OnTypeError,
@@ -133,12 +139,14 @@ impl Config {
         } else {
             LabelSyntax::Any
         };
-        let unescape = get(&settings::UNESCAPE).boolean()?;
+        let log_format = parse_log_format(&get(&settings::LOG_FORMAT))?;
+        let unescape = get(&settings::UNESCAPE).unescape(log_format.as_ref())?;
         let null_values = get(&settings::NULL_VALUES)
             .list()
             .map(|value| value.as_bytes().to_vec())
             .collect();
-        let types = parse_types(&get(&settings::TYPES), label_syntax)?;
+        let explicit = parse_types(&get(&settings::TYPES), label_syntax)?;
+        let types = combine_types(log_format.as_ref(), explicit);
         let on_type_error = get(&settings::ON_TYPE_ERROR).choice(&[
             ("fail", OnTypeError::Fail),
             ("null", OnTypeError::Null),
@@ -157,6 +165,7 @@ impl Config {
         let metrics_namespace = parse_namespace(&get(&settings::METRICS_NAMESPACE))?;
         Ok(Config {
             label_syntax,
+            log_format,
             unescape,
             null_values,
             types,
@@ -191,9 +200,12 @@ impl Config {
 fn time_label(types: &[(Vec<u8>, Type)]) -> Option<&[u8]> {
     types
         .iter()
-        .find(|(_, ty)| *ty == Type::Time)
+        .find(|(_, ty)| ty.is_time())
         .map(|(label, _)| label.as_slice())
 }
+
+/// The names of the types, for messages.
+const TYPE_NAMES: &str = "integer, float, bool, string, time, time_msec, time_usec";
 
 /// A setting's value, as given or defaulted.
 struct Given {
@@ -208,6 +220,18 @@ impl Given {
 
     fn boolean(&self) -> Result<bool, Error> {
         self.choice(&[("true", true), ("false", false)])
+    }
+
+    /// `true`, `false` or `json`; when empty, as the log format says.
+    fn unescape(&self, format: Option<&LogFormat>) -> Result<Unescape, Error> {
+        if self.value.trim().is_empty() {
+            return Ok(format.map_or(Unescape::Escapes, LogFormat::unescape));
+        }
+        self.choice(&[
+            ("true", Unescape::Escapes),
+            ("false", Unescape::Off),
+            ("json", Unescape::Json),
+        ])
     }
 
     fn choice<T: Copy>(&self, choices: &[(&str, T)]) -> Result<T, Error> {
@@ -262,20 +286,46 @@ fn parse_namespace(setting: &Given) -> Result<Option<String>, Error> {
     }
 }
 
+/// The format, or none when the setting is empty.
+fn parse_log_format(setting: &Given) -> Result<Option<LogFormat>, Error> {
+    match setting.value.trim() {
+        "" => Ok(None),
+        text => LogFormat::parse(text).map(Some).map_err(|why| setting.error(why)),
+    }
+}
+
+/// The log format's types, overridden and extended by `explicit`.
+fn combine_types(
+    format: Option<&LogFormat>,
+    mut explicit: Vec<(Vec<u8>, Type)>,
+) -> Vec<(Vec<u8>, Type)> {
+    let mut types = Vec::new();
+    for field in format.map_or(&[][..], LogFormat::fields) {
+        let label = field.label.as_bytes();
+        match explicit.iter().position(|(typed, _)| typed == label) {
+            Some(at) => types.push(explicit.remove(at)),
+            None if field.ty != Type::String => types.push((label.to_vec(), field.ty)),
+            None => {}
+        }
+    }
+    types.extend(explicit);
+    types
+}
+
 fn parse_types(setting: &Given, syntax: LabelSyntax) -> Result<Vec<(Vec<u8>, Type)>, Error> {
     let mut types: Vec<(Vec<u8>, Type)> = Vec::new();
     for entry in setting.list() {
         setting.check_entry(entry)?;
         let Some((label, name)) = entry.rsplit_once(':') else {
             return Err(setting.error(format!(
-                "entry {entry:?} is not label:type (types: integer, float, bool, string, time)"
+                "entry {entry:?} is not label:type (types: {TYPE_NAMES})"
             )));
         };
         let (label, name) = (label.trim(), name.trim());
         check_label(setting, label, syntax)?;
         let ty = name.parse().map_err(|()| {
             setting.error(format!(
-                "unknown type {name:?} for label {label:?} (types: integer, float, bool, string, time)"
+                "unknown type {name:?} for label {label:?} (types: {TYPE_NAMES})"
             ))
         })?;
         if types.iter().any(|(typed, _)| typed == label.as_bytes()) {
@@ -347,7 +397,7 @@ fn parse_partition_keys(
         }
         if !matches!(key, PartitionKey::Label(_)) && time_label(types).is_none() {
             return Err(setting.error(format!(
-                "key {entry:?} needs a label of type time in LTSV_TYPES"
+                "key {entry:?} needs a label of type time (LTSV_LOG_FORMAT, LTSV_TYPES)"
             )));
         }
         keys.push(key);
@@ -371,7 +421,8 @@ mod tests {
     fn defaults() {
         let config = Config::default();
         assert_eq!(config.label_syntax, LabelSyntax::Strict);
-        assert!(config.unescape);
+        assert_eq!(config.unescape, Unescape::Escapes);
+        assert_eq!(config.log_format.as_ref().unwrap().fields().len(), 12);
         assert_eq!(config.null_values, [b"-".to_vec()]);
         assert_eq!(config.on_type_error, OnTypeError::Fail);
         assert!(config.partition_keys.is_empty());
@@ -380,17 +431,91 @@ mod tests {
             .iter()
             .map(|(label, ty)| (std::str::from_utf8(label).unwrap(), *ty))
             .collect();
+        // The README's Apache format with `runtime:float`: the types it
+        // has always had by default.
         assert_eq!(
             types,
             [
+                ("time", Type::Time),
                 ("status", Type::Integer),
                 ("size", Type::Integer),
                 ("reqtime_microsec", Type::Integer),
                 ("runtime", Type::Float),
-                ("time", Type::Time),
             ]
         );
         assert_eq!(config.time_label(), Some(&b"time"[..]));
+    }
+
+    #[test]
+    fn explicit_types_override_and_extend_the_formats() {
+        let config = config(&[
+            ("LTSV_LOG_FORMAT", r"a:%>s\tb:%{X}i\tc:%t\td:%D"),
+            ("LTSV_TYPES", "extra:bool,a:string,b:float"),
+        ])
+        .unwrap();
+        let types: Vec<_> = config
+            .types
+            .iter()
+            .map(|(label, ty)| (std::str::from_utf8(label).unwrap(), *ty))
+            .collect();
+        assert_eq!(
+            types,
+            [
+                ("a", Type::String),
+                ("b", Type::Float),
+                ("c", Type::Time),
+                ("d", Type::Integer),
+                ("extra", Type::Bool),
+            ]
+        );
+        assert_eq!(config.type_of(b"a"), Some(Type::String));
+        let none = self::config(&[("LTSV_LOG_FORMAT", ""), ("LTSV_TYPES", "")]).unwrap();
+        assert!(none.types.is_empty());
+        assert!(none.log_format.is_none());
+    }
+
+    #[test]
+    fn the_time_label_may_be_an_epoch_in_its_unit() {
+        let config = config(&[("LTSV_LOG_FORMAT", r"status:%>s\tt:%{msec}t")]).unwrap();
+        assert_eq!(config.time_label(), Some(&b"t"[..]));
+        assert_eq!(config.type_of(b"t"), Some(Type::TimeMsec));
+        assert!(
+            self::config(&[("LTSV_LOG_FORMAT", "t:%{usec}t"), ("PARTITION_KEYS", "hour")]).is_ok()
+        );
+    }
+
+    #[test]
+    fn unescaping_follows_the_format_unless_set() {
+        let unescape = |vars: &[(&str, &str)]| config(vars).unwrap().unescape;
+        let json = "log_format x escape=json 'a:$status';";
+        assert_eq!(unescape(&[("LTSV_LOG_FORMAT", json)]), Unescape::Json);
+        let none = "log_format x escape=none 'a:$status';";
+        assert_eq!(unescape(&[("LTSV_LOG_FORMAT", none)]), Unescape::Off);
+        assert_eq!(
+            unescape(&[("LTSV_LOG_FORMAT", json), ("LTSV_UNESCAPE", "true")]),
+            Unescape::Escapes
+        );
+        assert_eq!(
+            unescape(&[("LTSV_LOG_FORMAT", ""), ("LTSV_UNESCAPE", " ")]),
+            Unescape::Escapes
+        );
+        assert_eq!(unescape(&[("LTSV_UNESCAPE", "JSON")]), Unescape::Json);
+        assert_eq!(
+            error(&[("LTSV_UNESCAPE", "yes")]),
+            r#"LTSV_UNESCAPE: expected true or false or json, got "yes""#
+        );
+    }
+
+    #[test]
+    fn a_format_that_cannot_be_read_stops_with_the_bad_part() {
+        assert_eq!(
+            error(&[("LTSV_LOG_FORMAT", r"time:%t\tstatus")]),
+            r#"LTSV_LOG_FORMAT: field 2 "status" has no ':'"#
+        );
+        assert_eq!(
+            error(&[("LTSV_LOG_FORMAT", r#"LogFormat "a:%{X" x"#)]),
+            r#"LTSV_LOG_FORMAT: "%{X" has no closing '}'"#
+        );
     }
 
     #[test]
@@ -399,13 +524,14 @@ mod tests {
             ("LTSV_STRICT_LABELS", "false"),
             ("LTSV_UNESCAPE", "FALSE"),
             ("LTSV_NULL_VALUES", " -, , null "),
+            ("LTSV_LOG_FORMAT", ""),
             ("LTSV_TYPES", " reqtime : float , ok:bool,ts:time,ua:string"),
             ("LTSV_ON_TYPE_ERROR", "string"),
             ("PARTITION_KEYS", "year,month,day,hour,vhost"),
         ])
         .unwrap();
         assert_eq!(config.label_syntax, LabelSyntax::Any);
-        assert!(!config.unescape);
+        assert_eq!(config.unescape, Unescape::Off);
         assert_eq!(
             config.null_values,
             [b"-".to_vec(), b"".to_vec(), b"null".to_vec()]
@@ -492,6 +618,7 @@ mod tests {
     fn empty_lists_mean_none() {
         let config = config(&[
             ("LTSV_NULL_VALUES", ""),
+            ("LTSV_LOG_FORMAT", ""),
             ("LTSV_TYPES", ""),
             ("PARTITION_KEYS", " "),
         ])
@@ -505,11 +632,11 @@ mod tests {
     fn errors_name_the_variable_and_the_bad_part() {
         assert_eq!(
             error(&[("LTSV_TYPES", "status:integer,size:long")]),
-            r#"LTSV_TYPES: unknown type "long" for label "size" (types: integer, float, bool, string, time)"#
+            r#"LTSV_TYPES: unknown type "long" for label "size" (types: integer, float, bool, string, time, time_msec, time_usec)"#
         );
         assert_eq!(
             error(&[("LTSV_TYPES", "status")]),
-            r#"LTSV_TYPES: entry "status" is not label:type (types: integer, float, bool, string, time)"#
+            r#"LTSV_TYPES: entry "status" is not label:type (types: integer, float, bool, string, time, time_msec, time_usec)"#
         );
         assert_eq!(
             error(&[("LTSV_TYPES", "status:integer,,size:integer")]),
@@ -532,10 +659,6 @@ mod tests {
             r#"LTSV_TYPES: label "a" is listed twice"#
         );
         assert_eq!(
-            error(&[("LTSV_UNESCAPE", "yes")]),
-            r#"LTSV_UNESCAPE: expected true or false, got "yes""#
-        );
-        assert_eq!(
             error(&[("LTSV_STRICT_LABELS", "")]),
             r#"LTSV_STRICT_LABELS: expected true or false, got """#
         );
@@ -548,8 +671,12 @@ mod tests {
             r#"PARTITION_KEYS: key "year" is listed twice"#
         );
         assert_eq!(
-            error(&[("PARTITION_KEYS", "hour"), ("LTSV_TYPES", "status:integer")]),
-            r#"PARTITION_KEYS: key "hour" needs a label of type time in LTSV_TYPES"#
+            error(&[
+                ("PARTITION_KEYS", "hour"),
+                ("LTSV_LOG_FORMAT", ""),
+                ("LTSV_TYPES", "status:integer")
+            ]),
+            r#"PARTITION_KEYS: key "hour" needs a label of type time (LTSV_LOG_FORMAT, LTSV_TYPES)"#
         );
         assert_eq!(
             error(&[("PARTITION_KEYS", "a:b")]),

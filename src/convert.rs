@@ -18,7 +18,7 @@
 use std::ops::Range;
 
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, display_label};
 use crate::line::{LineParser, ParsedLine};
 use crate::ltsv;
 use crate::object::ObjectWriter;
@@ -41,6 +41,8 @@ pub struct LineCounts {
     pub written: usize,
     /// Lines left out by `LTSV_DROP` rules.
     pub excluded: usize,
+    /// Lines written that hold a label `LTSV_LOG_FORMAT` does not declare.
+    pub undeclared: usize,
 }
 
 /// Converts LTSV to JSON lines with one [`Config`], reusing its buffers
@@ -50,6 +52,7 @@ pub struct Converter<'c> {
     config: &'c Config,
     parser: LineParser,
     writer: ObjectWriter<'c>,
+    first_undeclared: Option<String>,
 }
 
 impl<'c> Converter<'c> {
@@ -59,7 +62,15 @@ impl<'c> Converter<'c> {
             config,
             parser: LineParser::new(config.label_syntax),
             writer: ObjectWriter::new(config),
+            first_undeclared: None,
         }
+    }
+
+    /// The first label `LTSV_LOG_FORMAT` does not declare that this
+    /// converter wrote, escaped and cut short: the sign of a server whose
+    /// format changed without the table.
+    pub fn first_undeclared_label(&self) -> Option<&str> {
+        self.first_undeclared.as_deref()
     }
 
     /// The settings this converter applies.
@@ -76,7 +87,9 @@ impl<'c> Converter<'c> {
     /// the request line's parts follow, under labels the line does not have.
     pub fn convert_line(&mut self, line: &[u8], out: &mut Vec<u8>) -> Result<LineOutcome, Error> {
         let line = self.parser.parse(line)?;
-        line_outcome(self.config, &mut self.writer, &line, out)
+        let written = line_outcome(self.config, &mut self.writer, &line, out)?;
+        note_undeclared(&mut self.first_undeclared, written);
+        Ok(written.outcome)
     }
 
     /// Converts every line of `record` (LF or CRLF line ends, blank lines
@@ -105,13 +118,17 @@ impl<'c> Converter<'c> {
         for line in ltsv::lines(record) {
             let start = out.len();
             let converted = self.parser.parse(line.bytes).and_then(|parsed| {
-                let outcome = line_outcome(self.config, &mut self.writer, &parsed, out)?;
-                if outcome == LineOutcome::Written {
+                let converted = line_outcome(self.config, &mut self.writer, &parsed, out)?;
+                if converted.outcome == LineOutcome::Written {
                     written(&parsed, start..out.len())?;
                 }
-                Ok(outcome)
+                Ok(converted)
             });
-            match converted {
+            if let Ok(converted) = &converted {
+                note_undeclared(&mut self.first_undeclared, *converted);
+                counts.undeclared += usize::from(converted.undeclared.is_some());
+            }
+            match converted.map(|converted| converted.outcome) {
                 Ok(LineOutcome::Written) => counts.written += 1,
                 Ok(LineOutcome::Excluded) => counts.excluded += 1,
                 Ok(LineOutcome::Blank) => {}
@@ -125,26 +142,52 @@ impl<'c> Converter<'c> {
     }
 }
 
-/// Writes `line` unless it is blank or excluded; drop rules are judged
-/// before values are typed, so an excluded line cannot fail.
-fn line_outcome(
+/// Keeps the first undeclared label written, once.
+fn note_undeclared(first: &mut Option<String>, converted: Converted) {
+    if let (None, Some(label)) = (&first, converted.undeclared) {
+        *first = Some(display_label(label));
+    }
+}
+
+/// What became of a line, and its first undeclared label.
+#[derive(Clone, Copy)]
+struct Converted<'a> {
+    outcome: LineOutcome,
+    undeclared: Option<&'a [u8]>,
+}
+
+/// Writes `line` unless it is blank or excluded. Drop rules are judged
+/// first, so an excluded line can fail only for not being LTSV.
+fn line_outcome<'a>(
     config: &Config,
     writer: &mut ObjectWriter,
-    line: &ParsedLine,
+    line: &ParsedLine<'a>,
     out: &mut Vec<u8>,
-) -> Result<LineOutcome, Error> {
+) -> Result<Converted<'a>, Error> {
+    let skipped = |outcome| Converted {
+        outcome,
+        undeclared: None,
+    };
     if line.is_blank() {
-        return Ok(LineOutcome::Blank);
+        return Ok(skipped(LineOutcome::Blank));
     }
     let excluded = config.drop.iter().any(|rule| {
         line.value_of(&rule.label)
             .is_some_and(|value| rule.matches(&rule.label, value))
     });
     if excluded {
-        return Ok(LineOutcome::Excluded);
+        return Ok(skipped(LineOutcome::Excluded));
     }
-    writer.write(line, out)?;
-    Ok(LineOutcome::Written)
+    if let Some((first, second)) = line.folded_labels() {
+        return Err(Error::new(ErrorKind::FoldedLabels {
+            first: display_label(first),
+            second: display_label(second),
+        }));
+    }
+    Ok(Converted {
+        outcome: LineOutcome::Written,
+        undeclared: writer.write(line, out)?,
+    })
 }
 
 #[cfg(test)]
@@ -165,7 +208,9 @@ mod tests {
             converter.convert_record(b"a:1\r\n\nb:2\n\t\n", &mut out),
             Ok(LineCounts {
                 written: 2,
-                excluded: 0
+                excluded: 0,
+                // The default format, Apache's, has neither `a` nor `b`.
+                undeclared: 2
             })
         );
         assert_eq!(out, b"{\"a\":\"1\"}\n{\"b\":\"2\"}\n");
@@ -191,7 +236,7 @@ mod tests {
 
     #[test]
     fn each_written_line_is_handed_over_with_its_place() {
-        let config = with(&[("LTSV_DROP", "ua=probe")]);
+        let config = with(&[("LTSV_DROP", "ua=probe"), ("LTSV_LOG_FORMAT", "")]);
         let mut converter = Converter::new(&config);
         let mut out = b"head".to_vec();
         let mut seen = Vec::new();
@@ -205,7 +250,8 @@ mod tests {
             counts,
             LineCounts {
                 written: 2,
-                excluded: 1
+                excluded: 1,
+                undeclared: 0
             }
         );
         assert_eq!(seen, [(b"a:1".to_vec(), 4..14), (b"b:22".to_vec(), 14..25)]);
@@ -232,6 +278,61 @@ mod tests {
     }
 
     #[test]
+    fn lines_with_labels_the_format_does_not_declare_convert_and_are_counted() {
+        let config = with(&[("LTSV_LOG_FORMAT", r"status:%>s\tua:%{User-Agent}i")]);
+        let mut converter = Converter::new(&config);
+        let mut out = Vec::new();
+        let record = b"status:200\tua:x\nstatus:201\tupstream:a\tzz:1\nstatus:404\tzz:2\n";
+        assert_eq!(
+            converter.convert_record(record, &mut out),
+            Ok(LineCounts {
+                written: 3,
+                excluded: 0,
+                undeclared: 2
+            })
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"status\":200,\"ua\":\"x\"}\n{\"status\":201,\"upstream\":\"a\",\"zz\":\"1\"}\n\
+             {\"status\":404,\"zz\":\"2\"}\n"
+        );
+        // The first one written is kept, and only that one.
+        assert_eq!(converter.first_undeclared_label(), Some("upstream"));
+        let none = with(&[("LTSV_LOG_FORMAT", "")]);
+        let mut converter = Converter::new(&none);
+        let counts = converter.convert_record(record, &mut Vec::new()).unwrap();
+        assert_eq!(counts.undeclared, 0);
+        assert_eq!(converter.first_undeclared_label(), None);
+    }
+
+    #[test]
+    fn labels_that_differ_only_in_case_fail_the_line_unless_it_is_excluded() {
+        let config = with(&[("LTSV_DROP", "x=drop")]);
+        let mut converter = Converter::new(&config);
+        let mut out = b"head".to_vec();
+        let error = converter
+            .convert_record(b"a:1\nua:x\tUA:y\n", &mut out)
+            .unwrap_err();
+        assert_eq!(
+            *error.kind(),
+            ErrorKind::FoldedLabels {
+                first: "ua".into(),
+                second: "UA".into()
+            }
+        );
+        assert_eq!(error.line(), Some(2));
+        assert_eq!(
+            error.to_string(),
+            "labels \"ua\" and \"UA\" differ only in case, which Athena ignores: they would be one column"
+        );
+        assert_eq!(out, b"head");
+        assert_eq!(
+            converter.convert_line(b"ua:x\tUA:y\tx:drop", &mut out),
+            Ok(LineOutcome::Excluded)
+        );
+    }
+
+    #[test]
     fn a_line_of_empty_fields_writes_nothing() {
         let mut out = Vec::new();
         let config = Config::default();
@@ -255,7 +356,8 @@ mod tests {
             converter.convert_record(record, &mut out),
             Ok(LineCounts {
                 written: 2,
-                excluded: 2
+                excluded: 2,
+                undeclared: 0
             })
         );
         assert_eq!(

@@ -68,7 +68,7 @@ pub enum ErrorKind {
         /// The type the value should have had.
         expected: Type,
     },
-    /// `LTSV_TYPES` has no label of type `time`, so a line has no event time.
+    /// No label has a time type, so a line has no event time.
     NoTimeLabel,
     /// The time label is missing from a line, or its value is empty or null.
     NoEventTime {
@@ -85,6 +85,15 @@ pub enum ErrorKind {
     NoPartitionValue {
         /// The label.
         label: String,
+    },
+    /// Two labels of a line differ only in case: Athena's JSON SerDe folds
+    /// case, so they would be one column and every query of the file
+    /// would fail.
+    FoldedLabels {
+        /// The first, escaped and cut short for display.
+        first: String,
+        /// The other.
+        second: String,
     },
     /// A record's `data` is not valid base64.
     Base64(base64::DecodeError),
@@ -185,7 +194,7 @@ impl fmt::Display for Error {
                 write!(f, "label \"{label}\": value is not a valid {expected}")
             }
             ErrorKind::NoTimeLabel => {
-                f.write_str("no event time: LTSV_TYPES has no label of type time")
+                f.write_str("no event time: no label has type time (LTSV_LOG_FORMAT, LTSV_TYPES)")
             }
             ErrorKind::NoEventTime { label } => write!(
                 f,
@@ -197,6 +206,10 @@ impl fmt::Display for Error {
             ErrorKind::NoPartitionValue { label } => write!(
                 f,
                 "partition key: label \"{label}\" is missing, empty or null"
+            ),
+            ErrorKind::FoldedLabels { first, second } => write!(
+                f,
+                "labels \"{first}\" and \"{second}\" differ only in case, which Athena ignores: they would be one column"
             ),
             ErrorKind::Base64(error) => write!(f, "data is not valid base64: {error}"),
             ErrorKind::ResponseFull { limit } => {

@@ -69,6 +69,13 @@ fn warn_failures(summary: &Summary) {
             "records failed"
         );
     }
+    if let Some(label) = &summary.first_undeclared_label {
+        warn!(
+            lines = summary.lines_undeclared,
+            first_label = %label,
+            "lines hold labels LTSV_LOG_FORMAT does not declare: the table has no column for them"
+        );
+    }
 }
 
 /// The invocation's one INFO line: its counts and how long it took.

@@ -13,7 +13,9 @@
 //! | `partition` | event time and partition keys of a line |
 //! | `object` | a parsed line as a JSON object: types, nulls, request parts |
 //! | `request` | request lines split into method, path, query, protocol |
+//! | `labels` | what the settings say of a label: type, declared |
 //! | `config` | settings, validated once |
+//! | `format` | a server's own log format line: labels and types |
 //! | `settings` | every setting defined once: variable, flag, default, help |
 //! | `line` | a line parsed once: repeated labels resolved |
 //! | `ltsv` | lines and fields, without allocating |
@@ -37,7 +39,9 @@ mod config;
 mod convert;
 mod error;
 mod firehose;
+mod format;
 mod json;
+mod labels;
 mod lambda;
 mod line;
 mod ltsv;
@@ -54,6 +58,7 @@ pub use config::{Config, DropRule, OnTypeError, PartitionKey};
 pub use convert::{Converter, LineCounts, LineOutcome};
 pub use error::{Error, ErrorKind, Position};
 pub use firehose::{MAX_RESPONSE_BYTES, Outcome, transform};
+pub use format::{FormatField, LogFormat, Server};
 pub use json::{str_len as json_str_len, write_str as write_json_str};
 pub use lambda::{handle, handle_with_metrics, init_tracing};
 pub use line::{LineParser, ParsedLine};
@@ -65,4 +70,4 @@ pub use request::REQUEST_PARTS;
 pub use settings::{SETTINGS, Setting};
 pub use summary::{Failure, NoRoom, Summary};
 pub use time::{DateHour, Timestamp};
-pub use value::Type;
+pub use value::{Type, Unescape};

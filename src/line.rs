@@ -46,10 +46,12 @@ impl Span {
     }
 }
 
-/// One of 64 bits picked by a label's length and end bytes: labels with
-/// different bits differ, so only labels with the same bit need comparing.
+/// One of 64 bits picked by a label's length and end bytes, in either
+/// ASCII case: labels with different bits differ even ignoring case, so
+/// only labels with the same bit need comparing, for repeats and for case.
 pub(crate) fn label_bit(label: &[u8]) -> u64 {
-    let (first, last) = (label.first().copied(), label.last().copied());
+    let fold = |byte: Option<u8>| byte.map(|b| b | 0x20);
+    let (first, last) = (fold(label.first().copied()), fold(label.last().copied()));
     let mixed = (label.len() as u64)
         ^ u64::from(first.unwrap_or(0)) << 8
         ^ u64::from(last.unwrap_or(0)) << 16;
@@ -65,6 +67,8 @@ pub struct LineParser {
     /// [`REPEAT`] for a label seen earlier.
     winners: Vec<usize>,
     sorted: Vec<usize>,
+    /// The first two distinct labels that differ only in case, by index.
+    folded: Option<(usize, usize)>,
 }
 
 impl LineParser {
@@ -75,6 +79,7 @@ impl LineParser {
             spans: Vec::new(),
             winners: Vec::new(),
             sorted: Vec::new(),
+            folded: None,
         }
     }
 
@@ -91,39 +96,37 @@ impl LineParser {
                 bit: label_bit(field.label),
             });
         }
+        self.folded = None;
         self.resolve_repeats(line);
+        if self.syntax == LabelSyntax::Any && self.folded.is_none() {
+            self.fold_unicode(line);
+        }
         Ok(ParsedLine {
             line,
             spans: &self.spans,
             winners: &self.winners,
+            folded: self.folded,
         })
     }
 
     /// Fills `winners`: the first occurrence of each label points at its
-    /// last occurrence, every later one is [`REPEAT`].
+    /// last occurrence, every later one is [`REPEAT`]; and notes the first
+    /// labels that differ only in ASCII case.
     fn resolve_repeats(&mut self, line: &[u8]) {
-        let spans = &self.spans;
         self.winners.clear();
-        self.winners.extend(0..spans.len());
-        if spans.len() <= PAIRWISE_LIMIT {
+        self.winners.extend(0..self.spans.len());
+        if self.spans.len() <= PAIRWISE_LIMIT {
             let mut seen = 0;
-            for (i, span) in spans.iter().enumerate() {
-                if seen & span.bit != 0 {
-                    let label = span.label(line);
-                    // The first occurrence is the earlier one not repeated.
-                    if let Some(first) = (0..i).find(|&j| {
-                        self.winners[j] != REPEAT
-                            && spans[j].bit == span.bit
-                            && spans[j].label(line) == label
-                    }) {
-                        self.winners[first] = i;
-                        self.winners[i] = REPEAT;
-                    }
+            for i in 0..self.spans.len() {
+                let bit = self.spans[i].bit;
+                if seen & bit != 0 {
+                    self.resolve_pairwise(line, i);
                 }
-                seen |= span.bit;
+                seen |= bit;
             }
             return;
         }
+        let spans = &self.spans;
         self.sorted.clear();
         self.sorted.extend(0..spans.len());
         // Stable, so equal labels stay in input order.
@@ -140,6 +143,60 @@ impl LineParser {
                 }
             }
         }
+        self.sorted.retain(|&i| self.winners[i] != REPEAT);
+        self.sorted.sort_by(|&a, &b| {
+            let (a, b) = (spans[a].label(line), spans[b].label(line));
+            a.iter()
+                .map(u8::to_ascii_lowercase)
+                .cmp(b.iter().map(u8::to_ascii_lowercase))
+        });
+        self.folded = self
+            .sorted
+            .windows(2)
+            .find(|pair| spans[pair[0]].label(line).eq_ignore_ascii_case(spans[pair[1]].label(line)))
+            .map(|pair| (pair[0].min(pair[1]), pair[0].max(pair[1])));
+    }
+
+    /// Resolves field `i`, whose bit an earlier field has: a repeat of the
+    /// earlier label, or a label differing from it only in case.
+    fn resolve_pairwise(&mut self, line: &[u8], i: usize) {
+        let spans = &self.spans;
+        let (span, label) = (spans[i], spans[i].label(line));
+        for j in 0..i {
+            if self.winners[j] == REPEAT || spans[j].bit != span.bit {
+                continue;
+            }
+            let earlier = spans[j].label(line);
+            if earlier == label {
+                // The first occurrence is the earlier one not repeated.
+                self.winners[j] = i;
+                self.winners[i] = REPEAT;
+                return;
+            }
+            if self.folded.is_none() && earlier.eq_ignore_ascii_case(label) {
+                self.folded = Some((j, i));
+            }
+        }
+    }
+
+    /// Notes labels that differ only in case beyond ASCII, as Athena's
+    /// JSON SerDe folds them; only labels outside ASCII can, which only
+    /// [`LabelSyntax::Any`] allows.
+    fn fold_unicode(&mut self, line: &[u8]) {
+        let mut seen: Vec<(usize, String)> = Vec::new();
+        for (i, span) in self.spans.iter().enumerate() {
+            let label = span.label(line);
+            if self.winners[i] == REPEAT || label.is_ascii() {
+                continue;
+            }
+            // Labels are UTF-8 under `LabelSyntax::Any`.
+            let lower = String::from_utf8_lossy(label).to_lowercase();
+            if let Some(&(j, _)) = seen.iter().find(|(_, other)| *other == lower) {
+                self.folded = Some((j, i));
+                return;
+            }
+            seen.push((i, lower));
+        }
     }
 }
 
@@ -150,6 +207,7 @@ pub struct ParsedLine<'a> {
     line: &'a [u8],
     spans: &'a [Span],
     winners: &'a [usize],
+    folded: Option<(usize, usize)>,
 }
 
 impl<'a> ParsedLine<'a> {
@@ -176,6 +234,13 @@ impl<'a> ParsedLine<'a> {
         self.spans_with_values()
             .find(|(span, _)| span.bit == bit && span.label(self.line) == label)
             .map(|(_, value)| value)
+    }
+
+    /// Two distinct labels of the line that differ only in case (which
+    /// Athena's JSON SerDe ignores), the first two found.
+    pub fn folded_labels(&self) -> Option<(&'a [u8], &'a [u8])> {
+        let (a, b) = self.folded?;
+        Some((self.spans[a].label(self.line), self.spans[b].label(self.line)))
     }
 
     /// Whether the line has `label`.
@@ -284,6 +349,41 @@ mod tests {
         let error = parser.parse(b"a:1\tb c:2\tnocolon").unwrap_err();
         assert_eq!(*error.kind(), ErrorKind::InvalidLabelByte(b' '));
         assert_eq!(error.position().field, Some(2));
+    }
+
+    fn folded(syntax: LabelSyntax, line: &[u8]) -> Option<(String, String)> {
+        let mut parser = LineParser::new(syntax);
+        let parsed = parser.parse(line).unwrap();
+        parsed.folded_labels().map(|(a, b)| {
+            (
+                String::from_utf8(a.to_vec()).unwrap(),
+                String::from_utf8(b.to_vec()).unwrap(),
+            )
+        })
+    }
+
+    #[test]
+    fn labels_that_differ_only_in_case_are_found() {
+        let strict = LabelSyntax::Strict;
+        let pair = |a: &str, b: &str| Some((a.to_owned(), b.to_owned()));
+        assert_eq!(folded(strict, b"ua:x\tUA:y"), pair("ua", "UA"));
+        assert_eq!(folded(strict, b"a:1\tuA:x\tb:2\tUa:y"), pair("uA", "Ua"));
+        assert_eq!(folded(strict, b"xYz:1\txyz:2"), pair("xYz", "xyz"));
+        // Repeats of one label are not a case difference.
+        assert_eq!(folded(strict, b"ua:x\tua:y"), None);
+        assert_eq!(folded(strict, b"ua:x\tub:y\tUa_:z"), None);
+        assert_eq!(folded(strict, b"a_b:1\ta-b:2"), None);
+        // Long lines are sorted rather than compared pairwise.
+        let mut long: Vec<u8> = (0..40).flat_map(|i| format!("k{i}:x\t").into_bytes()).collect();
+        assert_eq!(folded(strict, &long), None);
+        long.extend_from_slice(b"K7:y");
+        assert_eq!(folded(strict, &long), pair("k7", "K7"));
+        // Beyond ASCII, with any labels.
+        assert_eq!(
+            folded(LabelSyntax::Any, "Äb:1\täb:2".as_bytes()),
+            pair("Äb", "äb")
+        );
+        assert_eq!(folded(LabelSyntax::Any, "Äb:1\tÄb:2".as_bytes()), None);
     }
 
     #[test]

@@ -11,13 +11,14 @@ use crate::summary::Summary;
 /// A metric's name, its unit, and how it is read off a [`Summary`].
 type Metric = (&'static str, &'static str, fn(&Summary) -> usize);
 
-const METRICS: [Metric; 9] = [
+const METRICS: [Metric; 10] = [
     ("RecordsIn", "Count", |s| s.records),
     ("RecordsOk", "Count", |s| s.ok),
     ("RecordsDropped", "Count", |s| s.dropped),
     ("RecordsFailed", "Count", |s| s.failed),
     ("LinesOut", "Count", |s| s.lines_out),
     ("LinesDropped", "Count", |s| s.lines_excluded),
+    ("LinesWithUndeclaredLabels", "Count", |s| s.lines_undeclared),
     ("BytesIn", "Bytes", |s| s.bytes_in),
     ("BytesOut", "Bytes", |s| s.bytes_out),
     ("ResponseBytes", "Bytes", |s| s.response_bytes),
@@ -70,6 +71,7 @@ mod tests {
             failed: 2,
             lines_out: 3,
             lines_excluded: 4,
+            lines_undeclared: 6,
             bytes_in: 100,
             bytes_out: 120,
             response_bytes: 400,
@@ -93,6 +95,7 @@ mod tests {
             ("RecordsFailed", 2),
             ("LinesOut", 3),
             ("LinesDropped", 4),
+            ("LinesWithUndeclaredLabels", 6),
             ("BytesIn", 100),
             ("BytesOut", 120),
             ("ResponseBytes", 400),

@@ -5,11 +5,11 @@
 use crate::config::{Config, OnTypeError};
 use crate::error::{Error, ErrorKind, display_label};
 use crate::json;
-use crate::line::{ParsedLine, label_bit};
+use crate::labels::LabelTable;
+use crate::line::ParsedLine;
 use crate::ltsv::LabelSyntax;
 use crate::request::{self, REQUEST_PARTS};
-use crate::time::Timestamp;
-use crate::value::{self, Type};
+use crate::value::{self, Type, Unescape};
 
 /// Writes JSON objects with one [`Config`], reusing its buffer from value
 /// to value.
@@ -17,9 +17,8 @@ use crate::value::{self, Type};
 pub(crate) struct ObjectWriter<'c> {
     config: &'c Config,
     unescaped: Vec<u8>,
-    /// [`label_bit`]s of the typed labels: a label whose bit is not here has
-    /// no type, which spares most fields the search through the types.
-    typed_bits: u64,
+    /// Each label's type, and whether the log format declares it.
+    labels: LabelTable,
     /// Bit `n` is set when a null value is `n` bytes long (bit 63: 63 or
     /// more), so most values are never compared with the null values.
     null_lengths: u64,
@@ -34,10 +33,7 @@ impl<'c> ObjectWriter<'c> {
         ObjectWriter {
             config,
             unescaped: Vec::new(),
-            typed_bits: config
-                .types
-                .iter()
-                .fold(0, |bits, (label, _)| bits | label_bit(label)),
+            labels: LabelTable::new(config),
             null_lengths: config
                 .null_values
                 .iter()
@@ -45,10 +41,17 @@ impl<'c> ObjectWriter<'c> {
         }
     }
 
-    /// Appends `line` as a JSON object followed by `\n`. On a type error
-    /// (with `LTSV_ON_TYPE_ERROR=fail`) `out` is left as it was.
-    pub(crate) fn write(&mut self, line: &ParsedLine, out: &mut Vec<u8>) -> Result<(), Error> {
+    /// Appends `line` as a JSON object followed by `\n`, and returns the
+    /// first of its labels the log format does not declare, if there is a
+    /// format. On a type error (with `LTSV_ON_TYPE_ERROR=fail`) `out` is
+    /// left as it was.
+    pub(crate) fn write<'a>(
+        &mut self,
+        line: &ParsedLine<'a>,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<&'a [u8]>, Error> {
         let mark = out.len();
+        let mut undeclared = None;
         out.push(b'{');
         for (span, value) in line.spans_with_values() {
             if out.len() > mark + 1 {
@@ -64,11 +67,14 @@ impl<'c> ObjectWriter<'c> {
                 json::write_str(out, label);
                 out.push(b':');
             }
-            let ty = if self.typed_bits & span.bit == 0 {
-                None
-            } else {
-                self.config.type_of(label)
-            };
+            let entry = self.labels.get(span.bit, label);
+            let ty = entry.and_then(|entry| entry.ty);
+            if self.labels.tracks_declared
+                && undeclared.is_none()
+                && !entry.is_some_and(|entry| entry.declared)
+            {
+                undeclared = Some(label);
+            }
             if let Err(expected) = self.write_value(ty, value, out) {
                 out.truncate(mark);
                 return Err(Error::new(ErrorKind::Type {
@@ -81,7 +87,7 @@ impl<'c> ObjectWriter<'c> {
             self.write_request_parts(label, line, out);
         }
         out.extend_from_slice(b"}\n");
-        Ok(())
+        Ok(undeclared)
     }
 
     /// Appends `method`, `path`, `query` and `protocol` from the request
@@ -140,7 +146,7 @@ impl<'c> ObjectWriter<'c> {
             Type::Bool => value::parse_bool(value).map(|b| {
                 out.extend_from_slice(if b { b"true" } else { b"false" });
             }),
-            Type::Time => Timestamp::parse(value).map(|time| {
+            Type::Time | Type::TimeMsec | Type::TimeUsec => ty.parse_time(value).map(|time| {
                 out.push(b'"');
                 time.write(out);
                 out.push(b'"');
@@ -161,12 +167,13 @@ impl<'c> ObjectWriter<'c> {
         }
     }
 
-    /// Writes a string value, decoding log escapes unless that is turned off
-    /// or would give invalid UTF-8.
+    /// Writes a string value, decoding its escapes unless that is turned
+    /// off or would give invalid UTF-8.
     fn write_string(&mut self, value: &[u8], out: &mut Vec<u8>) {
-        if self.config.unescape
+        let unescape = self.config.unescape;
+        if unescape != Unescape::Off
             && memchr::memchr(b'\\', value).is_some()
-            && value::unescape(value, &mut self.unescaped)
+            && unescape.decode(value, &mut self.unescaped)
         {
             json::write_str(out, &self.unescaped);
         } else {
@@ -193,7 +200,7 @@ mod tests {
         let result = ObjectWriter::new(config).write(&parsed, &mut out);
         let text = String::from_utf8(out).expect("output is UTF-8");
         match result {
-            Ok(()) => Ok(text.strip_prefix("prefix").unwrap().to_owned()),
+            Ok(_) => Ok(text.strip_prefix("prefix").unwrap().to_owned()),
             Err(error) => {
                 assert_eq!(text, "prefix", "nothing is written on error");
                 Err(error)
@@ -323,7 +330,11 @@ mod tests {
 
     #[test]
     fn request_lines_split_into_method_path_query_and_protocol() {
-        let config = with(&[("LTSV_SPLIT_REQUEST", "req"), ("LTSV_TYPES", "")]);
+        let config = with(&[
+            ("LTSV_SPLIT_REQUEST", "req"),
+            ("LTSV_LOG_FORMAT", ""),
+            ("LTSV_TYPES", ""),
+        ]);
         let split = |line: &str| convert_with(&config, line.as_bytes()).unwrap();
         assert_eq!(
             split("req:GET /search?q=\\xe3\\x81\\x82&x=1 HTTP/1.1\tstatus:200"),

@@ -8,6 +8,7 @@ use crate::json;
 use crate::line::ParsedLine;
 use crate::ltsv;
 use crate::time::{DateHour, Timestamp, padded};
+use crate::value::Type;
 
 /// Label values longer than this are cut, keeping S3 prefixes well inside
 /// the 1,024-byte key limit.
@@ -30,7 +31,9 @@ pub fn event_time(config: &Config, line: &ParsedLine) -> Result<Timestamp, Error
     let shown = || String::from_utf8_lossy(label).into_owned();
     let value = present_value(config, line, label)
         .ok_or_else(|| Error::new(ErrorKind::NoEventTime { label: shown() }))?;
-    Timestamp::parse(value).ok_or_else(|| Error::new(ErrorKind::BadEventTime { label: shown() }))
+    let ty = config.type_of(label).unwrap_or(Type::Time);
+    ty.parse_time(value)
+        .ok_or_else(|| Error::new(ErrorKind::BadEventTime { label: shown() }))
 }
 
 /// The UTC hour `line` is filed under: that of its [`event_time`].
@@ -211,10 +214,25 @@ mod tests {
             hour_of(&config, b"time:-\ttime:1624868568.5"),
             Ok(hour(2021, 6, 28, 8))
         );
-        let iso = self::config(&[("LTSV_TYPES", "status:integer,ts:time,time:time")]);
+        let iso = self::config(&[
+            ("LTSV_LOG_FORMAT", ""),
+            ("LTSV_TYPES", "status:integer,ts:time,time:time"),
+        ]);
         assert_eq!(
             hour_of(&iso, b"time:x\tts:2021-06-28T00:30:00-01:00"),
             Ok(hour(2021, 6, 28, 1))
+        );
+    }
+
+    #[test]
+    fn epoch_times_are_read_in_their_unit() {
+        let msec = self::config(&[("LTSV_LOG_FORMAT", r"t:%{msec}t\tn:%D")]);
+        assert_eq!(hour_of(&msec, b"t:1624868568123"), Ok(hour(2021, 6, 28, 8)));
+        let usec = self::config(&[("LTSV_LOG_FORMAT", r"t:%{usec}t")]);
+        assert_eq!(hour_of(&usec, b"t:1624868568123456"), Ok(hour(2021, 6, 28, 8)));
+        assert_eq!(
+            hour_of(&usec, b"t:1624868568.5").unwrap_err().to_string(),
+            "no event time: label \"t\" is not a valid time"
         );
     }
 
@@ -246,12 +264,12 @@ mod tests {
             let error = hour_of(&config, line).unwrap_err();
             assert_eq!(error.to_string(), message, "{line:?}");
         }
-        let untimed = self::config(&[("LTSV_TYPES", "status:integer")]);
+        let untimed = self::config(&[("LTSV_LOG_FORMAT", ""), ("LTSV_TYPES", "status:integer")]);
         assert_eq!(
             hour_of(&untimed, b"time:1624868568")
                 .unwrap_err()
                 .to_string(),
-            "no event time: LTSV_TYPES has no label of type time"
+            "no event time: no label has type time (LTSV_LOG_FORMAT, LTSV_TYPES)"
         );
     }
 }

@@ -20,13 +20,26 @@ pub struct Setting {
     pub help: &'static str,
 }
 
+/// The Apache `LogFormat` of the README, which the template deploys.
+pub(crate) const APACHE_FORMAT: &str = r"time:%t\tforwardedfor:%{X-Forwarded-For}i\thost:%h\treq:%r\tstatus:%>s\tsize:%b\treferer:%{Referer}i\tua:%{User-Agent}i\treqtime_microsec:%D\tcache:%{X-Cache}o\truntime:%{X-Runtime}o\tvhost:%{Host}i";
+
+/// `LTSV_LOG_FORMAT`.
+pub(crate) const LOG_FORMAT: Setting = Setting {
+    variable: "LTSV_LOG_FORMAT",
+    flag: "log-format",
+    takes: "FORMAT",
+    default: APACHE_FORMAT,
+    help: "the server's LogFormat or log_format line: labels and their types",
+};
+
 /// `LTSV_TYPES`.
 pub(crate) const TYPES: Setting = Setting {
     variable: "LTSV_TYPES",
     flag: "types",
     takes: "LABEL:TYPE,...",
-    default: "status:integer,size:integer,reqtime_microsec:integer,runtime:float,time:time",
-    help: "types of labels: integer, float, bool, string, time",
+    // `%{X-Runtime}o` is a header: Apache cannot say it is a number.
+    default: "runtime:float",
+    help: "types over the log format's: integer, float, bool, string, time",
 };
 
 /// `LTSV_NULL_VALUES`.
@@ -51,9 +64,9 @@ pub(crate) const ON_TYPE_ERROR: Setting = Setting {
 pub(crate) const UNESCAPE: Setting = Setting {
     variable: "LTSV_UNESCAPE",
     flag: "unescape",
-    takes: "true|false",
-    default: "true",
-    help: "decode Apache/nginx escapes in values",
+    takes: "true|false|json",
+    default: "",
+    help: "decode escapes in values; empty: as the log format's escape= says",
 };
 
 /// `LTSV_STRICT_LABELS`.
@@ -102,7 +115,8 @@ pub(crate) const METRICS_NAMESPACE: Setting = Setting {
 };
 
 /// Every setting, in the order the README's configuration table lists them.
-pub const SETTINGS: [Setting; 9] = [
+pub const SETTINGS: [Setting; 10] = [
+    LOG_FORMAT,
     TYPES,
     NULL_VALUES,
     ON_TYPE_ERROR,

@@ -19,6 +19,10 @@ pub struct Summary {
     pub lines_out: usize,
     /// Lines left out by `LTSV_DROP` rules, across `Ok` and `Dropped` records.
     pub lines_excluded: usize,
+    /// Lines written that hold a label `LTSV_LOG_FORMAT` does not declare.
+    pub lines_undeclared: usize,
+    /// The first such label, escaped and cut short (never a value).
+    pub first_undeclared_label: Option<String>,
     /// Decoded bytes of all records.
     pub bytes_in: usize,
     /// Bytes of JSON written across `Ok` records, before base64.
@@ -40,6 +44,7 @@ impl Summary {
         self.ok += 1;
         self.lines_out += lines.written;
         self.lines_excluded += lines.excluded;
+        self.lines_undeclared += lines.undeclared;
         self.bytes_out += bytes;
     }
 

@@ -88,6 +88,21 @@ impl Timestamp {
         }
     }
 
+    /// Parses a whole number of `per_second`ths of a second since the Unix
+    /// epoch, as Apache's `%{msec}t` (1000) and `%{usec}t` (1000000) write
+    /// it. Milliseconds are kept; finer digits are truncated.
+    pub fn parse_epoch_fraction(text: &[u8], per_second: u32) -> Option<Timestamp> {
+        // Up to year 9999, with the fraction's digits.
+        let max_digits = 12 + per_second.ilog10() as usize;
+        if text.is_empty() || text.len() > max_digits {
+            return None;
+        }
+        let count = digits(text)?;
+        let per_second = i64::from(per_second);
+        let millis = (count % per_second) * 1000 / per_second;
+        Timestamp::new(count / per_second, Some(millis as u16))
+    }
+
     /// The UTC date and hour of this instant.
     pub fn date_hour(&self) -> DateHour {
         let (days, second_of_day) = (
@@ -468,6 +483,27 @@ mod tests {
             }
         }
         assert_eq!((year, month, day), (10000, 1, 1));
+    }
+
+    #[test]
+    fn epoch_milliseconds_and_microseconds() {
+        let at = |text: &str, per_second| {
+            let mut out = Vec::new();
+            Timestamp::parse_epoch_fraction(text.as_bytes(), per_second)?.write(&mut out);
+            Some(String::from_utf8(out).unwrap())
+        };
+        assert_eq!(at("1624868568123", 1000).unwrap(), "2021-06-28 08:22:48.123");
+        assert_eq!(at("1624868568000", 1000).unwrap(), "2021-06-28 08:22:48.000");
+        assert_eq!(
+            at("1624868568123456", 1_000_000).unwrap(),
+            "2021-06-28 08:22:48.123"
+        );
+        assert_eq!(at("0", 1000).unwrap(), "1970-01-01 00:00:00.000");
+        assert_eq!(at("253402300799999", 1000).unwrap(), "9999-12-31 23:59:59.999");
+        for bad in ["", "-1", "1.5", "12a", "+1", "253402300800000", "1234567890123456"] {
+            assert_eq!(at(bad, 1000), None, "{bad:?}");
+        }
+        assert_eq!(at("1234567890123456789", 1_000_000), None);
     }
 
     #[test]

@@ -114,6 +114,10 @@ fn transform_with(
     }
     let response = response.finish();
     summary.bytes_in = converter.bytes_in;
+    if summary.lines_undeclared > 0 {
+        let label = converter.converter.first_undeclared_label();
+        summary.first_undeclared_label = label.map(str::to_owned);
+    }
     summary.response_bytes = response.get().len();
     debug_assert!(
         summary.response_bytes <= MAX_RESPONSE_BYTES,

@@ -115,8 +115,12 @@ impl Config {
     /// environment; a variable not listed is unset.
     ///
     /// ```
-    /// let config = firehose_ltsv::Config::from_vars(&[("LTSV_TYPES", "status:integer")]).unwrap();
-    /// assert_eq!(config.types.len(), 1);
+    /// let config = firehose_ltsv::Config::from_vars(&[
+    ///     ("LTSV_LOG_FORMAT", r"status:%>s\tua:%{User-Agent}i"),
+    ///     ("LTSV_TYPES", "ua:string"),
+    /// ])
+    /// .unwrap();
+    /// assert_eq!(config.types.len(), 2);
     /// ```
     pub fn from_vars(vars: &[(&str, &str)]) -> Result<Config, Error> {
         Config::from_lookup(|name| {

@@ -11,6 +11,7 @@
 //! | `summary` | what an invocation did: counts and failed records |
 //! | `convert` | records into lines, drop rules, one object per line |
 //! | `partition` | event time and partition keys of a line |
+//! | `columns` | the table the settings imply: column names and types |
 //! | `object` | a parsed line as a JSON object: types, nulls, request parts |
 //! | `request` | request lines split into method, path, query, protocol |
 //! | `labels` | what the settings say of a label: type, declared |
@@ -35,6 +36,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod columns;
 mod config;
 mod convert;
 mod error;
@@ -54,6 +56,7 @@ mod summary;
 mod time;
 mod value;
 
+pub use columns::{Column, ColumnType, PARTITION_COLUMNS, column_name, columns};
 pub use config::{Config, DropRule, OnTypeError, PartitionKey};
 pub use convert::{Converter, LineCounts, LineOutcome};
 pub use error::{Error, ErrorKind, Position};

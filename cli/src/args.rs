@@ -30,6 +30,13 @@ Usage:
       --decode prints each record's result and decoded data instead.
   ltsv2json event [FILE...]
       Wrap log lines into a Firehose event, one record per line.
+  ltsv2json [OPTIONS] schema [--json | --ddl | --update-template FILE]
+      Print what the log format (--log-format, LTSV_LOG_FORMAT) implies:
+      the LTSV_TYPES value, the Glue table's columns and SerDe as
+      template.yaml holds them, and an Athena CREATE TABLE statement
+      (--table DB.TABLE, --location S3URL). --json prints the columns as
+      JSON, --ddl only the statement. --update-template FILE rewrites the
+      template's LogFormat and LtsvTypes defaults and its marked table block.
 
 Input, from files or stdin, may be gzip-compressed (one or more members).
 
@@ -75,6 +82,32 @@ pub(crate) enum Command {
     Invoke { event: OsString, decode: bool },
     /// Wrap lines into an event.
     Event(Vec<OsString>),
+    /// Print the table the settings imply.
+    Schema(Schema),
+}
+
+/// What `schema` prints, or which template it rewrites.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Schema {
+    pub(crate) output: SchemaOutput,
+    /// `--table DB.TABLE` for the statement.
+    pub(crate) table: Option<String>,
+    /// `--location S3URL` for the statement.
+    pub(crate) location: Option<String>,
+}
+
+/// The forms `schema` prints in.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) enum SchemaOutput {
+    /// Every form, for people.
+    #[default]
+    All,
+    /// The columns as JSON.
+    Json,
+    /// Only the Athena statement.
+    Ddl,
+    /// Rewrite this template.
+    UpdateTemplate(PathBuf),
 }
 
 /// A parsed command line.
@@ -110,6 +143,7 @@ pub(crate) fn parse(
     let mut subcommand: Option<String> = None;
     let mut decode = false;
     let mut out_dir = None;
+    let mut schema = Schema::default();
     let mut files = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
@@ -123,13 +157,30 @@ pub(crate) fn parse(
             }
             Long("decode") if subcommand.as_deref() == Some("invoke") => decode = true,
             Long("out-dir") => out_dir = Some(PathBuf::from(parser.value()?)),
+            Long("json") if subcommand.as_deref() == Some("schema") => {
+                schema.output = SchemaOutput::Json;
+            }
+            Long("ddl") if subcommand.as_deref() == Some("schema") => {
+                schema.output = SchemaOutput::Ddl;
+            }
+            Long("update-template") if subcommand.as_deref() == Some("schema") => {
+                schema.output = SchemaOutput::UpdateTemplate(parser.value()?.into());
+            }
+            Long("table") if subcommand.as_deref() == Some("schema") => {
+                schema.table = Some(parser.value()?.string()?);
+            }
+            Long("location") if subcommand.as_deref() == Some("schema") => {
+                schema.location = Some(parser.value()?.string()?);
+            }
             Long(flag) if SETTINGS.iter().any(|s| s.flag == flag) => {
                 let setting = SETTINGS.iter().find(|s| s.flag == flag);
                 let variable = setting.expect("checked by the guard").variable;
                 overrides.push((variable, parser.value()?.string()?));
             }
             Value(value) if subcommand.is_none() && files.is_empty() => match value.to_str() {
-                Some(name @ ("invoke" | "event" | "replay")) => subcommand = Some(name.to_owned()),
+                Some(name @ ("invoke" | "event" | "replay" | "schema")) => {
+                    subcommand = Some(name.to_owned());
+                }
                 _ => files.push(value),
             },
             Value(value) => files.push(value),
@@ -140,6 +191,10 @@ pub(crate) fn parse(
         None => Command::Convert(files),
         Some("replay") => Command::Replay(files),
         Some("event") => Command::Event(files),
+        Some("schema") => match files.first() {
+            None => Command::Schema(schema),
+            Some(extra) => return Err(format!("schema takes no FILE: {}", extra.to_string_lossy()).into()),
+        },
         _ => {
             let mut files = files.into_iter();
             match (files.next(), files.next()) {
@@ -148,7 +203,7 @@ pub(crate) fn parse(
             }
         }
     };
-    if out_dir.is_some() && matches!(command, Command::Invoke { .. } | Command::Event(_)) {
+    if out_dir.is_some() && !matches!(command, Command::Convert(_) | Command::Replay(_)) {
         return Err("--out-dir works only when converting or replaying".into());
     }
     Ok(Some(Args {
@@ -228,6 +283,15 @@ mod tests {
             "--out-dir works only when converting or replaying"
         );
         assert!(parsed(&["--decode", "x"]).unwrap_err().contains("--decode"));
+        assert!(parsed(&["--json"]).unwrap_err().contains("--json"));
+        assert_eq!(
+            parsed(&["schema", "x"]).unwrap_err(),
+            "schema takes no FILE: x"
+        );
+        assert_eq!(
+            parsed(&["schema", "--out-dir", "x"]).unwrap_err(),
+            "--out-dir works only when converting or replaying"
+        );
         assert!(parsed(&["--nope"]).unwrap_err().contains("--nope"));
     }
 

@@ -10,13 +10,14 @@ mod input;
 mod invoke;
 mod progress;
 mod replay;
+mod schema;
 mod sink;
 
 use std::io;
 use std::process::ExitCode;
 
 use args::Command;
-use firehose_ltsv::Config;
+use firehose_ltsv::{Config, SETTINGS};
 
 /// Exit status for usage, configuration and I/O errors.
 const EXIT_USAGE: u8 = 2;
@@ -49,5 +50,21 @@ fn run() -> input::Result<ExitCode> {
         Command::Replay(files) => replay::run(files, &config()?, out_dir),
         Command::Invoke { event, decode } => invoke::run(event, *decode, &config()?),
         Command::Event(files) => event::run(files),
+        Command::Schema(schema) => {
+            let given = |variable| args.setting(variable).unwrap_or_else(|| default_of(variable));
+            let given = schema::Given {
+                log_format: given("LTSV_LOG_FORMAT"),
+                types: given("LTSV_TYPES"),
+            };
+            schema::run(schema, &config()?, &given)
+        }
     }
+}
+
+/// The default of the setting of `variable`.
+fn default_of(variable: &str) -> String {
+    SETTINGS
+        .iter()
+        .find(|setting| setting.variable == variable)
+        .map_or_else(String::new, |setting| setting.default.to_owned())
 }

@@ -51,8 +51,7 @@ pub(crate) fn run(schema: &Schema, config: &Config, given: &Given) -> Result<Exi
                 ltsv_types: ltsv_types(config),
                 unescape: config.unescape.name(),
             };
-            serde_json::to_writer_pretty(&mut out, &json)?;
-            writeln!(out)?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
         }
         SchemaOutput::Ddl => {
             let columns = columns(config, split)?;

@@ -587,8 +587,8 @@ fn repeated_labels_keep_their_first_place_and_last_value() {
     let config = Config::default();
     let cases: [(&[u8], &str); 7] = [
         (b"a:1\tb:2\ta:3\tc:4\ta:5", r#"{"a":"5","b":"2","c":"4"}"#),
-        // Labels are case-sensitive, and a prefix is another label.
-        (b"A:1\ta:2", r#"{"A":"1","a":"2"}"#),
+        // A prefix is another label; so is one in another case, repeated.
+        (b"A:1\tA:2", r#"{"A":"2"}"#),
         (b"a:1\tab:2\ta:3", r#"{"a":"3","ab":"2"}"#),
         (b"a:x\ta:-", r#"{"a":null}"#),
         (b"a:-\ta:x", r#"{"a":"x"}"#),
@@ -611,6 +611,20 @@ fn repeated_labels_keep_their_first_place_and_last_value() {
     assert_eq!(
         line(&any_labels(), "é:1\té:2".as_bytes()),
         Ok("{\"é\":\"2\"}\n".to_owned())
+    );
+    // Labels that differ only in case would be one column to Athena.
+    let folded = |first: &str, second: &str| {
+        Err(Bad::from(Error::new(ErrorKind::FoldedLabels {
+            first: first.into(),
+            second: second.into(),
+        })))
+    };
+    assert_eq!(line(&config, b"A:1\ta:2"), folded("A", "a"));
+    assert_eq!(line(&config, b"ua:1\tb:2\tua:3\tUa:4"), folded("ua", "Ua"));
+    // Shown escaped, as every label in a message is.
+    assert_eq!(
+        line(&any_labels(), "É:1\tx:0\té:2".as_bytes()),
+        folded(r"\xc3\x89", r"\xc3\xa9")
     );
 }
 
@@ -897,6 +911,9 @@ fn a_record_of_100_000_short_lines() {
             failed: 0,
             lines_out: 100_000,
             lines_excluded: 0,
+            // The default format, Apache's, has no `n`.
+            lines_undeclared: 100_000,
+            first_undeclared_label: Some("n".to_owned()),
             bytes_in: data.len(),
             bytes_out: expected.len(),
             response_bytes,

@@ -199,10 +199,15 @@ fn at(invocation: &Invocation, level: &str) -> Vec<Value> {
         .collect()
 }
 
-/// The WARN events, as (record id, line, reason).
+/// The message of the warning about labels the log format does not declare.
+const UNDECLARED: &str =
+    "lines hold labels LTSV_LOG_FORMAT does not declare: the table has no column for them";
+
+/// The WARN events about failed records, as (record id, line, reason).
 fn warnings(invocation: &Invocation) -> Vec<(String, Option<u64>, String)> {
     at(invocation, "WARN")
         .iter()
+        .filter(|event| event["fields"]["message"] != UNDECLARED)
         .map(|event| {
             let fields = &event["fields"];
             assert_eq!(fields["message"], "record failed", "{event}");
@@ -500,7 +505,7 @@ fn the_text_format_lambda_uses_holds_no_record_contents_either() {
         assert!(!log.contains(&secret), "{secret:?} logged: {log}");
     }
     let lines: Vec<&str> = log.lines().collect();
-    assert_eq!(lines.len(), 8, "{log}");
+    assert_eq!(lines.len(), 9, "{log}");
     for (line, (id, number)) in lines.iter().zip([
         ("no-colon", Some(2)),
         ("bad-type", Some(3)),
@@ -517,12 +522,56 @@ fn the_text_format_lambda_uses_holds_no_record_contents_either() {
             None => assert!(!line.contains(" line="), "{line}"),
         }
     }
+    // The good line has labels Apache's format lacks; only the first is named.
+    assert_eq!(
+        lines[7],
+        format!(" WARN {UNDECLARED} lines=1 first_label=auth")
+    );
     assert!(
-        lines[7]
+        lines[8]
             .starts_with(" INFO batch transformed records=9 ok=1 dropped=1 failed=7 lines_out=1 "),
         "{}",
-        lines[7]
+        lines[8]
     );
+}
+
+#[test]
+fn labels_the_format_does_not_declare_are_named_once_an_invocation_never_their_values() {
+    let config = config(&[(
+        "LTSV_LOG_FORMAT",
+        r"time:%t\thost:%h\treq:%r\tstatus:%>s\tsize:%b\tua:%{User-Agent}i\tvhost:%{Host}i",
+    )]);
+    let records = vec![
+        base64("first", &format!("{GOOD}\n")),
+        base64("second", &format!("{GOOD}\n{GOOD}\n")),
+        base64("declared", "time:[28/Jun/2021:17:22:48 +0900]\tstatus:200\n"),
+    ];
+    let invocation = logged_json(&records, &config);
+    assert_eq!(
+        results(&invocation),
+        ["first:Ok", "second:Ok", "declared:Ok"]
+    );
+    assert_nothing_leaks(&invocation, &records);
+    let drift: Vec<&Value> = invocation
+        .events
+        .iter()
+        .filter(|event| event["fields"]["message"] == UNDECLARED)
+        .collect();
+    assert_eq!(drift.len(), 1, "once per invocation: {drift:?}");
+    assert_eq!(drift[0]["level"], "WARN");
+    assert_eq!(drift[0]["fields"]["first_label"], "auth");
+    assert_eq!(drift[0]["fields"]["lines"], 3);
+    assert!(warnings(&invocation).is_empty());
+    assert!(
+        invocation
+            .metrics
+            .contains("\"LinesWithUndeclaredLabels\":3"),
+        "{}",
+        invocation.metrics
+    );
+    // Without a format, nothing is undeclared.
+    let none = logged_json(&records, &self::config(&[("LTSV_LOG_FORMAT", "")]));
+    assert!(none.events.iter().all(|e| e["fields"]["message"] != UNDECLARED));
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 
 use common::{invoke_with_metrics, project_file};
-use firehose_ltsv::{Config, PartitionKey, REQUEST_PARTS, SETTINGS};
+use firehose_ltsv::{Config, PartitionKey, REQUEST_PARTS, SETTINGS, columns};
 use serde_json::{Map, Value, json};
 
 const FUNCTION: &str = "TransformFunction";
@@ -560,26 +560,6 @@ fn every_bucket_is_private_encrypted_and_tls_only() {
 }
 
 /// The Glue type of each of the function's JSON types.
-fn glue_type(ltsv_type: &str) -> &'static str {
-    match ltsv_type {
-        "integer" => "bigint",
-        "float" => "double",
-        "time" => "timestamp",
-        "bool" => "boolean",
-        "string" => "string",
-        other => panic!("unknown type {other}"),
-    }
-}
-
-/// `label:type` pairs of an `LTSV_TYPES` value.
-fn parse_types(types: &str) -> Vec<(&str, &str)> {
-    types
-        .split(',')
-        .map(|entry| entry.trim().rsplit_once(':').unwrap())
-        .map(|(label, ty)| (label.trim(), ty.trim()))
-        .collect()
-}
-
 /// The labels of the Apache LTSV format in the README, in order.
 fn readme_apache_labels() -> Vec<String> {
     let readme = fs::read_to_string(project_file("README.md")).unwrap();
@@ -601,39 +581,58 @@ fn glue_table(template: &Value) -> &Value {
 }
 
 #[test]
-fn the_glue_table_columns_have_the_function_default_types() {
+fn the_glue_table_is_what_schema_derives_from_the_log_format_default() {
     let template = template();
     let table = glue_table(&template);
     let storage = &table["StorageDescriptor"];
+    let serde = &storage["SerdeInfo"];
     assert_eq!(
-        storage["SerdeInfo"]["SerializationLibrary"],
+        serde["SerializationLibrary"],
         "org.openx.data.jsonserde.JsonSerDe"
     );
-    let columns: Vec<(&str, &str)> = list(&storage["Columns"])
+    let written: Vec<(&str, &str)> = list(&storage["Columns"])
         .into_iter()
         .map(|c| (c["Name"].as_str().unwrap(), c["Type"].as_str().unwrap()))
         .collect();
-
-    let typed = parse_types(default_of("LTSV_TYPES"));
-    assert!(!typed.is_empty());
-    for (label, ty) in &typed {
-        assert!(
-            columns.contains(&(label, glue_type(ty))),
-            "column {label} should be {}: {columns:?}",
-            glue_type(ty)
-        );
-    }
-    for (name, ty) in &columns {
-        if !typed.iter().any(|(label, _)| label == name) {
-            assert_eq!(*ty, "string", "untyped column {name}");
+    // The function's settings in the pipeline, request parts included: the
+    // stack's table has their columns whether or not they are filled.
+    let config = Stack::new(&template, &[("CreatePipeline", "true")]).config();
+    let derived = columns(&config, true).unwrap();
+    let expected: Vec<(&str, &str)> = derived
+        .iter()
+        .map(|c| (c.name.as_str(), c.ty.name()))
+        .collect();
+    assert_eq!(written, expected);
+    // A mapping for exactly the labels that are not their column's name.
+    for column in &derived {
+        let mapping = &serde["Parameters"][format!("mapping.{}", column.name)];
+        if column.name == column.label {
+            assert!(mapping.is_null(), "{}: {mapping}", column.name);
+        } else {
+            assert_eq!(mapping, column.label.as_str());
         }
     }
-    // One column per label of the Apache format the README documents, then
-    // the parts of its request line that LTSV_SPLIT_REQUEST adds.
-    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-    let mut expected = readme_apache_labels();
-    expected.extend(REQUEST_PARTS.map(String::from));
-    assert_eq!(names, expected);
+    // And the format is the README's Apache format, whose types are the
+    // ones the table has always had.
+    let names: Vec<&str> = derived.iter().map(|c| c.name.as_str()).collect();
+    let mut labels = readme_apache_labels();
+    labels.extend(REQUEST_PARTS.map(String::from));
+    assert_eq!(names, labels);
+    let typed: Vec<(&str, &str)> = written
+        .iter()
+        .copied()
+        .filter(|(_, ty)| *ty != "string")
+        .collect();
+    assert_eq!(
+        typed,
+        [
+            ("time", "timestamp"),
+            ("status", "bigint"),
+            ("size", "bigint"),
+            ("reqtime_microsec", "bigint"),
+            ("runtime", "double")
+        ]
+    );
 }
 
 #[test]
@@ -693,8 +692,10 @@ fn the_glue_table_projects_the_stream_partitions() {
 fn parameter_defaults_are_the_function_defaults() {
     let template = template();
     let parameters = &template["Parameters"];
-    let default_types = parameters["LtsvTypes"]["Default"].as_str().unwrap();
-    assert_eq!(default_types, default_of("LTSV_TYPES"));
+    for (parameter, variable) in [("LogFormat", "LTSV_LOG_FORMAT"), ("LtsvTypes", "LTSV_TYPES")] {
+        let default = parameters[parameter]["Default"].as_str().unwrap();
+        assert_eq!(default, default_of(variable), "{parameter}");
+    }
 
     // Every setting is exposed, and with every parameter at its default the
     // function has exactly its built-in defaults.
@@ -714,10 +715,11 @@ fn parameter_defaults_are_the_function_defaults() {
     // Each parameter reaches its variable, and changes the function's
     // settings. Every variable the function reads is in this table.
     let settings = [
+        ("LogFormat", "LTSV_LOG_FORMAT", r"time:%t\tstatus:%>s"),
         ("LtsvTypes", "LTSV_TYPES", "status:integer,time:time"),
         ("LtsvNullValues", "LTSV_NULL_VALUES", ""),
         ("LtsvOnTypeError", "LTSV_ON_TYPE_ERROR", "null"),
-        ("LtsvUnescape", "LTSV_UNESCAPE", "false"),
+        ("LtsvUnescape", "LTSV_UNESCAPE", "json"),
         ("LtsvStrictLabels", "LTSV_STRICT_LABELS", "false"),
         ("LtsvSplitRequest", "LTSV_SPLIT_REQUEST", "req"),
         ("LtsvDrop", "LTSV_DROP", "status=200"),
@@ -849,7 +851,8 @@ fn without_the_pipeline_only_the_function_and_its_permission_remain() {
             role,
             log_group,
             permission_id,
-            "RecordsFailedAlarm"
+            "RecordsFailedAlarm",
+            "UndeclaredLabelsAlarm"
         ])
     );
     let without_metrics = Stack::new(
@@ -935,6 +938,23 @@ fn alarms_watch_failed_records_and_delivery_freshness() {
     assert_eq!(failed["ComparisonOperator"], "GreaterThanThreshold");
     assert_eq!(failed["TreatMissingData"], "notBreaching");
 
+    // Lines whose labels the table has no column for.
+    let undeclared = &resource(&template, "UndeclaredLabelsAlarm")["Properties"];
+    assert_eq!(undeclared["Namespace"], json!({ "Ref": "MetricsNamespace" }));
+    assert_eq!(undeclared["MetricName"], "LinesWithUndeclaredLabels");
+    assert_eq!(undeclared["Dimensions"], failed["Dimensions"]);
+    assert_eq!(undeclared["Statistic"], "Sum");
+    assert_eq!(undeclared["Threshold"], 0);
+    assert_eq!(undeclared["ComparisonOperator"], "GreaterThanThreshold");
+    let mut metrics = Vec::new();
+    invoke_with_metrics(r#"{"records":[]}"#, &Config::default(), &mut metrics).unwrap();
+    assert!(
+        String::from_utf8(metrics)
+            .unwrap()
+            .contains(r#"{"Name":"LinesWithUndeclaredLabels","Unit":"Count"}"#),
+        "the function emits the metric the alarm watches"
+    );
+
     let freshness = &resource(&template, "DataFreshnessAlarm")["Properties"];
     assert_eq!(freshness["Namespace"], "AWS/Firehose");
     assert_eq!(freshness["MetricName"], "DeliveryToS3.DataFreshness");
@@ -948,8 +968,8 @@ fn alarms_watch_failed_records_and_delivery_freshness() {
         json!({ "Ref": "DataFreshnessAlarmSeconds" })
     );
 
-    // Both notify the topic only when one is given.
-    for alarm in [failed, freshness] {
+    // All notify the topic only when one is given.
+    for alarm in [failed, undeclared, freshness] {
         assert_eq!(
             alarm["AlarmActions"],
             json!({ "Fn::If": ["HasAlarmTopic", [{ "Ref": "AlarmTopicArn" }], { "Ref": "AWS::NoValue" }] })

@@ -116,7 +116,7 @@ fn flags_override_the_environment() {
 #[test]
 fn a_bad_setting_exits_2_naming_the_variable_before_reading_anything() {
     let message = "ltsv2json: LTSV_TYPES: unknown type \"long\" for label \"status\" \
-         (types: integer, float, bool, string, time)\n";
+         (types: integer, float, bool, string, time, time_msec, time_usec)\n";
     let event = project_file("events/apache.json");
     for (args, env) in [
         (&[][..], &[("LTSV_TYPES", "status:long")][..]),

@@ -324,7 +324,14 @@ fn backfill_without_a_time_label_fails_every_line_and_writes_nothing() {
     let out = TempDir::new("untimed");
     let out_dir = out.join("logs");
     let run = ltsv2json(
-        &["--types", "status:integer", "--out-dir", &out_dir],
+        &[
+            "--log-format",
+            "",
+            "--types",
+            "status:integer",
+            "--out-dir",
+            &out_dir,
+        ],
         &[],
         b"time:1641000000\tstatus:200\n\nstatus:201\n",
     );
@@ -334,8 +341,8 @@ fn backfill_without_a_time_label_fails_every_line_and_writes_nothing() {
             Some(1),
             "",
             format!(
-                "<stdin>:1: no event time: LTSV_TYPES has no label of type time\n\
-                 <stdin>:3: no event time: LTSV_TYPES has no label of type time\n\
+                "<stdin>:1: no event time: no label has type time (LTSV_LOG_FORMAT, LTSV_TYPES)\n\
+                 <stdin>:3: no event time: no label has type time (LTSV_LOG_FORMAT, LTSV_TYPES)\n\
                  ltsv2json: 3 lines in, 0 written, 2 failed, 1 blank or dropped; \
                  0 files written under {out_dir}\n"
             )

@@ -1,0 +1,294 @@
+//! `ltsv2json schema`: the table a log format implies, held against what
+//! the function really writes for the sample events, and the template it
+//! rewrites.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::fs;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::Value;
+
+use common::{Run, TempDir, entries, ltsv2json, project_file};
+
+/// The format line of the README's code block in `language`.
+fn readme_format(language: &str, directive: &str) -> String {
+    let readme = fs::read_to_string(project_file("README.md")).unwrap();
+    let block = readme
+        .split(&format!("```{language}\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("a {language} block in the README"));
+    block
+        .lines()
+        .find(|line| line.starts_with(directive))
+        .unwrap_or_else(|| panic!("{directive} in the README's {language} block"))
+        .to_owned()
+}
+
+/// The README's settings for nginx: its whole `log_format` directive, no
+/// other types, request lines split.
+fn nginx_settings() -> Vec<String> {
+    vec![
+        "--log-format".into(),
+        readme_format("nginx", "log_format "),
+        "--types".into(),
+        String::new(),
+        "--split-request".into(),
+        "req".into(),
+    ]
+}
+
+fn run(args: &[String], stdin: &[u8]) -> Run {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ltsv2json(&args, &[], stdin)
+}
+
+/// `schema --json` under `settings`: (column, label, type) in order.
+fn columns(settings: &[String]) -> Vec<(String, String, String)> {
+    let mut args = settings.to_vec();
+    args.extend(["schema".into(), "--json".into()]);
+    let run = run(&args, b"");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let schema: Value = serde_json::from_str(&run.stdout).unwrap();
+    schema["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let text = |key: &str| c[key].as_str().unwrap().to_owned();
+            (text("name"), text("label"), text("type"))
+        })
+        .collect()
+}
+
+/// The JSON lines the function writes for `event` under `settings`.
+fn converted(event: &str, settings: &[String]) -> Vec<serde_json::Map<String, Value>> {
+    let mut args = settings.to_vec();
+    args.extend(["invoke".into(), project_file(event)]);
+    let run = run(&args, b"");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let entries = entries(&run.stdout);
+    assert!(entries.iter().all(|e| e.result == "Ok"), "{event}");
+    entries
+        .iter()
+        .flat_map(|e| {
+            let data = String::from_utf8(BASE64.decode(&e.data).unwrap()).unwrap();
+            data.lines()
+                .map(|line| serde_json::from_str(line).unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Whether a JSON value is what a column of Glue type `ty` reads.
+fn fits(value: &Value, ty: &str) -> bool {
+    let timestamp = |text: &str| {
+        let bytes = text.as_bytes();
+        text.len() >= 19 && bytes[4] == b'-' && bytes[10] == b' ' && bytes[13] == b':'
+    };
+    match (value, ty) {
+        (Value::Null, _) => true,
+        (Value::Number(n), "bigint") => n.is_i64(),
+        (Value::Number(_), "double") => true,
+        (Value::Bool(_), "boolean") => true,
+        (Value::String(s), "timestamp") => timestamp(s),
+        (Value::String(_), "string") => true,
+        _ => false,
+    }
+}
+
+/// Every key of every line is a column, and every value fits its type.
+fn check_lines_fit(lines: &[serde_json::Map<String, Value>], table: &[(String, String, String)]) {
+    assert!(lines.len() > 90, "{} lines", lines.len());
+    for line in lines {
+        for (key, value) in line {
+            let column = table.iter().find(|(_, label, _)| label == key);
+            let (_, _, ty) = column.unwrap_or_else(|| panic!("{key} is not a column: {line:?}"));
+            assert!(fits(value, ty), "{key}={value} is not a {ty}");
+        }
+    }
+}
+
+#[test]
+fn the_apache_format_is_the_default_and_its_table_holds_the_apache_sample() {
+    let readme = vec!["--log-format".into(), readme_format("apache", "LogFormat ")];
+    let table = columns(&[]);
+    assert_eq!(columns(&readme), table, "the default is the README's format");
+    let typed: Vec<(&str, &str)> = table
+        .iter()
+        .filter(|(_, _, ty)| ty != "string")
+        .map(|(name, _, ty)| (name.as_str(), ty.as_str()))
+        .collect();
+    assert_eq!(
+        typed,
+        [
+            ("time", "timestamp"),
+            ("status", "bigint"),
+            ("size", "bigint"),
+            ("reqtime_microsec", "bigint"),
+            ("runtime", "double"),
+        ]
+    );
+    let names: Vec<&str> = table.iter().map(|(name, _, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "time",
+            "forwardedfor",
+            "host",
+            "req",
+            "status",
+            "size",
+            "referer",
+            "ua",
+            "reqtime_microsec",
+            "cache",
+            "runtime",
+            "vhost"
+        ]
+    );
+    check_lines_fit(&converted("events/apache.json", &[]), &table);
+}
+
+#[test]
+fn the_nginx_format_gives_a_table_with_every_column_of_the_nginx_sample() {
+    let settings = nginx_settings();
+    let table = columns(&settings);
+    let typed: Vec<(&str, &str)> = table
+        .iter()
+        .filter(|(_, _, ty)| ty != "string")
+        .map(|(name, _, ty)| (name.as_str(), ty.as_str()))
+        .collect();
+    assert_eq!(
+        typed,
+        [
+            ("time", "timestamp"),
+            ("status", "bigint"),
+            ("size", "bigint"),
+            ("reqtime", "double"),
+            ("time_iso8601", "timestamp"),
+            ("msec", "timestamp"),
+        ]
+    );
+    // The split request adds only the parts nginx's labels do not have.
+    let last: Vec<&str> = table[table.len() - 2..].iter().map(|c| c.0.as_str()).collect();
+    assert_eq!(last, ["path", "query"]);
+    let lines = converted("events/nginx.json", &settings);
+    check_lines_fit(&lines, &table);
+    for (name, label, _) in &table {
+        assert!(
+            lines.iter().any(|line| line.contains_key(label)),
+            "no line fills column {name}"
+        );
+    }
+    // The capture script logged with this very format.
+    let capture = fs::read_to_string(project_file("scripts/capture-logs")).unwrap();
+    let readme = readme_format("nginx", "log_format ");
+    assert!(capture.contains(&readme.replace('$', "\\$")), "scripts/capture-logs");
+}
+
+#[test]
+fn nginx_escape_json_decodes_json_escapes_across_joined_strings() {
+    let format = "log_format j escape=json 'ua:$http_user_agent\\t'\n  'status:$status';";
+    let run = run(
+        &["--log-format".into(), format.into()],
+        b"ua:say \\\"hi\\\" \\u00e9\\\\x41\tstatus:200\n",
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, "{\"ua\":\"say \\\"hi\\\" é\\\\x41\",\"status\":200}\n");
+}
+
+#[test]
+fn labels_with_dashes_dots_and_capitals_get_mapped_columns() {
+    let settings = vec![
+        "--log-format".into(),
+        r"X-Forwarded-For:%{X-Forwarded-For}i\ta.b:%>s\tUA:%{User-Agent}i".into(),
+    ];
+    assert_eq!(
+        columns(&settings),
+        [
+            (
+                "x_forwarded_for".into(),
+                "X-Forwarded-For".into(),
+                "string".into()
+            ),
+            ("a_b".into(), "a.b".into(), "bigint".into()),
+            ("ua".into(), "UA".into(), "string".into()),
+        ]
+    );
+    let mut args = settings.clone();
+    args.extend(["schema".into(), "--ddl".into()]);
+    let ddl = run(&args, b"").stdout;
+    assert!(ddl.contains("'mapping.x_forwarded_for' = 'X-Forwarded-For'"), "{ddl}");
+    assert!(ddl.contains("'mapping.a_b' = 'a.b'"), "{ddl}");
+    assert!(ddl.contains("'mapping.ua' = 'UA'"), "{ddl}");
+}
+
+#[test]
+fn a_format_that_cannot_be_read_or_tabled_is_refused_with_the_reason() {
+    let bad = run(
+        &["--log-format".into(), r"time:%t\tstatus".into(), "schema".into()],
+        b"",
+    );
+    assert_eq!(
+        (bad.code, bad.stderr.as_str()),
+        (
+            Some(2),
+            "ltsv2json: LTSV_LOG_FORMAT: field 2 \"status\" has no ':'\n"
+        )
+    );
+    let folded = run(
+        &["--log-format".into(), r"ua:%u\tUA:%{User-Agent}i".into(), "schema".into()],
+        b"",
+    );
+    assert_eq!(
+        (folded.code, folded.stderr.as_str()),
+        (
+            Some(2),
+            "ltsv2json: labels \"ua\" and \"UA\" would both be column \"ua\"\n"
+        )
+    );
+    // A time the reader cannot read stays a string, and schema says so.
+    let note = run(
+        &["--log-format".into(), r"t:%{%d/%m/%Y}t".into(), "schema".into(), "--json".into()],
+        b"",
+    );
+    assert_eq!(note.code, Some(0));
+    assert!(note.stderr.contains("%{%d/%m/%Y}t is not a time format"), "{}", note.stderr);
+    assert!(note.stdout.contains("\"type\": \"string\""));
+}
+
+#[test]
+fn the_template_rewritten_from_its_own_defaults_is_unchanged() {
+    let dir = TempDir::new("template");
+    let original = fs::read(project_file("template.yaml")).unwrap();
+    let copy = dir.file("template.yaml", &original);
+    let run = ltsv2json(&["schema", "--update-template", &copy], &[], b"");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(fs::read(&copy).unwrap(), original);
+
+    // Another format changes the defaults and the block, and nothing else.
+    let mut args = nginx_settings();
+    args.extend(["schema".into(), "--update-template".into(), copy.clone()]);
+    let run = self::run(&args, b"");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let updated = fs::read_to_string(&copy).unwrap();
+    let original = String::from_utf8(original).unwrap();
+    // Outside the block, only the two parameters' defaults differ.
+    let outside = |text: &str| {
+        let (before, rest) = text.split_once("# BEGIN ltsv2json schema").unwrap();
+        let after = rest.split_once("# END ltsv2json schema").unwrap().1;
+        let lines: Vec<String> = format!("{before}{after}").lines().map(str::to_owned).collect();
+        lines
+    };
+    let (was, now) = (outside(&original), outside(&updated));
+    assert_eq!(was.len(), now.len());
+    let changed: Vec<(&String, &String)> = was.iter().zip(&now).filter(|(a, b)| a != b).collect();
+    assert_eq!(changed.len(), 2, "{changed:#?}");
+    assert!(changed[0].1.starts_with("    Default: 'log_format ltsv ''time:$time_local\\t"));
+    assert_eq!(changed[1].1, "    Default: ''", "LtsvTypes");
+    assert!(updated.contains("            - { Name: reqtime, Type: double }\n"));
+    assert!(updated.contains("            - { Name: msec, Type: timestamp, Comment: \"UTC\" }\n"));
+}

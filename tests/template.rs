@@ -13,6 +13,8 @@ use std::fs;
 
 use common::{invoke_with_metrics, project_file};
 use firehose_ltsv::{Config, PartitionKey, REQUEST_PARTS, SETTINGS, columns};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value, json};
 
 const FUNCTION: &str = "TransformFunction";
@@ -365,17 +367,28 @@ fn destination(template: &Value) -> &Value {
     destination
 }
 
-/// The parameters of the stream's Lambda processor, by name.
-fn processor(template: &Value) -> BTreeMap<&str, &Value> {
+/// The stream's processors, in order: each one's type and parameters.
+fn processors(template: &Value) -> Vec<(&str, BTreeMap<&str, &Value>)> {
     let processing = &destination(template)["ProcessingConfiguration"];
     assert_eq!(processing["Enabled"], true);
-    let processors = list(&processing["Processors"]);
-    assert_eq!(processors.len(), 1, "one processor");
-    assert_eq!(processors[0]["Type"], "Lambda");
-    list(&processors[0]["Parameters"])
+    list(&processing["Processors"])
         .into_iter()
-        .map(|p| (p["ParameterName"].as_str().unwrap(), &p["ParameterValue"]))
+        .map(|processor| {
+            let parameters = list(&processor["Parameters"])
+                .into_iter()
+                .map(|p| (p["ParameterName"].as_str().unwrap(), &p["ParameterValue"]))
+                .collect();
+            (processor["Type"].as_str().unwrap(), parameters)
+        })
         .collect()
+}
+
+/// The parameters of the stream's Lambda processor, by name.
+fn processor(template: &Value) -> BTreeMap<&str, &Value> {
+    let mut processors = processors(template);
+    let (ty, parameters) = processors.pop().expect("processors");
+    assert_eq!(ty, "Lambda", "the function runs last");
+    parameters
 }
 
 fn processor_number(template: &Value, name: &str) -> f64 {
@@ -908,6 +921,7 @@ fn outputs_name_the_stream_the_bucket_the_table_and_the_agent_config() {
         .expect("an agent.json output");
     let agent = agent
         .replace(&format!("${{{stream_id}}}"), "the-stream")
+        .replace("${AgentRecordBytes}", "65536")
         .replace("${AWS::Region}", "us-east-1")
         .replace("${AWS::URLSuffix}", "amazonaws.com");
     assert!(!agent.contains("${"), "{agent}");
@@ -920,6 +934,45 @@ fn outputs_name_the_stream_the_bucket_the_table_and_the_agent_config() {
     assert_eq!(flows.len(), 1);
     assert_eq!(flows[0]["deliveryStream"], "the-stream");
     assert!(flows[0]["filePattern"].as_str().unwrap().starts_with('/'));
+}
+
+#[test]
+fn the_agent_packs_lines_and_the_stream_splits_them_before_the_function() {
+    let template = template();
+    // De-aggregation first, on newlines, then the function, one line a record.
+    let processors = processors(&template);
+    let types: Vec<&str> = processors.iter().map(|(ty, _)| *ty).collect();
+    assert_eq!(types, ["RecordDeAggregation", "Lambda"]);
+    let split = &processors[0].1;
+    assert_eq!(split.len(), 2, "{split:?}");
+    assert_eq!(split["SubRecordType"], "DELIMITED");
+    let delimiter = split["Delimiter"].as_str().unwrap();
+    assert_eq!(BASE64.decode(delimiter).unwrap(), b"\n");
+    // Firehose splits only records of dynamic partitioning streams.
+    assert_eq!(
+        destination(&template)["DynamicPartitioningConfiguration"]["Enabled"],
+        true
+    );
+
+    // The agent packs lines into records of AgentRecordBytes.
+    let parameter = &template["Parameters"]["AgentRecordBytes"];
+    assert_eq!(parameter["Type"], "Number");
+    let default = parameter["Default"].as_u64().unwrap();
+    // Under the 500 lines a record Firehose splits, for lines of the size
+    // access logs have (131 bytes or more); inside Firehose's 1,000 KiB.
+    assert_eq!(default, 65_536);
+    assert!(default / 500 <= 131);
+    assert!(parameter["MaxValue"].as_u64().unwrap() <= 1_024_000);
+    let agent = &template["Outputs"]["AgentConfig"]["Value"]["Fn::Sub"];
+    let agent = agent
+        .as_str()
+        .unwrap()
+        .replace("${AgentRecordBytes}", "65536")
+        .replace("${DeliveryStream}", "s")
+        .replace("${AWS::Region}", "r")
+        .replace("${AWS::URLSuffix}", "u");
+    let agent: Value = serde_json::from_str(&agent).unwrap();
+    assert_eq!(agent["flows"][0]["aggregatedRecordSizeBytes"], 65_536);
 }
 
 #[test]

@@ -28,8 +28,12 @@ Usage:
       Run the Lambda handler on a Firehose event file (- for stdin) and
       print its response.
       --decode prints each record's result and decoded data instead.
-  ltsv2json event [FILE...]
-      Wrap log lines into a Firehose event, one record per line.
+  ltsv2json event [--aggregate BYTES | --deaggregated] [FILE...]
+      Wrap log lines into a Firehose event, one record per line, line end
+      included, as Kinesis Agent sends them; --aggregate packs lines into
+      records of up to BYTES, as the agent does with
+      aggregatedRecordSizeBytes; --deaggregated gives each line without its
+      line end, as Firehose hands lines to the function after splitting.
   ltsv2json [OPTIONS] schema [--json | --ddl | --update-template FILE]
       Print what the log format (--log-format, LTSV_LOG_FORMAT) implies:
       the LTSV_TYPES value, the Glue table's columns and SerDe as
@@ -81,9 +85,24 @@ pub(crate) enum Command {
     /// Run the Lambda handler on an event.
     Invoke { event: OsString, decode: bool },
     /// Wrap lines into an event.
-    Event(Vec<OsString>),
+    Event {
+        files: Vec<OsString>,
+        shape: EventShape,
+    },
     /// Print the table the settings imply.
     Schema(Schema),
+}
+
+/// How `event` puts lines into records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum EventShape {
+    /// One line a record, line end included.
+    #[default]
+    Lines,
+    /// Lines packed into records of up to this many bytes.
+    Aggregated(usize),
+    /// One line a record, without its line end.
+    Deaggregated,
 }
 
 /// What `schema` prints, or which template it rewrites.
@@ -144,6 +163,7 @@ pub(crate) fn parse(
     let mut decode = false;
     let mut out_dir = None;
     let mut schema = Schema::default();
+    let mut shape = EventShape::default();
     let mut files = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
@@ -157,6 +177,12 @@ pub(crate) fn parse(
             }
             Long("decode") if subcommand.as_deref() == Some("invoke") => decode = true,
             Long("out-dir") => out_dir = Some(PathBuf::from(parser.value()?)),
+            Long("aggregate") if subcommand.as_deref() == Some("event") => {
+                shape = EventShape::Aggregated(parser.value()?.parse()?);
+            }
+            Long("deaggregated") if subcommand.as_deref() == Some("event") => {
+                shape = EventShape::Deaggregated;
+            }
             Long("json") if subcommand.as_deref() == Some("schema") => {
                 schema.output = SchemaOutput::Json;
             }
@@ -190,7 +216,7 @@ pub(crate) fn parse(
     let command = match subcommand.as_deref() {
         None => Command::Convert(files),
         Some("replay") => Command::Replay(files),
-        Some("event") => Command::Event(files),
+        Some("event") => Command::Event { files, shape },
         Some("schema") => match files.first() {
             None => Command::Schema(schema),
             Some(extra) => return Err(format!("schema takes no FILE: {}", extra.to_string_lossy()).into()),
@@ -203,6 +229,9 @@ pub(crate) fn parse(
             }
         }
     };
+    if shape == EventShape::Aggregated(0) {
+        return Err("--aggregate takes a size in bytes, at least 1".into());
+    }
     if out_dir.is_some() && !matches!(command, Command::Convert(_) | Command::Replay(_)) {
         return Err("--out-dir works only when converting or replaying".into());
     }
@@ -260,7 +289,27 @@ mod tests {
                 decode: true
             }
         );
-        assert_eq!(parsed(&["event"]).unwrap().command, Command::Event(vec![]));
+        assert_eq!(
+            parsed(&["event"]).unwrap().command,
+            Command::Event {
+                files: vec![],
+                shape: EventShape::Lines
+            }
+        );
+        assert_eq!(
+            parsed(&["event", "--aggregate", "65536", "a.log"]).unwrap().command,
+            Command::Event {
+                files: files(&["a.log"]),
+                shape: EventShape::Aggregated(65536)
+            }
+        );
+        assert_eq!(
+            parsed(&["event", "--deaggregated"]).unwrap().command,
+            Command::Event {
+                files: vec![],
+                shape: EventShape::Deaggregated
+            }
+        );
         // A file named like a command, after a file, is a file.
         assert_eq!(
             parsed(&["a.log", "event"]).unwrap().command,
@@ -284,6 +333,12 @@ mod tests {
         );
         assert!(parsed(&["--decode", "x"]).unwrap_err().contains("--decode"));
         assert!(parsed(&["--json"]).unwrap_err().contains("--json"));
+        assert!(parsed(&["--aggregate", "9"]).unwrap_err().contains("--aggregate"));
+        assert!(parsed(&["event", "--aggregate", "x"]).is_err());
+        assert_eq!(
+            parsed(&["event", "--aggregate", "0"]).unwrap_err(),
+            "--aggregate takes a size in bytes, at least 1"
+        );
         assert_eq!(
             parsed(&["schema", "x"]).unwrap_err(),
             "schema takes no FILE: x"

@@ -49,7 +49,7 @@ fn run() -> input::Result<ExitCode> {
         Command::Convert(files) => convert::run(files, &config()?, out_dir),
         Command::Replay(files) => replay::run(files, &config()?, out_dir),
         Command::Invoke { event, decode } => invoke::run(event, *decode, &config()?),
-        Command::Event(files) => event::run(files),
+        Command::Event { files, shape } => event::run(files, *shape),
         Command::Schema(schema) => {
             let given = |variable| args.setting(variable).unwrap_or_else(|| default_of(variable));
             let given = schema::Given {

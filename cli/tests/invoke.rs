@@ -37,7 +37,7 @@ fn ok_data(entries: &[Entry]) -> Vec<String> {
 #[test]
 fn invoke_prints_what_the_handler_answers_for_every_sample_event() {
     let events = sample_events();
-    assert_eq!(events.len(), 4);
+    assert_eq!(events.len(), 6);
     for (name, path) in events {
         let run = ltsv2json(&["invoke", &path], &[], b"");
         assert_eq!(run.code, Some(0), "{name}: {}", run.stderr);

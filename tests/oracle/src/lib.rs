@@ -4,10 +4,15 @@
 //! hold the product to.
 //!
 //! It does not depend on `firehose-ltsv`: it has its own description of the
-//! settings, [`Settings`], onto which the tests map the product's `Config`,
-//! and its own calendar (chrono's). Given settings and bytes, it says what
-//! a line ([`expect_line`]) or a record ([`expect_record`]) must become,
-//! and [`check_object`] holds a written JSON line to the expected members.
+//! settings, [`Settings`], onto which the tests map the product's `Config`
+//! (the types a log format gives and `LTSV_TYPES` overrides, the labels the
+//! format declares, the unescaping mode), and its own calendar (chrono's).
+//! Given settings and bytes, it says what a line ([`expect_line`]) or a
+//! record ([`expect_record`]) must become, and [`check_object`] holds a
+//! written JSON line to the expected members. Of a line with labels that
+//! differ only in case, the product may name any pair [`folded_labels`]
+//! lists; lines with labels the format does not declare are counted by
+//! [`first_undeclared`].
 //!
 //! ```
 //! use ltsv_oracle::{LineExpectation, Settings, expect_line};
@@ -34,10 +39,10 @@ mod time;
 mod value;
 
 pub use json::{Members, check_object};
-pub use line::{LineExpectation, Object, expect_line};
+pub use line::{LineExpectation, Object, expect_line, first_undeclared, folded_labels, one_column};
 pub use ltsv::{Field, Problem, Rejection, distinct, is_label_byte, line_fields, record_lines};
 pub use record::{RecordExpectation, expect_keys, expect_record, keys_json, safe_key_value};
-pub use settings::{DropRule, Key, OnTypeError, Settings, Type};
-pub use text::{as_text, shown_label, string_value, unescape};
+pub use settings::{DropRule, Key, OnTypeError, Settings, Type, Unescape};
+pub use text::{as_text, shown_label, string_value, unescape, unescape_json};
 pub use time::Time;
 pub use value::expect_value;

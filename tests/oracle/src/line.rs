@@ -2,9 +2,9 @@
 
 use serde_json::Value;
 
-use crate::ltsv::{Field, Rejection, distinct, line_fields};
+use crate::ltsv::{Field, Problem, Rejection, distinct, line_fields};
 use crate::settings::Settings;
-use crate::text::{as_text, string_value};
+use crate::text::{as_text, shown_label, string_value};
 use crate::value::expect_value;
 
 /// A JSON object's members, in order.
@@ -17,7 +17,8 @@ pub enum LineExpectation {
     Blank,
     /// An `LTSV_DROP` rule matches: nothing is written.
     Excluded,
-    /// The line is invalid.
+    /// The line is invalid: its fields (first), two of its labels that
+    /// differ only in case (then), or a value not of its type (last).
     Error(Rejection),
     /// One JSON object with these members, in this order.
     Object(Object),
@@ -36,6 +37,12 @@ pub fn expect_line(settings: &Settings, line: &[u8]) -> LineExpectation {
     if is_excluded(settings, &distinct) {
         return LineExpectation::Excluded;
     }
+    if let Some(&(first, second)) = folded_pairs(&distinct).first() {
+        return LineExpectation::Error(Rejection::new(Problem::FoldedLabels {
+            first: shown_label(first),
+            second: shown_label(second),
+        }));
+    }
     let mut members = Vec::new();
     for &(label, logged) in &distinct {
         match expect_value(settings, label, logged) {
@@ -47,6 +54,54 @@ pub fn expect_line(settings: &Settings, line: &[u8]) -> LineExpectation {
         members.extend(request_parts(settings, &distinct, request_label));
     }
     LineExpectation::Object(members)
+}
+
+/// Whether two labels are one column to Athena, whose JSON SerDe
+/// lowercases keys: equal once lowercased (Unicode's lowercase, which for
+/// ASCII is ASCII's, and which also turns the Kelvin sign `\u{212a}` into
+/// `k`), yet not the same label.
+pub fn one_column(a: &[u8], b: &[u8]) -> bool {
+    let lower = |label: &[u8]| String::from_utf8_lossy(label).to_lowercase();
+    a != b && (a.eq_ignore_ascii_case(b) || lower(a) == lower(b))
+}
+
+/// Every pair of distinct labels that [`one_column`] joins, each pair in
+/// order of appearance, ordered by where the second appears, then the
+/// first.
+fn folded_pairs<'a>(distinct: &[Field<'a>]) -> Vec<(&'a [u8], &'a [u8])> {
+    let mut pairs = Vec::new();
+    for (i, &(second, _)) in distinct.iter().enumerate() {
+        for &(first, _) in &distinct[..i] {
+            if one_column(first, second) {
+                pairs.push((first, second));
+            }
+        }
+    }
+    pairs
+}
+
+/// Every pair of labels that makes `line` fail for differing only in case,
+/// as messages show them: the product may name any of them, the first in
+/// the line first.
+pub fn folded_labels(settings: &Settings, line: &[u8]) -> Vec<(String, String)> {
+    let Ok(fields) = line_fields(line, settings.any_labels) else {
+        return Vec::new();
+    };
+    folded_pairs(&distinct(&fields))
+        .into_iter()
+        .map(|(first, second)| (shown_label(first), shown_label(second)))
+        .collect()
+}
+
+/// The first label of a line the log format does not declare, in the
+/// order of the object's keys: a written line with one is counted (once)
+/// as holding undeclared labels. None without a format.
+pub fn first_undeclared<'a>(settings: &Settings, line: &'a [u8]) -> Option<&'a [u8]> {
+    let fields = line_fields(line, settings.any_labels).ok()?;
+    distinct(&fields)
+        .into_iter()
+        .map(|(label, _)| label)
+        .find(|label| settings.is_undeclared(label))
 }
 
 /// Whether an `LTSV_DROP` rule matches a line's distinct fields: a rule
@@ -181,5 +236,105 @@ mod tests {
             LineExpectation::Error(_)
         ));
         assert_eq!(expect_line(&settings, b"\t\t"), LineExpectation::Blank);
+    }
+
+    fn folded(first: &str, second: &str) -> LineExpectation {
+        LineExpectation::Error(Rejection::new(Problem::FoldedLabels {
+            first: first.to_owned(),
+            second: second.to_owned(),
+        }))
+    }
+
+    #[test]
+    fn labels_that_differ_only_in_case_fail_after_drop_rules_and_before_types() {
+        let settings = Settings {
+            drop: vec![DropRule {
+                label: b"x".to_vec(),
+                prefix: false,
+                value: b"drop".to_vec(),
+            }],
+            ..Settings::default()
+        };
+        assert_eq!(expect_line(&settings, b"ua:a\tUA:b"), folded("ua", "UA"));
+        // Before the type error of `status`, after the field error.
+        assert_eq!(
+            expect_line(&settings, b"status:x\tStatus:1\tua:a"),
+            folded("status", "Status")
+        );
+        assert!(matches!(
+            expect_line(&settings, b"ua:a\tUA:b\tnocolon"),
+            LineExpectation::Error(Rejection {
+                problem: Problem::MissingColon,
+                ..
+            })
+        ));
+        assert_eq!(
+            expect_line(&settings, b"ua:a\tUA:b\tx:drop"),
+            LineExpectation::Excluded
+        );
+        // A repeat is one label; the pair comes in order of appearance.
+        assert!(matches!(
+            expect_line(&settings, b"ua:a\tua:b"),
+            LineExpectation::Object(_)
+        ));
+        assert_eq!(
+            expect_line(&settings, b"UA:a\tb:1\tua:b\tUA:c"),
+            folded("UA", "ua")
+        );
+        assert_eq!(
+            folded_labels(&settings, b"a:1\tB:2\tb:3\tA:4\tAa:5\taA:6\taa:7"),
+            [
+                ("B".to_owned(), "b".to_owned()),
+                ("a".to_owned(), "A".to_owned()),
+                ("Aa".to_owned(), "aA".to_owned()),
+                ("Aa".to_owned(), "aa".to_owned()),
+                ("aA".to_owned(), "aa".to_owned()),
+            ]
+        );
+        // `_`, `-` and `.` are not letters.
+        assert!(folded_labels(&settings, b"a_b:1\ta-b:2\ta.b:3\tA@:4").is_empty());
+    }
+
+    #[test]
+    fn beyond_ascii_labels_fold_as_unicode_lowercases_them() {
+        let any = Settings {
+            any_labels: true,
+            ..Settings::default()
+        };
+        let line = |text: &str| text.as_bytes().to_vec();
+        assert_eq!(
+            expect_line(&any, &line("Äb:1\täB:2")),
+            folded(r"\xc3\x84b", r"\xc3\xa4B")
+        );
+        assert_eq!(
+            expect_line(&any, &line("Σ:1\tσ:2")),
+            folded(r"\xce\xa3", r"\xcf\x83")
+        );
+        // The Kelvin sign lowercases to an ASCII k.
+        assert_eq!(
+            expect_line(&any, &line("\u{212a}:1\tk:2")),
+            folded(r"\xe2\x84\xaa", "k")
+        );
+        for apart in ["Äb:1\tÄb:2", "ä:1\ta:2", "ß:1\tss:2", "ς:1\tσ:2"] {
+            assert!(
+                matches!(expect_line(&any, &line(apart)), LineExpectation::Object(_)),
+                "{apart}"
+            );
+        }
+    }
+
+    #[test]
+    fn undeclared_labels_are_those_the_format_lacks() {
+        let settings = Settings::default();
+        assert_eq!(first_undeclared(&settings, b"status:200\tua:x"), None);
+        assert_eq!(
+            first_undeclared(&settings, b"status:200\tzz:1\tStatus:2\tzz:3"),
+            Some(&b"zz"[..])
+        );
+        let none = Settings {
+            declared: None,
+            ..Settings::default()
+        };
+        assert_eq!(first_undeclared(&none, b"zz:1"), None);
     }
 }

@@ -15,6 +15,16 @@ pub enum Problem {
     InvalidLabelByte(u8),
     /// With any labels, a label that is not UTF-8.
     LabelNotUtf8,
+    /// Two distinct labels of the line differ only in case, so Athena's
+    /// JSON SerDe, which ignores case, would take them for one column.
+    /// Which two a line with several such pairs names is the product's
+    /// choice: see [`folded_labels`](crate::folded_labels).
+    FoldedLabels {
+        /// The one that appears first, as messages show it.
+        first: String,
+        /// The other.
+        second: String,
+    },
     /// A value not of its label's type, under `LTSV_ON_TYPE_ERROR=fail`.
     Type {
         /// The label, as messages show it (see [`shown_label`](crate::shown_label)).

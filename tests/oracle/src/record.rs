@@ -1,9 +1,10 @@
 //! What a record must come back as: its objects, or the first problem in
 //! line order, and the partition keys of its first line written.
 
-use crate::line::{LineExpectation, Object, expect_line};
+use crate::line::{LineExpectation, Object, expect_line, first_undeclared};
 use crate::ltsv::{Problem, Rejection, distinct, is_label_byte, line_fields, record_lines};
 use crate::settings::{Key, Settings};
+use crate::text::shown_label;
 use crate::time::Time;
 
 /// What a record's decoded data must come back as.
@@ -25,6 +26,10 @@ pub enum RecordExpectation {
         objects: Vec<(Object, Vec<u8>)>,
         /// Lines left out by `LTSV_DROP`.
         excluded: usize,
+        /// Lines written that hold a label the log format does not declare.
+        undeclared: usize,
+        /// The first such label, as messages show it.
+        first_undeclared: Option<String>,
         /// The partition keys, in `PARTITION_KEYS` order.
         keys: Vec<(String, String)>,
     },
@@ -34,6 +39,8 @@ pub enum RecordExpectation {
 pub fn expect_record(settings: &Settings, data: &[u8]) -> RecordExpectation {
     let mut objects = Vec::new();
     let mut excluded = 0;
+    let mut undeclared = 0;
+    let mut first = None;
     let mut keys = None;
     for (number, line) in record_lines(data) {
         match expect_line(settings, line) {
@@ -49,6 +56,10 @@ pub fn expect_record(settings: &Settings, data: &[u8]) -> RecordExpectation {
                         }
                     }
                 }
+                if let Some(label) = first_undeclared(settings, line) {
+                    undeclared += 1;
+                    first.get_or_insert_with(|| shown_label(label));
+                }
                 objects.push((members, line.to_vec()));
             }
             LineExpectation::Excluded => excluded += 1,
@@ -63,14 +74,16 @@ pub fn expect_record(settings: &Settings, data: &[u8]) -> RecordExpectation {
         Some(keys) => RecordExpectation::Ok {
             objects,
             excluded,
+            undeclared,
+            first_undeclared: first,
             keys,
         },
     }
 }
 
 /// The partition keys of a valid line. With a time key among them, the
-/// event time is needed first: the value of the first label of type
-/// `time`, present, not empty or null, and a valid time. Then each label
+/// event time is needed first: the value of the first label of a time
+/// type, present, not empty or null, and valid for its type. Then each label
 /// key needs its label's value, present, not empty or null.
 pub fn expect_keys(settings: &Settings, line: &[u8]) -> Result<Vec<(String, String)>, Problem> {
     let fields = line_fields(line, settings.any_labels).expect("the line is valid");
@@ -89,12 +102,12 @@ pub fn expect_keys(settings: &Settings, line: &[u8]) -> Result<Vec<(String, Stri
     let date_hour = match needs_time {
         false => None,
         true => {
-            let label = settings.time_label().expect("time keys need a time label");
+            let (label, ty) = settings.time_label().expect("time keys need a time label");
             let shown = String::from_utf8_lossy(label).into_owned();
             let value = value_of(label).ok_or(Problem::NoEventTime {
                 label: shown.clone(),
             })?;
-            let time = Time::parse(value).ok_or(Problem::BadEventTime { label: shown })?;
+            let time = Time::parse_as(ty, value).ok_or(Problem::BadEventTime { label: shown })?;
             Some(time.date_hour())
         }
     };
@@ -175,12 +188,15 @@ mod tests {
         let RecordExpectation::Ok {
             objects,
             excluded,
+            undeclared,
+            first_undeclared,
             keys,
         } = expect_record(&settings, record)
         else {
             panic!("converts");
         };
         assert_eq!((objects.len(), excluded), (2, 1));
+        assert_eq!((undeclared, first_undeclared), (0, None));
         assert_eq!(
             keys,
             [
@@ -231,6 +247,51 @@ mod tests {
             expect_keys(&settings, b"time:1624868568\tvhost:"),
             Err(Problem::NoPartitionValue {
                 label: "vhost".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn written_lines_with_undeclared_labels_are_counted_once_each() {
+        let settings = Settings::default();
+        let record = b"status:200\nstatus:200\tzz:1\tyy:2\n\nyy:3\tzz:4\tstatus:-\n";
+        let RecordExpectation::Ok {
+            undeclared,
+            first_undeclared,
+            ..
+        } = expect_record(&settings, record)
+        else {
+            panic!("converts");
+        };
+        assert_eq!((undeclared, first_undeclared.as_deref()), (2, Some("zz")));
+        let none = Settings {
+            declared: None,
+            ..Settings::default()
+        };
+        let RecordExpectation::Ok { undeclared, .. } = expect_record(&none, record) else {
+            panic!("converts");
+        };
+        assert_eq!(undeclared, 0);
+    }
+
+    #[test]
+    fn an_epoch_time_label_gives_the_hour_in_its_unit() {
+        let settings = Settings {
+            types: vec![(b"t".to_vec(), crate::Type::TimeUsec)],
+            ..with_keys(vec![Key::Hour])
+        };
+        assert_eq!(
+            expect_keys(&settings, b"t:1624868568123456"),
+            Ok(vec![("hour".to_owned(), "08".to_owned())])
+        );
+        assert_eq!(
+            expect_keys(&settings, b"t:1624868568"),
+            Ok(vec![("hour".to_owned(), "00".to_owned())])
+        );
+        assert_eq!(
+            expect_keys(&settings, b"t:1624868568.5"),
+            Err(Problem::BadEventTime {
+                label: "t".to_owned()
             })
         );
     }

@@ -1,6 +1,8 @@
 //! Bytes as text: how values are unescaped, and how bytes that are not
 //! UTF-8 are written.
 
+use crate::settings::Unescape;
+
 /// Bytes as the rules write them into JSON text: UTF-8 as it is, every byte
 /// that is not part of valid UTF-8 as the four characters `\xhh`.
 pub fn as_text(bytes: &[u8]) -> String {
@@ -55,12 +57,83 @@ pub fn unescape(value: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A string value: decoded when unescaping is on and the decoding is valid
-/// UTF-8, otherwise as logged.
-pub fn string_value(unescaping: bool, logged: &[u8]) -> String {
-    if unescaping
-        && logged.contains(&b'\\')
-        && let Ok(text) = String::from_utf8(unescape(logged))
+/// JSON's string escapes, as nginx's `escape=json` writes them: `\"`,
+/// `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, and `\uXXXX` (hex digits of
+/// either case) as a UTF-16 code unit; a high surrogate's escape followed
+/// by a low surrogate's is the one character of the pair. A lone
+/// surrogate, an incomplete `\u` and any other backslash are kept: the
+/// backslash is written and reading goes on from the byte after it.
+pub fn unescape_json(value: &[u8]) -> Vec<u8> {
+    // The code unit of a whole `\uXXXX` at `at`.
+    let unit = |at: usize| -> Option<u32> {
+        let [b'\\', b'u', digits @ ..] = value.get(at..at + 6)? else {
+            return None;
+        };
+        let digits = std::str::from_utf8(digits).ok()?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(digits, 16).ok()
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < value.len() {
+        if value[i] != b'\\' {
+            out.push(value[i]);
+            i += 1;
+            continue;
+        }
+        let simple = match value.get(i + 1) {
+            Some(b'"') => Some(b'"'),
+            Some(b'\\') => Some(b'\\'),
+            Some(b'/') => Some(b'/'),
+            Some(b'b') => Some(0x08),
+            Some(b'f') => Some(0x0c),
+            Some(b'n') => Some(b'\n'),
+            Some(b'r') => Some(b'\r'),
+            Some(b't') => Some(b'\t'),
+            _ => None,
+        };
+        if let Some(byte) = simple {
+            out.push(byte);
+            i += 2;
+            continue;
+        }
+        let decoded = match unit(i) {
+            Some(high @ 0xd800..=0xdbff) => match unit(i + 6) {
+                Some(low @ 0xdc00..=0xdfff) => {
+                    let code = 0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00);
+                    char::from_u32(code).map(|c| (c, 12))
+                }
+                _ => None,
+            },
+            Some(0xdc00..=0xdfff) | None => None,
+            Some(code) => char::from_u32(code).map(|c| (c, 6)),
+        };
+        match decoded {
+            Some((c, len)) => {
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                i += len;
+            }
+            None => {
+                out.push(b'\\');
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A string value: decoded as `LTSV_UNESCAPE` says, when the decoding is
+/// valid UTF-8; otherwise as logged.
+pub fn string_value(unescaping: Unescape, logged: &[u8]) -> String {
+    let decoded = match unescaping {
+        Unescape::Off => None,
+        Unescape::Escapes => Some(unescape(logged)),
+        Unescape::Json => Some(unescape_json(logged)),
+    };
+    if let Some(decoded) = decoded
+        && let Ok(text) = String::from_utf8(decoded)
     {
         return text;
     }
@@ -105,14 +178,48 @@ mod tests {
     }
 
     #[test]
+    fn json_escapes_are_decoded_and_anything_else_kept() {
+        for (logged, decoded) in [
+            (&br#"\"\\\/\b\f\n\r\t"#[..], &b"\"\\/\x08\x0c\n\r\t"[..]),
+            (br"\u0041\u00e9\u3042\u00E9", "Aéあé".as_bytes()),
+            (br"\u0000\u001f", b"\x00\x1f"),
+            // A surrogate pair is one character, in either case.
+            (br"\ud83d\ude00\uD83D\uDE00", "😀😀".as_bytes()),
+            // Not JSON escapes: kept, backslash and all.
+            (br"\x41\a\v\'\0\U0041", br"\x41\a\v\'\0\U0041"),
+            (br"\u", br"\u"),
+            (br"\u004", br"\u004"),
+            (br"\u004g", br"\u004g"),
+            (br"\u+041", br"\u+041"),
+            (br"\", br"\"),
+            // A lone surrogate is kept, and what follows it read on.
+            (br"\ud83d", br"\ud83d"),
+            (br"\ude00\ud83d", br"\ude00\ud83d"),
+            (br"\ud83d\u0041", br"\ud83dA"),
+            (br"\ud83d\ud83d\ude00", "\\ud83d😀".as_bytes()),
+            (br"\ud83dx\ude00", br"\ud83dx\ude00"),
+            // A pair of backslashes is one escape: the `u0041` after it is text.
+            (br"\\u0041", br"\u0041"),
+            (br"\\\u0041", br"\A"),
+        ] {
+            assert_eq!(unescape_json(logged), decoded, "{}", logged.escape_ascii());
+        }
+    }
+
+    #[test]
     fn a_value_that_does_not_decode_to_utf8_is_kept_as_logged() {
-        assert_eq!(string_value(true, br"\xe3\x81\x82"), "あ");
-        assert_eq!(string_value(true, br"\xe3\x81"), r"\xe3\x81");
+        let escapes = Unescape::Escapes;
+        assert_eq!(string_value(escapes, br"\xe3\x81\x82"), "あ");
+        assert_eq!(string_value(escapes, br"\xe3\x81"), r"\xe3\x81");
         // A raw lead byte completed by escapes is valid once decoded.
-        assert_eq!(string_value(true, b"\xe3\\x81\\x82"), "あ");
+        assert_eq!(string_value(escapes, b"\xe3\\x81\\x82"), "あ");
         // Kept as logged: the raw byte is written as text.
-        assert_eq!(string_value(true, b"\xff\\x41"), r"\xff\x41");
-        assert_eq!(string_value(false, br"\x41"), r"\x41");
+        assert_eq!(string_value(escapes, b"\xff\\x41"), r"\xff\x41");
+        assert_eq!(string_value(Unescape::Off, br"\x41"), r"\x41");
+        assert_eq!(string_value(Unescape::Json, br"\x41\u0041"), r"\x41A");
+        assert_eq!(string_value(Unescape::Json, b"\xff\\u0041"), r"\xff\u0041");
+        // Each mode decodes only its own escapes.
+        assert_eq!(string_value(escapes, br"\u0041\/"), r"\u0041\/");
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Times as README.md describes them ("Time"), with chrono as the
 //! calendar: Apache `%t`, nginx `$time_local`, ISO 8601 with an offset,
-//! and epoch seconds, each read into a UTC instant.
+//! and epoch seconds, each read into a UTC instant; and whole milliseconds
+//! or microseconds since the epoch (`time_msec`, `time_usec`).
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, Timelike};
+
+use crate::settings::Type;
 
 const MONTHS: [&[u8]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
@@ -38,6 +41,37 @@ impl Time {
         common_log(text)
             .or_else(|| iso8601(text))
             .or_else(|| epoch(text))
+    }
+
+    /// Reads a value of a time type: [`Time::parse`] for `time`,
+    /// [`Time::from_epoch_units`] in milliseconds or microseconds for
+    /// `time_msec` and `time_usec`.
+    pub fn parse_as(ty: Type, text: &[u8]) -> Option<Time> {
+        match ty {
+            Type::TimeMsec => Time::from_epoch_units(text, 1_000),
+            Type::TimeUsec => Time::from_epoch_units(text, 1_000_000),
+            _ => Time::parse(text),
+        }
+    }
+
+    /// A whole number of `per_second`ths of a second since the Unix epoch:
+    /// ASCII digits only (no sign, point or exponent), as many as the
+    /// instants up to 9999-12-31 need (15 for milliseconds, 18 for
+    /// microseconds), and within the four-digit years. The milliseconds
+    /// are always written; finer digits are dropped, not rounded.
+    pub fn from_epoch_units(text: &[u8], per_second: u64) -> Option<Time> {
+        let max_digits = 12 + per_second.ilog10() as usize;
+        if text.len() > max_digits {
+            return None;
+        }
+        let units = number(text)?;
+        let seconds = i64::try_from(units / per_second).ok()?;
+        let millis = u32::try_from(units % per_second * 1_000 / per_second).ok()?;
+        utc(
+            DateTime::from_timestamp(seconds, 0)?.naive_utc(),
+            0,
+            Some(millis),
+        )
     }
 
     /// `YYYY-MM-DD HH:MM:SS`, with `.fff` when the text had a fraction.
@@ -283,6 +317,52 @@ mod tests {
         );
         assert_eq!(parsed("253402300800"), None);
         assert_eq!(parsed("[31/Dec/9999:23:59:59 -0001]"), None);
+    }
+
+    #[test]
+    fn epoch_units_are_whole_milliseconds_or_microseconds() {
+        let at = |text: &str, per_second| {
+            Time::from_epoch_units(text.as_bytes(), per_second).map(|time| time.text())
+        };
+        for (text, per_second, written) in [
+            ("1624868568123", 1_000, "2021-06-28 08:22:48.123"),
+            ("1624868568000", 1_000, "2021-06-28 08:22:48.000"),
+            ("1624868568123999", 1_000_000, "2021-06-28 08:22:48.123"),
+            ("0", 1_000, "1970-01-01 00:00:00.000"),
+            ("999", 1_000_000, "1970-01-01 00:00:00.000"),
+            ("000000000000001", 1_000, "1970-01-01 00:00:00.001"),
+            ("253402300799999", 1_000, "9999-12-31 23:59:59.999"),
+            ("253402300799999999", 1_000_000, "9999-12-31 23:59:59.999"),
+        ] {
+            assert_eq!(at(text, per_second).as_deref(), Some(written), "{text}");
+        }
+        for (text, per_second) in [
+            ("", 1_000),
+            ("-1", 1_000),
+            ("+1", 1_000),
+            ("1.5", 1_000),
+            ("1e3", 1_000),
+            (" 1", 1_000),
+            ("١", 1_000),
+            ("253402300800000", 1_000),
+            ("0000000000000001", 1_000),
+            ("253402300800000000", 1_000_000),
+            ("0000000000000000001", 1_000_000),
+            ("99999999999999999999999", 1_000_000),
+        ] {
+            assert_eq!(at(text, per_second), None, "{text:?}");
+        }
+        assert_eq!(
+            Time::parse_as(Type::TimeUsec, b"1624868568123456")
+                .unwrap()
+                .date_hour(),
+            ["2021", "06", "28", "08"]
+        );
+        assert_eq!(
+            Time::parse_as(Type::TimeMsec, b"1624868568"),
+            Time::from_epoch_units(b"1624868568", 1_000)
+        );
+        assert_eq!(Time::parse_as(Type::Time, b"1624868568123"), None);
     }
 
     #[test]

@@ -39,7 +39,9 @@ fn typed(ty: Type, logged: &[u8]) -> Option<Value> {
             b"false" => Some(Value::Bool(false)),
             _ => None,
         },
-        Type::Time => Time::parse(logged).map(|time| Value::String(time.text())),
+        Type::Time | Type::TimeMsec | Type::TimeUsec => {
+            Time::parse_as(ty, logged).map(|time| Value::String(time.text()))
+        }
         Type::String => unreachable!("strings are not parsed"),
     }
 }
@@ -171,6 +173,33 @@ mod tests {
         assert_eq!(
             expect_value(&as_string, b"status", br"\x41"),
             Ok(Value::from("A"))
+        );
+    }
+
+    #[test]
+    fn epoch_times_are_read_in_their_unit() {
+        let settings = Settings {
+            types: vec![
+                (b"ms".to_vec(), Type::TimeMsec),
+                (b"us".to_vec(), Type::TimeUsec),
+            ],
+            ..Settings::default()
+        };
+        assert_eq!(
+            expect_value(&settings, b"ms", b"1624868568123"),
+            Ok(Value::from("2021-06-28 08:22:48.123"))
+        );
+        assert_eq!(
+            expect_value(&settings, b"us", b"1624868568123456"),
+            Ok(Value::from("2021-06-28 08:22:48.123"))
+        );
+        assert_eq!(expect_value(&settings, b"us", b""), Ok(Value::Null));
+        assert_eq!(
+            expect_value(&settings, b"ms", b"1624868568.123"),
+            Err(Rejection::new(Problem::Type {
+                label: "ms".to_owned(),
+                expected: Type::TimeMsec
+            }))
         );
     }
 }

@@ -1,7 +1,9 @@
 //! The handler against the Firehose contract, called the way the Lambda
-//! runtime calls it: the sample events, every record back once and in
-//! order whatever its id or data, partition keys, and the requests that
-//! fail the invocation because they are not Firehose events.
+//! runtime calls it: the sample events under the README's own formats,
+//! every record back once and in order whatever its id or data, partition
+//! keys, labels that differ only in case, lines with labels the format
+//! does not declare, and the requests that fail the invocation because
+//! they are not Firehose events.
 
 mod common;
 
@@ -12,9 +14,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use common::{
     config, dropped_entry, escape_every_char, event, event_json, event_of, failed_entry, invoke,
-    invoke_json, ok_entry, project_file, sample_events,
+    invoke_json, invoke_with_metrics, ok_entry, project_file, sample_events,
 };
-use firehose_ltsv::{Config, ErrorKind, Summary, transform};
+use firehose_ltsv::{Config, ErrorKind, LogFormat, Summary, transform};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
@@ -84,6 +86,28 @@ fn results(records: &[Returned]) -> Vec<&str> {
 
 // --- The sample events ----------------------------------------------------------
 
+/// The README's nginx `log_format` directive, as its "nginx" section
+/// shows it for the server's configuration.
+fn readme_nginx_format() -> String {
+    let readme = fs::read_to_string(project_file("README.md")).unwrap();
+    let (_, block) = readme.split_once("```nginx\n").expect("an nginx block");
+    block
+        .lines()
+        .find(|line| line.starts_with("log_format "))
+        .expect("a log_format directive in the nginx block")
+        .to_owned()
+}
+
+/// The settings the README gives for the nginx sample: its `log_format`,
+/// no `LTSV_TYPES` of its own, and the request line split.
+fn readme_nginx_config() -> Config {
+    config(&[
+        ("LTSV_LOG_FORMAT", &readme_nginx_format()),
+        ("LTSV_TYPES", ""),
+        ("LTSV_SPLIT_REQUEST", "req"),
+    ])
+}
+
 #[test]
 fn every_sample_event_meets_the_contract() {
     let config = Config::default();
@@ -92,6 +116,8 @@ fn every_sample_event_meets_the_contract() {
     assert_eq!(
         names,
         [
+            "apache-aggregated.json",
+            "apache-deaggregated.json",
             "apache.json",
             "bad-records.json",
             "empty.json",
@@ -112,20 +138,56 @@ fn every_sample_event_meets_the_contract() {
 }
 
 #[test]
-fn real_server_logs_convert_in_full() {
-    let config = Config::default();
-    for name in ["apache.json", "nginx.json"] {
+fn real_server_logs_convert_in_full_under_their_own_formats() {
+    // Each sample under the README's format for its server: every key
+    // written is a label the format declares (or a request part), so the
+    // table has a column for each, and no line counts as drift.
+    let apache = Config::default();
+    let nginx = readme_nginx_config();
+    for (name, config) in [
+        ("apache.json", &apache),
+        ("apache-aggregated.json", &apache),
+        ("apache-deaggregated.json", &apache),
+        ("nginx.json", &nginx),
+    ] {
         let event = fs::read_to_string(project_file(&format!("events/{name}"))).unwrap();
-        let response = invoke(&event, &config).unwrap();
+        let response = invoke(&event, config).unwrap();
         let records = check_contract(&event, &response);
         assert!(records.iter().all(|r| r.result == "Ok"), "{name}");
-        assert!(records.len() > 90, "{name}");
+        let declared: Vec<&str> = config
+            .log_format
+            .as_ref()
+            .unwrap()
+            .fields()
+            .iter()
+            .map(|f| f.label.as_str())
+            .collect();
+        let mut lines = 0;
         for record in &records {
-            let object: Value = serde_json::from_slice(&record.data).unwrap();
-            assert!(object["status"].is_i64(), "{name}: {object}");
-            let time = object["time"].as_str().unwrap();
-            assert!(time.starts_with("2026-11-2"), "{name}: {time}");
+            for line in std::str::from_utf8(&record.data).unwrap().lines() {
+                let object: Value = serde_json::from_str(line).unwrap();
+                assert!(object["status"].is_i64(), "{name}: {object}");
+                let time = object["time"].as_str().unwrap();
+                assert!(time.starts_with("2026-11-2"), "{name}: {time}");
+                for key in object.as_object().unwrap().keys() {
+                    let split = ["method", "path", "query", "protocol"].contains(&key.as_str());
+                    assert!(
+                        declared.contains(&key.as_str())
+                            || (split && config.split_request.is_some()),
+                        "{name}: {key} is not in the format"
+                    );
+                }
+                lines += 1;
+            }
         }
+        assert!(lines > 90, "{name}");
+        let (_, summary) = transform(&event, config).unwrap();
+        assert_eq!(summary.lines_out, lines, "{name}");
+        assert_eq!(
+            (summary.lines_undeclared, summary.first_undeclared_label),
+            (0, None),
+            "{name}"
+        );
     }
 }
 
@@ -189,15 +251,27 @@ fn bad_records_fail_alone() {
 
 #[test]
 fn the_documented_nginx_settings_type_the_nginx_sample() {
-    // The README's nginx settings: $request_time as float, times typed,
-    // $upstream_response_time (which can list several upstreams) a string.
-    let config = config(&[
-        (
-            "LTSV_TYPES",
-            "time:time,status:integer,size:integer,reqtime:float,time_iso8601:time,msec:time",
-        ),
-        ("LTSV_SPLIT_REQUEST", "req"),
-    ]);
+    // The README's nginx format: $request_time a float, the three clocks
+    // times, $upstream_response_time (which can list several upstreams) a
+    // string.
+    let config = readme_nginx_config();
+    let types: Vec<(&str, &str)> = config
+        .types
+        .iter()
+        .map(|(label, ty)| (std::str::from_utf8(label).unwrap(), ty.name()))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            ("time", "time"),
+            ("status", "integer"),
+            ("size", "integer"),
+            ("reqtime", "float"),
+            ("time_iso8601", "time"),
+            ("msec", "time"),
+        ]
+    );
+    assert_eq!(config.unescape.name(), "true", "nginx's default escaping");
     let event = fs::read_to_string(project_file("events/nginx.json")).unwrap();
     let response = invoke(&event, &config).unwrap();
     let records = check_contract(&event, &response);
@@ -337,6 +411,145 @@ fn partition_keys_come_from_the_first_lines_event_time() {
     let records = check_contract(&event, &response);
     assert_eq!(results(&records), ["Ok", "Ok", "Dropped"]);
     assert_eq!(records[0].keys, json!({}));
+}
+
+// --- Labels that differ only in case, and labels the format lacks ---------------
+
+/// Each failed record's id, line and reason.
+fn failures(summary: &Summary) -> Vec<(String, Option<usize>, String)> {
+    summary
+        .failures
+        .iter()
+        .map(|f| {
+            (
+                f.record_id.clone(),
+                f.error.position().line,
+                f.error.to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_line_with_labels_that_differ_only_in_case_fails_its_record_alone() {
+    let config = config(&[("LTSV_DROP", "ua^=ELB"), ("LTSV_STRICT_LABELS", "false")]);
+    let event = event_of(&[
+        b"status:200\tua:curl\n",
+        // Line 2 (after a blank one) holds `UA` and `ua`.
+        b"status:200\tua:curl\n\nstatus:200\tUA:curl\tua:x\n",
+        // Left out by a drop rule before the case is looked at.
+        b"status:200\tua:ELB-HealthChecker\tUA:x\n",
+        // A repeat is one label, whatever its values.
+        b"status:200\tua:x\tua:y\n",
+        // The case first, then the type of `status`.
+        b"status:OK\tStatus:200\n",
+        // Beyond ASCII, as Unicode lowercases.
+        "\u{c4}b:1\t\u{e4}b:2\n".as_bytes(),
+    ]);
+    let response = invoke(&event, &config).unwrap();
+    let records = check_contract(&event, &response);
+    assert_eq!(
+        results(&records),
+        [
+            "Ok",
+            "ProcessingFailed",
+            "Dropped",
+            "Ok",
+            "ProcessingFailed",
+            "ProcessingFailed"
+        ]
+    );
+    let (_, summary) = transform(&event, &config).unwrap();
+    let why = |first: &str, second: &str| {
+        format!(
+            "labels \"{first}\" and \"{second}\" differ only in case, which Athena ignores: \
+             they would be one column"
+        )
+    };
+    assert_eq!(
+        failures(&summary),
+        [
+            ("1".to_owned(), Some(3), why("UA", "ua")),
+            ("4".to_owned(), Some(1), why("status", "Status")),
+            ("5".to_owned(), Some(1), why(r"\xc3\x84b", r"\xc3\xa4b")),
+        ]
+    );
+    assert_eq!(
+        (summary.ok, summary.dropped, summary.lines_excluded),
+        (2, 1, 1)
+    );
+}
+
+#[test]
+fn lines_with_labels_the_format_does_not_declare_are_counted_in_a_metric() {
+    let event = event_of(&[
+        b"status:200\tua:x\n",
+        // Two lines with labels the README's Apache format lacks.
+        b"status:200\tupstream:a\tzz:1\nstatus:404\tzz:2\n\n",
+        b"zz:1\tstatus:-\n",
+        b"\n",
+    ]);
+    let apache = Config::default();
+    let mut metrics = Vec::new();
+    let response = invoke_with_metrics(&event, &apache, &mut metrics).unwrap();
+    assert_eq!(
+        results(&check_contract(&event, &response)),
+        ["Ok", "Ok", "Ok", "Dropped"]
+    );
+    let (_, summary) = transform(&event, &apache).unwrap();
+    assert_eq!(summary.lines_out, 4);
+    assert_eq!(summary.lines_undeclared, 3);
+    // The first label written that the format lacks: a name, never a value.
+    assert_eq!(summary.first_undeclared_label.as_deref(), Some("upstream"));
+    let metrics = String::from_utf8(metrics).unwrap();
+    assert!(
+        metrics.contains("\"LinesWithUndeclaredLabels\":3"),
+        "{metrics}"
+    );
+
+    // The output is the same without a format, but nothing is undeclared.
+    let none = config(&[("LTSV_LOG_FORMAT", ""), ("LTSV_TYPES", "status:integer")]);
+    let mut metrics = Vec::new();
+    assert_eq!(
+        invoke_with_metrics(&event, &none, &mut metrics).unwrap(),
+        response
+    );
+    let (_, summary) = transform(&event, &none).unwrap();
+    assert_eq!(
+        (summary.lines_undeclared, summary.first_undeclared_label),
+        (0, None)
+    );
+    let metrics = String::from_utf8(metrics).unwrap();
+    assert!(
+        metrics.contains("\"LinesWithUndeclaredLabels\":0"),
+        "{metrics}"
+    );
+
+    // Declared labels are matched exactly: another case is another label.
+    let format = config(&[("LTSV_LOG_FORMAT", r"Status:%>s\tua:%{User-Agent}i")]);
+    assert_eq!(
+        format.log_format,
+        Some(LogFormat::parse(r"Status:%>s\tua:%{User-Agent}i").unwrap())
+    );
+    let (_, summary) = transform(&event_of(&[b"status:200\n", b"Status:200\n"]), &format).unwrap();
+    assert_eq!(summary.lines_undeclared, 1);
+    assert_eq!(summary.first_undeclared_label.as_deref(), Some("status"));
+}
+
+/// A record that fails after some of its lines converted writes nothing:
+/// the label the summary names (and the function logs at WARN) must be one
+/// that was written, in an `Ok` record.
+#[test]
+fn the_first_undeclared_label_named_is_one_written() {
+    let event = event_of(&[
+        // Line 1, with `zz`, converts; line 2 fails the record.
+        b"zz:1\nstatus:OK\n",
+        b"status:200\tyy:1\n",
+    ]);
+    let (_, summary) = transform(&event, &Config::default()).unwrap();
+    assert_eq!((summary.ok, summary.failed), (1, 1));
+    assert_eq!(summary.lines_undeclared, 1);
+    assert_eq!(summary.first_undeclared_label.as_deref(), Some("yy"));
 }
 
 // --- Requests that fail the invocation ----------------------------------------------

@@ -35,6 +35,8 @@ fn records_that_would_overflow_the_response_fail_with_their_data() {
     let ok = entries.iter().take_while(|e| e.result == "Ok").count();
     assert!((1..12).contains(&ok), "{ok} of 12 fit");
     assert_eq!((summary.ok, summary.failed), (ok, 12 - ok));
+    // `a` is not in the default format: each line written counts, no other.
+    assert_eq!((summary.lines_out, summary.lines_undeclared), (ok, ok));
     for (i, entry) in entries.iter().enumerate() {
         assert_eq!(entry.id, i.to_string());
         // A small batch has room for every record's metadata.
@@ -54,6 +56,24 @@ fn records_that_would_overflow_the_response_fail_with_their_data() {
         (ok.to_string(), 12 - ok)
     );
     assert!(summary.failures.is_empty());
+}
+
+#[test]
+fn records_that_fail_for_room_are_not_counted_as_written() {
+    // The first record's output (`big`, a label the default format lacks)
+    // cannot fit; the second's (`small`, another) does. Only the second is
+    // written: its line is the one counted, its label the one named.
+    let big = [b"big:".as_slice(), &[1u8; 1_200_000], b"\n"].concat();
+    let request = event_of(&[&big, b"status:200\tsmall:1\n"]);
+    let (response, summary) = transform(&request, &Config::default()).unwrap();
+    let results: Vec<String> = entries(response.get())
+        .into_iter()
+        .map(|e| e.result)
+        .collect();
+    assert_eq!(results, ["ProcessingFailed", "Ok"]);
+    assert_eq!(summary.no_room.as_ref().map(|n| n.records), Some(1));
+    assert_eq!((summary.lines_out, summary.lines_undeclared), (1, 1));
+    assert_eq!(summary.first_undeclared_label.as_deref(), Some("small"));
 }
 
 /// The control bytes JSON writes as six characters (`\u00XX`).

@@ -10,25 +10,38 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use firehose_ltsv::{
     Config, Converter, Error, ErrorKind, LabelSyntax, LineOutcome, LineParser, MAX_RESPONSE_BYTES,
-    NoRoom, OnTypeError, PartitionKey, Summary, Type,
+    NoRoom, OnTypeError, PartitionKey, Summary, Type, Unescape,
 };
 use ltsv_oracle::{
     DropRule, Key, LineExpectation, Problem, RecordExpectation, Rejection, Settings, check_object,
-    distinct, expect_line, expect_record, keys_json, line_fields, record_lines,
+    distinct, expect_line, expect_record, folded_labels, keys_json, line_fields, record_lines,
+    shown_label,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
+
+/// An Apache `LogFormat` line with epoch times: `t` milliseconds (the time
+/// label), `u` microseconds.
+const EPOCH_FORMAT: &str = r#"LogFormat "t:%{msec}t\tu:%{usec}t\tstatus:%>s\tn:%D\tua:%{User-Agent}i\treq:%r\tvhost:%{Host}i" epoch"#;
+
+/// An nginx `log_format` with `escape=json`, over two strings.
+const NGINX_JSON_FORMAT: &str = r"log_format j escape=json 'time:$time_iso8601\tstatus:$status\treqtime:$request_time\t' 'ua:$http_user_agent\tup:$upstream_response_time\treq:$request\tvhost:$host';";
+
+/// An Apache format's bare string whose time label is `u`, in
+/// microseconds.
+const USEC_FORMAT: &str =
+    r"u:%{end:usec}t\ttime:%t\tstatus:%s\tsize:%B\ta:%{X}i\tua:%{User-Agent}i\tvhost:%{Host}i";
 
 /// Settings picked by two input bytes. The first:
 ///
 /// | bits | setting |
 /// |---|---|
 /// | 0 | `LTSV_STRICT_LABELS`: 0 `true`, 1 `false` |
-/// | 1 | `LTSV_UNESCAPE`: 0 `true`, 1 `false` |
+/// | 1 | `LTSV_UNESCAPE`: 0 unset (as the format's `escape=` says: `true` but for nginx's `escape=json`), 1 `false` |
 /// | 2–3 | `LTSV_ON_TYPE_ERROR`: `fail`, `null`, `string`, `fail` |
-/// | 4–5 | `LTSV_TYPES`: the default, none, `a:integer,b:float,c:bool`, `t:time,n:integer` |
+/// | 4–5 | `LTSV_TYPES`: unset (`runtime:float`), empty, `a:integer,b:float,c:bool`, `t:time,n:integer` |
 /// | 6 | `LTSV_NULL_VALUES`: 0 `-`, 1 `-,,null` (the empty value too) |
-/// | 7 | `PARTITION_KEYS`: 0 none, 1 `vhost`, with `hour` first when a label has type `time` |
+/// | 7 | `PARTITION_KEYS`: 0 none, 1 `vhost`, with `hour` first when a label has a time type |
 ///
 /// The second:
 ///
@@ -37,53 +50,74 @@ use serde_json::value::RawValue;
 /// | 0 | `LTSV_SPLIT_REQUEST`: 0 none, 1 `req` |
 /// | 1 | `LTSV_DROP` holds `ua^=ELB` |
 /// | 2 | `LTSV_DROP` holds `status=404` |
+/// | 3–4 | `LTSV_LOG_FORMAT`: 0 the default (README's Apache format) when `LTSV_TYPES` is unset and none otherwise, so that the types are `LTSV_TYPES`'s alone; 1 [`EPOCH_FORMAT`]; 2 [`NGINX_JSON_FORMAT`]; 3 [`USEC_FORMAT`] |
+/// | 5 | `LTSV_UNESCAPE` set: `json` when first-byte bit 1 is 0, `true` when it is 1 |
 ///
-/// So 0x00 0x00 is the function's default configuration.
+/// So 0x00 0x00 is the function's default configuration, and bytes from
+/// before formats (second byte below 8) keep their meaning.
 pub fn config_from_bytes(first: u8, second: u8) -> Config {
+    let types_choice = usize::from(first >> 4 & 3);
     let types = [
         None,
         Some(""),
         Some("a:integer,b:float,c:bool"),
         Some("t:time,n:integer"),
-    ][usize::from(first >> 4 & 3)];
-    let has_time = matches!(first >> 4 & 3, 0 | 3);
-    let partition_keys = match (first & 0x80 != 0, has_time) {
-        (false, _) => "",
-        (true, true) => "hour,vhost",
-        (true, false) => "vhost",
+    ][types_choice];
+    let log_format = match (second >> 3 & 3, types_choice) {
+        (0, 0) => None,
+        (0, _) => Some(""),
+        (1, _) => Some(EPOCH_FORMAT),
+        (2, _) => Some(NGINX_JSON_FORMAT),
+        _ => Some(USEC_FORMAT),
+    };
+    let unescape = match (second & 0x20 != 0, first & 2 != 0) {
+        (false, false) => None,
+        (false, true) => Some("false"),
+        (true, false) => Some("json"),
+        (true, true) => Some("true"),
     };
     let drop = ["", "ua^=ELB", "status=404", "ua^=ELB,status=404"][usize::from(second >> 1 & 3)];
-    let vars: [(&str, Option<&str>); 8] = [
+    let mut vars: [(&str, Option<&str>); 10] = [
         (
             "LTSV_STRICT_LABELS",
             Some(if first & 1 == 0 { "true" } else { "false" }),
         ),
-        (
-            "LTSV_UNESCAPE",
-            Some(if first & 2 == 0 { "true" } else { "false" }),
-        ),
+        ("LTSV_UNESCAPE", unescape),
         (
             "LTSV_ON_TYPE_ERROR",
             Some(["fail", "null", "string", "fail"][usize::from(first >> 2 & 3)]),
         ),
+        ("LTSV_LOG_FORMAT", log_format),
         ("LTSV_TYPES", types),
         (
             "LTSV_NULL_VALUES",
             Some(if first & 0x40 == 0 { "-" } else { "-,,null" }),
         ),
-        ("PARTITION_KEYS", Some(partition_keys)),
+        ("PARTITION_KEYS", None),
         (
             "LTSV_SPLIT_REQUEST",
             Some(if second & 1 == 0 { "" } else { "req" }),
         ),
         ("LTSV_DROP", Some(drop)),
+        ("METRICS_NAMESPACE", None),
     ];
-    Config::from_lookup(|name| {
-        vars.iter()
-            .find(|(var, _)| *var == name)
-            .and_then(|(_, value)| value.map(str::to_owned))
-    })
-    .expect("every settings byte gives valid settings")
+    let build = |vars: &[(&str, Option<&str>)]| {
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(var, _)| *var == name)
+                .and_then(|(_, value)| value.map(str::to_owned))
+        })
+        .expect("every settings byte gives valid settings")
+    };
+    let config = build(&vars);
+    if first & 0x80 == 0 {
+        return config;
+    }
+    vars[6].1 = Some(match config.time_label() {
+        Some(_) => "hour,vhost",
+        None => "vhost",
+    });
+    build(&vars)
 }
 
 // --- The crate's terms in the oracle's ---------------------------------------------
@@ -92,13 +126,24 @@ pub fn config_from_bytes(first: u8, second: u8) -> Config {
 pub fn settings(config: &Config) -> Settings {
     Settings {
         any_labels: config.label_syntax == LabelSyntax::Any,
-        unescape: config.unescape,
+        unescape: match config.unescape {
+            Unescape::Off => ltsv_oracle::Unescape::Off,
+            Unescape::Escapes => ltsv_oracle::Unescape::Escapes,
+            Unescape::Json => ltsv_oracle::Unescape::Json,
+        },
         null_values: config.null_values.clone(),
         types: config
             .types
             .iter()
             .map(|(label, ty)| (label.clone(), oracle_type(*ty)))
             .collect(),
+        declared: config.log_format.as_ref().map(|format| {
+            format
+                .fields()
+                .iter()
+                .map(|field| field.label.as_bytes().to_vec())
+                .collect()
+        }),
         on_type_error: match config.on_type_error {
             OnTypeError::Fail => ltsv_oracle::OnTypeError::Fail,
             OnTypeError::Null => ltsv_oracle::OnTypeError::Null,
@@ -135,6 +180,8 @@ fn oracle_type(ty: Type) -> ltsv_oracle::Type {
         Type::Bool => ltsv_oracle::Type::Bool,
         Type::String => ltsv_oracle::Type::String,
         Type::Time => ltsv_oracle::Type::Time,
+        Type::TimeMsec => ltsv_oracle::Type::TimeMsec,
+        Type::TimeUsec => ltsv_oracle::Type::TimeUsec,
     }
 }
 
@@ -155,6 +202,10 @@ fn why(error: &Error) -> Why {
         ErrorKind::EmptyLabel => Problem::EmptyLabel,
         ErrorKind::InvalidLabelByte(byte) => Problem::InvalidLabelByte(*byte),
         ErrorKind::LabelNotUtf8 => Problem::LabelNotUtf8,
+        ErrorKind::FoldedLabels { first, second } => Problem::FoldedLabels {
+            first: first.clone(),
+            second: second.clone(),
+        },
         ErrorKind::Type { label, expected } => Problem::Type {
             label: label.clone(),
             expected: oracle_type(*expected),
@@ -186,6 +237,27 @@ fn rejection(error: &Error) -> Rejection {
     }
 }
 
+/// The crate's rejection of `line` as the rules' `expected` one would be
+/// written, after checking it: of labels that differ only in case, the
+/// crate may name any pair the rules find, the one appearing first first.
+fn agreed(settings: &Settings, line: &[u8], actual: Rejection, expected: &Rejection) -> Rejection {
+    match (&actual.problem, &expected.problem) {
+        (Problem::FoldedLabels { first, second }, Problem::FoldedLabels { .. }) => {
+            let pairs = folded_labels(settings, line);
+            assert!(
+                pairs.contains(&(first.clone(), second.clone())),
+                "line {}: the crate names {first:?} and {second:?}, not one of {pairs:?}",
+                line.escape_ascii()
+            );
+            Rejection {
+                problem: expected.problem.clone(),
+                ..actual
+            }
+        }
+        _ => actual,
+    }
+}
+
 // --- Lines -------------------------------------------------------------------
 
 /// Converts `line` with the crate and checks the result against the rules.
@@ -193,13 +265,15 @@ pub fn check_line(config: &Config, line: &[u8]) {
     let mut out = b"prefix".to_vec();
     let result = Converter::new(config).convert_line(line, &mut out);
     let shown = || line.escape_ascii().to_string();
-    match (expect_line(&settings(config), line), result) {
+    let settings = settings(config);
+    match (expect_line(&settings, line), result) {
         (LineExpectation::Blank, Ok(LineOutcome::Blank))
         | (LineExpectation::Excluded, Ok(LineOutcome::Excluded)) => {
             assert_eq!(out, b"prefix", "nothing written for a line left out")
         }
         (LineExpectation::Error(expected), Err(error)) => {
-            assert_eq!(rejection(&error), expected, "wrong error for line {}", shown());
+            let actual = agreed(&settings, line, rejection(&error), &expected);
+            assert_eq!(actual, expected, "wrong error for line {}", shown());
             assert_eq!(out, b"prefix", "nothing written for an invalid line");
         }
         (LineExpectation::Object(members), Ok(LineOutcome::Written)) => {
@@ -231,6 +305,7 @@ pub fn check_parser(config: &Config, data: &[u8]) {
         data.escape_ascii().to_string()
     );
     let any_labels = config.label_syntax == LabelSyntax::Any;
+    let settings = settings(config);
     let mut parser = LineParser::new(config.label_syntax);
     for (_, line) in rule_lines {
         let shown = || line.escape_ascii().to_string();
@@ -246,9 +321,32 @@ pub fn check_parser(config: &Config, data: &[u8]) {
                 let crate_distinct: Vec<(&[u8], &[u8])> = parsed.fields().collect();
                 assert_eq!(crate_distinct, distinct, "distinct labels of {}", shown());
                 for (label, value) in distinct {
-                    assert_eq!(parsed.value_of(label), Some(value), "value_of in {}", shown());
+                    assert_eq!(
+                        parsed.value_of(label),
+                        Some(value),
+                        "value_of in {}",
+                        shown()
+                    );
                 }
                 assert_eq!(parsed.is_blank(), fields.is_empty(), "blank {}", shown());
+                // Labels that differ only in case: a pair the rules find,
+                // exactly when there is one.
+                let pairs = folded_labels(&settings, line);
+                let found = parsed
+                    .folded_labels()
+                    .map(|(a, b)| (shown_label(a), shown_label(b)));
+                match &found {
+                    Some(pair) => assert!(
+                        pairs.contains(pair),
+                        "folded labels of {}: {pair:?}, not one of {pairs:?}",
+                        shown()
+                    ),
+                    None => assert!(
+                        pairs.is_empty(),
+                        "folded labels of {}: none of {pairs:?}",
+                        shown()
+                    ),
+                }
             }
             (Err(error), Err(expected)) => {
                 assert_eq!(rejection(&error), expected, "parse error of {}", shown())
@@ -296,14 +394,29 @@ fn expect(config: &Config, converter: &mut Converter, data: &str) -> Expected {
     let record = expect_record(&settings(config), &decoded);
     let mut converted = Vec::new();
     if let RecordExpectation::Ok {
-        objects, excluded, ..
+        objects,
+        excluded,
+        undeclared,
+        first_undeclared,
+        ..
     } = &record
     {
+        // Only records that convert reach this converter, so the first
+        // undeclared label it wrote is that of the first of them with one.
+        let first_before = converter.first_undeclared_label().map(str::to_owned);
         let counts = converter.convert_record(&decoded, &mut converted);
         assert_eq!(
-            counts.as_ref().ok().map(|c| (c.written, c.excluded)),
-            Some((objects.len(), *excluded)),
+            counts
+                .as_ref()
+                .ok()
+                .map(|c| (c.written, c.excluded, c.undeclared)),
+            Some((objects.len(), *excluded, *undeclared)),
             "convert_record disagrees with the rules: {counts:?}"
+        );
+        assert_eq!(
+            converter.first_undeclared_label(),
+            first_before.or(first_undeclared.clone()).as_deref(),
+            "the converter's first undeclared label"
         );
     }
     Expected::Decoded {
@@ -435,6 +548,8 @@ pub fn check_response(
     };
     // Each record failed for a reason of its own, and why.
     let mut failures: Vec<(String, Why)> = Vec::new();
+    // The index in `records` of each of them.
+    let mut failed_records: Vec<usize> = Vec::new();
     let mut prefix_len = r#"{"records":["#.len();
     for (i, (entry_text, record)) in entries.iter().zip(records).enumerate() {
         let entry: Entry = serde_json::from_str(entry_text)
@@ -458,6 +573,8 @@ pub fn check_response(
                 Some(RecordExpectation::Ok {
                     objects,
                     excluded,
+                    undeclared,
+                    first_undeclared,
                     keys,
                 }),
             ) => {
@@ -478,6 +595,12 @@ pub fn check_response(
                 counts.ok += 1;
                 counts.lines_out += objects.len();
                 counts.lines_excluded += excluded;
+                // Lines with labels the format lacks, of records written;
+                // and the first such label written in the batch.
+                counts.lines_undeclared += undeclared;
+                if counts.first_undeclared_label.is_none() {
+                    counts.first_undeclared_label = first_undeclared.clone();
+                }
                 counts.bytes_out += converted.len();
             }
             ("Dropped", Some(RecordExpectation::Dropped { excluded })) => {
@@ -501,9 +624,13 @@ pub fn check_response(
                     "entry {i}: metadata of a failed record"
                 );
                 match expectation {
-                    None => failures.push((id, Why::NotBase64)),
+                    None => {
+                        failures.push((id, Why::NotBase64));
+                        failed_records.push(i);
+                    }
                     Some(RecordExpectation::Failed(rejection)) => {
-                        failures.push((id, Why::Rule(rejection.clone())))
+                        failures.push((id, Why::Rule(rejection.clone())));
+                        failed_records.push(i);
                     }
                     Some(RecordExpectation::Ok { keys, .. }) => {
                         // Only room may fail a convertible record: its Ok
@@ -543,10 +670,27 @@ pub fn check_response(
         }
         prefix_len += entry_text.len() + 1;
     }
+    let settings = settings(config);
     let reported: Vec<(String, Why)> = summary
         .failures
         .iter()
-        .map(|failure| (failure.record_id.clone(), why(&failure.error)))
+        .enumerate()
+        .map(|(k, failure)| {
+            let mut actual = why(&failure.error);
+            // Of labels differing in case, the pair the crate names must be
+            // one the rules find in that line.
+            if let (Why::Rule(rejection), Some((_, Why::Rule(expected)))) =
+                (&actual, failures.get(k))
+                && rejection.line == expected.line
+                && let Ok(data) = BASE64.decode(&records[failed_records[k]].data)
+                && let Some((_, line)) = record_lines(&data)
+                    .into_iter()
+                    .find(|(number, _)| Some(*number) == expected.line)
+            {
+                actual = Why::Rule(agreed(&settings, line, rejection.clone(), expected));
+            }
+            (failure.record_id.clone(), actual)
+        })
         .collect();
     assert_eq!(reported, failures, "each failed record and why, in order");
     let summary = Summary {

@@ -205,6 +205,22 @@ fn check_line(config: &Config, line: &[u8]) -> Result<LineExpectation, TestCaseE
     Ok(expected)
 }
 
+/// The oracle's defaults are README.md's, written out apart: the product's
+/// must be the same.
+#[test]
+fn the_default_settings_are_the_readmes() {
+    assert_eq!(settings(&Config::default()), Settings::default());
+    let none = config(&[("LTSV_LOG_FORMAT", ""), ("LTSV_TYPES", "")]);
+    assert_eq!(
+        settings(&none),
+        Settings {
+            types: Vec::new(),
+            declared: None,
+            ..Settings::default()
+        }
+    );
+}
+
 // --- Firehose batches -------------------------------------------------------
 
 /// Fields of well-formed LTSV, each valid with the default settings.

@@ -52,7 +52,9 @@ pub struct Converter<'c> {
     config: &'c Config,
     parser: LineParser,
     writer: ObjectWriter<'c>,
-    first_undeclared: Option<String>,
+    /// Where, in the record last converted, its first label the log format
+    /// does not declare is.
+    undeclared: Option<Range<usize>>,
 }
 
 impl<'c> Converter<'c> {
@@ -62,15 +64,16 @@ impl<'c> Converter<'c> {
             config,
             parser: LineParser::new(config.label_syntax),
             writer: ObjectWriter::new(config),
-            first_undeclared: None,
+            undeclared: None,
         }
     }
 
-    /// The first label `LTSV_LOG_FORMAT` does not declare that this
-    /// converter wrote, escaped and cut short: the sign of a server whose
-    /// format changed without the table.
-    pub fn first_undeclared_label(&self) -> Option<&str> {
-        self.first_undeclared.as_deref()
+    /// The first label `LTSV_LOG_FORMAT` does not declare that a written
+    /// line of `record` holds, `record` being the record (or line) this
+    /// converter last converted: the sign of a server whose format changed
+    /// without the table.
+    pub fn undeclared_label<'r>(&self, record: &'r [u8]) -> Option<&'r [u8]> {
+        self.undeclared.clone().and_then(|place| record.get(place))
     }
 
     /// The settings this converter applies.
@@ -86,9 +89,9 @@ impl<'c> Converter<'c> {
     /// first position and takes its last value. With `LTSV_SPLIT_REQUEST`,
     /// the request line's parts follow, under labels the line does not have.
     pub fn convert_line(&mut self, line: &[u8], out: &mut Vec<u8>) -> Result<LineOutcome, Error> {
-        let line = self.parser.parse(line)?;
-        let written = line_outcome(self.config, &mut self.writer, &line, out)?;
-        note_undeclared(&mut self.first_undeclared, written);
+        let parsed = self.parser.parse(line)?;
+        let written = line_outcome(self.config, &mut self.writer, &parsed, out)?;
+        self.undeclared = written.undeclared.map(|label| place(line, label));
         Ok(written.outcome)
     }
 
@@ -115,6 +118,7 @@ impl<'c> Converter<'c> {
     ) -> Result<LineCounts, Error> {
         let mark = out.len();
         let mut counts = LineCounts::default();
+        self.undeclared = None;
         for line in ltsv::lines(record) {
             let start = out.len();
             let converted = self.parser.parse(line.bytes).and_then(|parsed| {
@@ -124,9 +128,13 @@ impl<'c> Converter<'c> {
                 }
                 Ok(converted)
             });
-            if let Ok(converted) = &converted {
-                note_undeclared(&mut self.first_undeclared, *converted);
-                counts.undeclared += usize::from(converted.undeclared.is_some());
+            if let Ok(Converted {
+                undeclared: Some(label),
+                ..
+            }) = &converted
+            {
+                self.undeclared.get_or_insert_with(|| place(record, label));
+                counts.undeclared += 1;
             }
             match converted.map(|converted| converted.outcome) {
                 Ok(LineOutcome::Written) => counts.written += 1,
@@ -142,11 +150,10 @@ impl<'c> Converter<'c> {
     }
 }
 
-/// Keeps the first undeclared label written, once.
-fn note_undeclared(first: &mut Option<String>, converted: Converted) {
-    if let (None, Some(label)) = (&first, converted.undeclared) {
-        *first = Some(display_label(label));
-    }
+/// Where `part`, a slice of `whole`, sits in it.
+fn place(whole: &[u8], part: &[u8]) -> Range<usize> {
+    let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+    start..start + part.len()
 }
 
 /// What became of a line, and its first undeclared label.
@@ -296,13 +303,21 @@ mod tests {
             "{\"status\":200,\"ua\":\"x\"}\n{\"status\":201,\"upstream\":\"a\",\"zz\":\"1\"}\n\
              {\"status\":404,\"zz\":\"2\"}\n"
         );
-        // The first one written is kept, and only that one.
-        assert_eq!(converter.first_undeclared_label(), Some("upstream"));
+        // The record's first, found in the record.
+        assert_eq!(converter.undeclared_label(record), Some(&b"upstream"[..]));
+        converter
+            .convert_record(b"status:1\n", &mut Vec::new())
+            .unwrap();
+        assert_eq!(converter.undeclared_label(b"status:1\n"), None);
+        converter
+            .convert_line(b"zz:1\tyy:2", &mut Vec::new())
+            .unwrap();
+        assert_eq!(converter.undeclared_label(b"zz:1\tyy:2"), Some(&b"zz"[..]));
         let none = with(&[("LTSV_LOG_FORMAT", "")]);
         let mut converter = Converter::new(&none);
         let counts = converter.convert_record(record, &mut Vec::new()).unwrap();
         assert_eq!(counts.undeclared, 0);
-        assert_eq!(converter.first_undeclared_label(), None);
+        assert_eq!(converter.undeclared_label(record), None);
     }
 
     #[test]

@@ -184,15 +184,23 @@ impl LineParser {
     }
 
     /// Notes labels that differ only in case beyond ASCII, as Athena's
-    /// JSON SerDe folds them; only labels outside ASCII can, which only
-    /// [`LabelSyntax::Any`] allows.
+    /// JSON SerDe folds them (Java's `toLowerCase`, much as Rust's). Only
+    /// [`LabelSyntax::Any`] allows labels outside ASCII, and only a line
+    /// with one can have such a pair; its other member may be ASCII, as
+    /// the Kelvin sign `K` is `k` lowercased.
     fn fold_unicode(&mut self, line: &[u8]) {
+        let distinct = || {
+            self.spans
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| self.winners[i] != REPEAT)
+                .map(|(i, span)| (i, span.label(line)))
+        };
+        if distinct().all(|(_, label)| label.is_ascii()) {
+            return;
+        }
         let mut seen: Vec<(usize, String)> = Vec::new();
-        for (i, span) in self.spans.iter().enumerate() {
-            let label = span.label(line);
-            if self.winners[i] == REPEAT || label.is_ascii() {
-                continue;
-            }
+        for (i, label) in distinct() {
             // Labels are UTF-8 under `LabelSyntax::Any`.
             let lower = String::from_utf8_lossy(label).to_lowercase();
             if let Some(&(j, _)) = seen.iter().find(|(_, other)| *other == lower) {
@@ -393,6 +401,12 @@ mod tests {
             pair("Äb", "äb")
         );
         assert_eq!(folded(LabelSyntax::Any, "Äb:1\tÄb:2".as_bytes()), None);
+        // The Kelvin sign is `k` lowercased.
+        assert_eq!(
+            folded(LabelSyntax::Any, "\u{212a}:1\tx:2\tk:3".as_bytes()),
+            pair("\u{212a}", "k")
+        );
+        assert_eq!(folded(LabelSyntax::Any, "\u{212a}:1\tj:2".as_bytes()), None);
     }
 
     #[test]

@@ -21,7 +21,8 @@ pub struct Summary {
     pub lines_excluded: usize,
     /// Lines written that hold a label `LTSV_LOG_FORMAT` does not declare.
     pub lines_undeclared: usize,
-    /// The first such label, escaped and cut short (never a value).
+    /// The first such label in an `Ok` record, escaped and cut short
+    /// (never a value).
     pub first_undeclared_label: Option<String>,
     /// Decoded bytes of all records.
     pub bytes_in: usize,

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 
 use crate::config::Config;
 use crate::convert::{Converter, LineCounts};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, display_label};
 use crate::partition;
 use crate::summary::{self, Summary};
 use budget::ResponseBudget;
@@ -94,6 +94,9 @@ fn transform_with(
                 response.push(record, Outcome::Ok, data, Some(&converter.keys));
                 if budget.fits(response.len()) {
                     summary.count_ok(converter.lines, converter.converted.len());
+                    if summary.first_undeclared_label.is_none() {
+                        summary.first_undeclared_label = converter.undeclared_label();
+                    }
                     continue;
                 }
                 response.pop(before);
@@ -114,10 +117,6 @@ fn transform_with(
     }
     let response = response.finish();
     summary.bytes_in = converter.bytes_in;
-    if summary.lines_undeclared > 0 {
-        let label = converter.converter.first_undeclared_label();
-        summary.first_undeclared_label = label.map(str::to_owned);
-    }
     summary.response_bytes = response.get().len();
     debug_assert!(
         summary.response_bytes <= MAX_RESPONSE_BYTES,
@@ -161,6 +160,13 @@ impl<'c> RecordConverter<'c> {
             lines: LineCounts::default(),
             bytes_in: 0,
         }
+    }
+
+    /// The first label of the last record the log format does not declare,
+    /// as messages show labels.
+    fn undeclared_label(&self) -> Option<String> {
+        let label = self.converter.undeclared_label(&self.decoded)?;
+        Some(display_label(label))
     }
 
     /// Decodes and converts `record` into `converted`, with its partition

@@ -125,6 +125,43 @@ impl Timestamp {
         Timestamp::new(seconds, None)
     }
 
+    /// Reads back what [`write`](Self::write) writes: `YYYY-MM-DD HH:MM:SS`
+    /// in UTC, with or without `.fff`.
+    pub fn parse_written(text: &[u8]) -> Option<Timestamp> {
+        let (date_time, millis) = match text {
+            [date_time @ .., b'.', a, b, c] => (date_time, Some(millis(&[*a, *b, *c])?)),
+            date_time => (date_time, None),
+        };
+        let &[
+            y1,
+            y2,
+            y3,
+            y4,
+            b'-',
+            m1,
+            m2,
+            b'-',
+            d1,
+            d2,
+            b' ',
+            ref time @ ..,
+        ] = date_time
+        else {
+            return None;
+        };
+        let (year, month, day) = (
+            digits(&[y1, y2, y3, y4])?,
+            digits(&[m1, m2])? as u8,
+            digits(&[d1, d2])?,
+        );
+        local_to_timestamp(year, month, day, clock(time)?, 0, millis)
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn unix_millis(&self) -> i64 {
+        self.seconds * 1000 + i64::from(self.millis.unwrap_or(0))
+    }
+
     /// Appends `YYYY-MM-DD HH:MM:SS`, plus `.fff` when the input had a
     /// fraction.
     pub fn write(&self, out: &mut Vec<u8>) {
@@ -492,18 +529,67 @@ mod tests {
             Timestamp::parse_epoch_fraction(text.as_bytes(), per_second)?.write(&mut out);
             Some(String::from_utf8(out).unwrap())
         };
-        assert_eq!(at("1624868568123", 1000).unwrap(), "2021-06-28 08:22:48.123");
-        assert_eq!(at("1624868568000", 1000).unwrap(), "2021-06-28 08:22:48.000");
+        assert_eq!(
+            at("1624868568123", 1000).unwrap(),
+            "2021-06-28 08:22:48.123"
+        );
+        assert_eq!(
+            at("1624868568000", 1000).unwrap(),
+            "2021-06-28 08:22:48.000"
+        );
         assert_eq!(
             at("1624868568123456", 1_000_000).unwrap(),
             "2021-06-28 08:22:48.123"
         );
         assert_eq!(at("0", 1000).unwrap(), "1970-01-01 00:00:00.000");
-        assert_eq!(at("253402300799999", 1000).unwrap(), "9999-12-31 23:59:59.999");
-        for bad in ["", "-1", "1.5", "12a", "+1", "253402300800000", "1234567890123456"] {
+        assert_eq!(
+            at("253402300799999", 1000).unwrap(),
+            "9999-12-31 23:59:59.999"
+        );
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "12a",
+            "+1",
+            "253402300800000",
+            "1234567890123456",
+        ] {
             assert_eq!(at(bad, 1000), None, "{bad:?}");
         }
         assert_eq!(at("1234567890123456789", 1_000_000), None);
+    }
+
+    #[test]
+    fn what_is_written_reads_back_to_the_same_instant() {
+        for text in [
+            "[28/Jun/2021:17:22:48 +0900]",
+            "1624868568.123",
+            "0",
+            "253402300799",
+            "[01/Jan/0000:00:00:00 +0000]",
+        ] {
+            let time = Timestamp::parse(text.as_bytes()).unwrap();
+            let mut written = Vec::new();
+            time.write(&mut written);
+            assert_eq!(Timestamp::parse_written(&written), Some(time), "{text}");
+        }
+        let time = Timestamp::parse_written(b"2021-06-28 08:22:48.123").unwrap();
+        assert_eq!(time.unix_millis(), 1_624_868_568_123);
+        assert_eq!(
+            Timestamp::parse_written(b"1970-01-01 00:00:00").map(|t| t.unix_millis()),
+            Some(0)
+        );
+        for bad in [
+            "2021-06-28T08:22:48",
+            "2021-06-28 08:22:48Z",
+            "2021-06-28 08:22:48.12",
+            "2021-02-30 08:22:48",
+            "2021-06-28 24:00:00",
+            "",
+        ] {
+            assert_eq!(Timestamp::parse_written(bad.as_bytes()), None, "{bad}");
+        }
     }
 
     #[test]

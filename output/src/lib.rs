@@ -101,12 +101,11 @@ impl Table {
 /// One file being written: lines in, the finished file's sink out.
 pub trait TableFile<W>: Send {
     /// Adds one line the function wrote (a JSON object, `\n` optional).
-    /// A line whose values are not of their columns' types is an error and
-    /// adds nothing.
     fn write_line(&mut self, line: &[u8]) -> io::Result<()>;
 
-    /// Values whose labels the table has no column for, left out so far
-    /// (Parquet files hold only the table's columns).
+    /// Values left out so far: Parquet files hold only the table's columns,
+    /// each of its type, so a value of a label without a column, or not of
+    /// its column's type, is left out (the latter as a null).
     fn values_left_out(&self) -> u64;
 
     /// Ends the file and gives back its sink.

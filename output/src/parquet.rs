@@ -150,28 +150,19 @@ impl<W: Write + Send> TableFile<W> for ParquetFile<W> {
     fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
         let object: Map<String, Value> = serde_json::from_slice(line)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        let row = self
-            .table
-            .columns()
-            .iter()
-            .map(|column| cell(column.ty, object.get(&column.label)).ok_or(column))
-            .collect::<Result<Vec<Cell>, _>>()
-            .map_err(|column| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!(
-                        "label {:?}: value is not a {} for its column",
-                        column.label,
-                        column.ty.name()
-                    ),
-                )
-            })?;
-        let labels = self.table.columns().iter().map(|c| c.label.as_str());
-        self.left_out +=
-            object.len() as u64 - labels.filter(|l| object.contains_key(*l)).count() as u64;
-        for (values, cell) in self.columns.iter_mut().zip(row) {
+        let mut kept = 0;
+        for (column, values) in self.table.columns().iter().zip(&mut self.columns) {
+            let value = object.get(&column.label);
+            kept += usize::from(value.is_some());
+            // A value not of its column's type (as `LTSV_ON_TYPE_ERROR=string`
+            // writes them) has no place in the column: null, and counted.
+            let cell = cell(column.ty, value).unwrap_or_else(|| {
+                kept -= 1;
+                Cell::Null
+            });
             self.bytes += values.push(cell);
         }
+        self.left_out += (object.len() - kept) as u64;
         self.rows += 1;
         if self.rows >= ROW_GROUP_ROWS || self.bytes >= ROW_GROUP_BYTES {
             self.write_row_group()?;
@@ -341,23 +332,17 @@ mod tests {
     }
 
     #[test]
-    fn a_value_not_of_its_columns_type_is_refused_and_adds_no_row() {
-        let mut file = ParquetFile::new(&table(), Vec::new()).unwrap();
-        for (line, label) in [
-            (r#"{"status":"200"}"#, "status"),
-            (r#"{"status":1.5}"#, "status"),
-            (r#"{"time":"2021-06-28T08:22:48Z"}"#, "time"),
-            (r#"{"ok":"true"}"#, "ok"),
-            (r#"{"X-Forwarded-For":1}"#, "X-Forwarded-For"),
-        ] {
-            let error = file.write_line(line.as_bytes()).unwrap_err();
-            assert!(
-                error
-                    .to_string()
-                    .starts_with(&format!("label {label:?}: value is not a")),
-                "{error}"
-            );
+    fn a_value_not_of_its_columns_type_is_null_and_counted() {
+        let (reader, left_out) = written(&[
+            r#"{"status":"200","time":"2021-06-28T08:22:48Z","ok":"true"}"#,
+            r#"{"status":1.5,"X-Forwarded-For":1,"reqtime":"x"}"#,
+        ]);
+        assert_eq!(left_out, 6);
+        for row in reader.get_row_iter(None).unwrap() {
+            let row = row.unwrap();
+            assert!(row.get_column_iter().all(|(_, f)| *f == Field::Null), "{row}");
         }
+        let mut file = ParquetFile::new(&table(), Vec::new()).unwrap();
         assert!(file.write_line(b"not json").is_err());
         assert_eq!(file.rows, 0);
     }

@@ -13,7 +13,11 @@ use crate::sink::Sink;
 
 /// Converts every line of `files`; each bad line is reported as
 /// `FILE:LINE: reason`. Into a folder, a summary line ends the run.
-pub(crate) fn run(files: &[OsString], config: &Config, out_dir: Option<&OutDir>) -> Result<ExitCode> {
+pub(crate) fn run(
+    files: &[OsString],
+    config: &Config,
+    out_dir: Option<&OutDir>,
+) -> Result<ExitCode> {
     let mut converter = Converter::new(config);
     let mut sink = Sink::new(out_dir, config)?;
     let mut tally = Tally::new(Unit::Lines, out_dir.is_some());

@@ -74,7 +74,11 @@ impl PartitionWriter {
     /// A writer of `format` files of `table` into `dir` (created when the
     /// first line comes), with file names from this process and the
     /// current time.
-    pub(crate) fn new(dir: impl Into<PathBuf>, format: OutputFormat, table: Table) -> PartitionWriter {
+    pub(crate) fn new(
+        dir: impl Into<PathBuf>,
+        format: OutputFormat,
+        table: Table,
+    ) -> PartitionWriter {
         PartitionWriter::with_prefix(dir, format, table, default_prefix(), MAX_OPEN_FILES)
     }
 
@@ -287,7 +291,8 @@ mod tests {
     #[test]
     fn lines_go_to_their_hour_and_files_are_closed_least_recently_used_first() {
         let dir = TempDir::new();
-        let mut writer = PartitionWriter::with_prefix(&dir.0, OutputFormat::Json, table(), "run", 2);
+        let mut writer =
+            PartitionWriter::with_prefix(&dir.0, OutputFormat::Json, table(), "run", 2);
         let (a, b, c) = (
             hour(2021, 6, 28, 8),
             hour(2021, 6, 28, 9),
@@ -397,14 +402,21 @@ mod tests {
         let mut writer =
             PartitionWriter::with_prefix(&dir.0, OutputFormat::Parquet, table(), "run", 1);
         let (a, b) = (hour(2021, 6, 28, 8), hour(2021, 6, 28, 9));
-        writer.write_line(a, b"{\"status\":200,\"ua\":\"x\"}\n").unwrap();
-        writer.write_line(b, b"{\"status\":201,\"ua\":\"y\",\"v\":1}\n").unwrap();
+        writer
+            .write_line(a, b"{\"status\":200,\"ua\":\"x\"}\n")
+            .unwrap();
+        writer
+            .write_line(b, b"{\"status\":201,\"ua\":\"y\",\"v\":1}\n")
+            .unwrap();
         // Not of its column's type: a null, and counted.
         writer.write_line(b, b"{\"status\":\"x\"}\n").unwrap();
         let written = writer.finish().unwrap();
         assert_eq!((written.files, written.lines, written.left_out), (2, 3, 4));
         let mut names: Vec<String> = Vec::new();
-        for folder in ["year=2021/month=06/day=28/hour=08", "year=2021/month=06/day=28/hour=09"] {
+        for folder in [
+            "year=2021/month=06/day=28/hour=08",
+            "year=2021/month=06/day=28/hour=09",
+        ] {
             for entry in fs::read_dir(dir.0.join(folder)).unwrap() {
                 let path = entry.unwrap().path();
                 assert_eq!(&fs::read(&path).unwrap()[..4], b"PAR1");

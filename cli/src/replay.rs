@@ -44,7 +44,11 @@ impl fmt::Display for ReplayError {
 /// Converts the record of every line of the error objects in `args`
 /// (files, folders, `-`); each that still fails is reported as
 /// `FILE:LINE: reason`, and a summary line ends the run.
-pub(crate) fn run(args: &[OsString], config: &Config, out_dir: Option<&OutDir>) -> Result<ExitCode> {
+pub(crate) fn run(
+    args: &[OsString],
+    config: &Config,
+    out_dir: Option<&OutDir>,
+) -> Result<ExitCode> {
     // No argument means stdin; a folder with nothing in it means nothing.
     let files = input::files_under(&input::or_stdin(args))?;
     let mut converter = Converter::new(config);

@@ -139,7 +139,9 @@ pub(crate) fn update(template: &str, columns: &[Column], given: &Given) -> Resul
 /// line rendered anew at the BEGIN line's indentation.
 fn replace_block(template: &str, block: Block, columns: &[Column]) -> Result<String, String> {
     let marker = format!("{BEGIN}{}\n", block.name());
-    let at = template.find(&marker).ok_or(format!("no {:?} line", marker.trim_end()))?;
+    let at = template
+        .find(&marker)
+        .ok_or(format!("no {:?} line", marker.trim_end()))?;
     let line_start = template[..at].rfind('\n').map_or(0, |n| n + 1);
     let indent = &template[line_start..at];
     let begin = at + marker.len();
@@ -150,7 +152,11 @@ fn replace_block(template: &str, block: Block, columns: &[Column]) -> Result<Str
     // The END line's own indentation stays.
     let end = template[..end].rfind('\n').map_or(end, |n| n + 1);
     let rendered = block.render(columns, indent);
-    Ok(format!("{}{rendered}{}", &template[..begin], &template[end..]))
+    Ok(format!(
+        "{}{rendered}{}",
+        &template[..begin],
+        &template[end..]
+    ))
 }
 
 /// `template` with parameter `name`'s `Default:` set to `value`.
@@ -318,6 +324,10 @@ Resources:
             "no parameter LogFormat"
         );
         let no_end = TEMPLATE.replace("          # END ltsv2json schema\n", "");
-        assert!(update(&no_end, &columns(), &given).unwrap_err().starts_with("no \"# END"));
+        assert!(
+            update(&no_end, &columns(), &given)
+                .unwrap_err()
+                .starts_with("no \"# END")
+        );
     }
 }

@@ -340,7 +340,10 @@ mod tests {
         assert_eq!(left_out, 6);
         for row in reader.get_row_iter(None).unwrap() {
             let row = row.unwrap();
-            assert!(row.get_column_iter().all(|(_, f)| *f == Field::Null), "{row}");
+            assert!(
+                row.get_column_iter().all(|(_, f)| *f == Field::Null),
+                "{row}"
+            );
         }
         let mut file = ParquetFile::new(&table(), Vec::new()).unwrap();
         assert!(file.write_line(b"not json").is_err());

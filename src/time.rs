@@ -132,28 +132,9 @@ impl Timestamp {
             [date_time @ .., b'.', a, b, c] => (date_time, Some(millis(&[*a, *b, *c])?)),
             date_time => (date_time, None),
         };
-        let &[
-            y1,
-            y2,
-            y3,
-            y4,
-            b'-',
-            m1,
-            m2,
-            b'-',
-            d1,
-            d2,
-            b' ',
-            ref time @ ..,
-        ] = date_time
-        else {
+        let ((year, month, day), [b' ', time @ ..]) = date(date_time)? else {
             return None;
         };
-        let (year, month, day) = (
-            digits(&[y1, y2, y3, y4])?,
-            digits(&[m1, m2])? as u8,
-            digits(&[d1, d2])?,
-        );
         local_to_timestamp(year, month, day, clock(time)?, 0, millis)
     }
 
@@ -250,21 +231,7 @@ fn parse_common_log(text: &[u8]) -> Option<Timestamp> {
 
 /// `2021-06-28T17:22:48.123+09:00`
 fn parse_iso8601(text: &[u8]) -> Option<Timestamp> {
-    let &[
-        y1,
-        y2,
-        y3,
-        y4,
-        b'-',
-        mo1,
-        mo2,
-        b'-',
-        d1,
-        d2,
-        sep,
-        ref rest @ ..,
-    ] = text
-    else {
+    let ((year, month, day), [sep, rest @ ..]) = date(text)? else {
         return None;
     };
     if !matches!(sep, b'T' | b't' | b' ') || rest.len() < 8 {
@@ -290,10 +257,21 @@ fn parse_iso8601(text: &[u8]) -> Option<Timestamp> {
         }
         _ => return None,
     };
-    let year = digits(&[y1, y2, y3, y4])?;
-    let month = digits(&[mo1, mo2])? as u8;
-    let day = digits(&[d1, d2])?;
     local_to_timestamp(year, month, day, second_of_day, offset, millis)
+}
+
+/// `2021-06-28` at the start of `text`, as year, month and day, and the
+/// rest of `text`.
+fn date(text: &[u8]) -> Option<((i64, u8, i64), &[u8])> {
+    let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, ref rest @ ..] = text else {
+        return None;
+    };
+    let ymd = (
+        digits(&[y1, y2, y3, y4])?,
+        digits(&[m1, m2])? as u8,
+        digits(&[d1, d2])?,
+    );
+    Some((ymd, rest))
 }
 
 /// `1624868568` or `1624868568.123`

@@ -389,11 +389,7 @@ mod tests {
     }
 
     fn table() -> Table {
-        Table::new(vec![Column {
-            name: "status".into(),
-            label: "status".into(),
-            ty: ColumnType::Bigint,
-        }])
+        Table::new(vec![Column::new("status", ColumnType::Bigint)])
     }
 
     #[test]

@@ -194,19 +194,11 @@ mod tests {
     use super::*;
     use firehose_ltsv::ColumnType;
 
-    fn column(name: &str, label: &str, ty: ColumnType) -> Column {
-        Column {
-            name: name.into(),
-            label: label.into(),
-            ty,
-        }
-    }
-
     fn columns() -> Vec<Column> {
         vec![
-            column("time", "time", ColumnType::Timestamp),
-            column("x_forwarded_for", "X-Forwarded-For", ColumnType::String),
-            column("status", "status", ColumnType::Bigint),
+            Column::new("time", ColumnType::Timestamp),
+            Column::new("X-Forwarded-For", ColumnType::String),
+            Column::new("status", ColumnType::Bigint),
         ]
     }
 

@@ -189,20 +189,12 @@ fn set_default(template: &str, name: &str, value: &str) -> Result<String, String
 mod tests {
     use super::*;
 
-    fn column(name: &str, label: &str, ty: ColumnType) -> Column {
-        Column {
-            name: name.into(),
-            label: label.into(),
-            ty,
-        }
-    }
-
     fn columns() -> Vec<Column> {
         vec![
-            column("time", "time", ColumnType::Timestamp),
-            column("x_forwarded_for", "X-Forwarded-For", ColumnType::String),
-            column("ua", "UA", ColumnType::String),
-            column("status", "status", ColumnType::Bigint),
+            Column::new("time", ColumnType::Timestamp),
+            Column::new("X-Forwarded-For", ColumnType::String),
+            Column::new("UA", ColumnType::String),
+            Column::new("status", ColumnType::Bigint),
         ]
     }
 

@@ -250,21 +250,13 @@ mod tests {
 
     use super::*;
 
-    fn column(name: &str, label: &str, ty: ColumnType) -> Column {
-        Column {
-            name: name.into(),
-            label: label.into(),
-            ty,
-        }
-    }
-
     fn table() -> Table {
         Table::new(vec![
-            column("time", "time", ColumnType::Timestamp),
-            column("status", "status", ColumnType::Bigint),
-            column("reqtime", "reqtime", ColumnType::Double),
-            column("ok", "ok", ColumnType::Boolean),
-            column("x_forwarded_for", "X-Forwarded-For", ColumnType::String),
+            Column::new("time", ColumnType::Timestamp),
+            Column::new("status", ColumnType::Bigint),
+            Column::new("reqtime", ColumnType::Double),
+            Column::new("ok", ColumnType::Boolean),
+            Column::new("X-Forwarded-For", ColumnType::String),
         ])
     }
 

@@ -260,9 +260,11 @@ fn parse_iso8601(text: &[u8]) -> Option<Timestamp> {
     local_to_timestamp(year, month, day, second_of_day, offset, millis)
 }
 
-/// `2021-06-28` at the start of `text`, as year, month and day, and the
-/// rest of `text`.
-fn date(text: &[u8]) -> Option<((i64, u8, i64), &[u8])> {
+/// A year, month and day.
+type Date = (i64, u8, i64);
+
+/// `2021-06-28` at the start of `text`, and the rest of `text`.
+fn date(text: &[u8]) -> Option<(Date, &[u8])> {
     let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, ref rest @ ..] = text else {
         return None;
     };

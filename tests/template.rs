@@ -435,14 +435,13 @@ fn the_stream_role_reaches_only_this_function_this_bucket_and_its_log_stream() {
 /// The stream role's permissions in `stack`: with Parquet, also reading
 /// the Glue table's schema, and only that.
 fn check_stream_role(template: &Value, stack: &Stack, parquet: bool) {
-    let template = template;
-    let destination = destination(&template);
+    let destination = destination(template);
     let role = arn_of(&destination["RoleARN"]);
-    assert_eq!(trusted_service(&template, role), "firehose.amazonaws.com");
-    if let Some(processor_role) = processor(&template).get("RoleArn") {
+    assert_eq!(trusted_service(template, role), "firehose.amazonaws.com");
+    if let Some(processor_role) = processor(template).get("RoleArn") {
         assert_eq!(arn_of(processor_role), role);
     }
-    let bucket = log_bucket(&template);
+    let bucket = log_bucket(template);
     let logging = &destination["CloudWatchLoggingOptions"];
     assert_eq!(logging["Enabled"], true);
     let log_stream_arn = sub(&format!(

@@ -69,6 +69,17 @@ pub struct Column {
     pub ty: ColumnType,
 }
 
+impl Column {
+    /// The column of `label`, of type `ty`, named as [`column_name`] names it.
+    pub fn new(label: &str, ty: ColumnType) -> Column {
+        Column {
+            name: column_name(label),
+            label: label.to_owned(),
+            ty,
+        }
+    }
+}
+
 /// The column a label is read into: lowercase, with characters outside
 /// `[a-z0-9_]` made `_`, as Athena names columns.
 pub fn column_name(label: &str) -> String {
@@ -109,11 +120,7 @@ pub fn columns(config: &Config, split_request: bool) -> Result<Vec<Column>, Stri
             ));
         }
         let ty = config.type_of(label.as_bytes()).unwrap_or(Type::String);
-        columns.push(Column {
-            name,
-            label: label.to_owned(),
-            ty: ColumnType::of(ty),
-        });
+        columns.push(Column::new(label, ColumnType::of(ty)));
     }
     Ok(columns)
 }

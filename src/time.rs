@@ -125,6 +125,24 @@ impl Timestamp {
         Timestamp::new(seconds, None)
     }
 
+    /// Reads back what [`write`](Self::write) writes: `YYYY-MM-DD HH:MM:SS`
+    /// in UTC, with or without `.fff`.
+    pub fn parse_written(text: &[u8]) -> Option<Timestamp> {
+        let (date_time, millis) = match text {
+            [date_time @ .., b'.', a, b, c] => (date_time, Some(millis(&[*a, *b, *c])?)),
+            date_time => (date_time, None),
+        };
+        let ((year, month, day), [b' ', time @ ..]) = date(date_time)? else {
+            return None;
+        };
+        local_to_timestamp(year, month, day, clock(time)?, 0, millis)
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn unix_millis(&self) -> i64 {
+        self.seconds * 1000 + i64::from(self.millis.unwrap_or(0))
+    }
+
     /// Appends `YYYY-MM-DD HH:MM:SS`, plus `.fff` when the input had a
     /// fraction.
     pub fn write(&self, out: &mut Vec<u8>) {
@@ -213,21 +231,7 @@ fn parse_common_log(text: &[u8]) -> Option<Timestamp> {
 
 /// `2021-06-28T17:22:48.123+09:00`
 fn parse_iso8601(text: &[u8]) -> Option<Timestamp> {
-    let &[
-        y1,
-        y2,
-        y3,
-        y4,
-        b'-',
-        mo1,
-        mo2,
-        b'-',
-        d1,
-        d2,
-        sep,
-        ref rest @ ..,
-    ] = text
-    else {
+    let ((year, month, day), [sep, rest @ ..]) = date(text)? else {
         return None;
     };
     if !matches!(sep, b'T' | b't' | b' ') || rest.len() < 8 {
@@ -253,10 +257,23 @@ fn parse_iso8601(text: &[u8]) -> Option<Timestamp> {
         }
         _ => return None,
     };
-    let year = digits(&[y1, y2, y3, y4])?;
-    let month = digits(&[mo1, mo2])? as u8;
-    let day = digits(&[d1, d2])?;
     local_to_timestamp(year, month, day, second_of_day, offset, millis)
+}
+
+/// A year, month and day.
+type Date = (i64, u8, i64);
+
+/// `2021-06-28` at the start of `text`, and the rest of `text`.
+fn date(text: &[u8]) -> Option<(Date, &[u8])> {
+    let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, ref rest @ ..] = text else {
+        return None;
+    };
+    let ymd = (
+        digits(&[y1, y2, y3, y4])?,
+        digits(&[m1, m2])? as u8,
+        digits(&[d1, d2])?,
+    );
+    Some((ymd, rest))
 }
 
 /// `1624868568` or `1624868568.123`
@@ -521,6 +538,38 @@ mod tests {
             assert_eq!(at(bad, 1000), None, "{bad:?}");
         }
         assert_eq!(at("1234567890123456789", 1_000_000), None);
+    }
+
+    #[test]
+    fn what_is_written_reads_back_to_the_same_instant() {
+        for text in [
+            "[28/Jun/2021:17:22:48 +0900]",
+            "1624868568.123",
+            "0",
+            "253402300799",
+            "[01/Jan/0000:00:00:00 +0000]",
+        ] {
+            let time = Timestamp::parse(text.as_bytes()).unwrap();
+            let mut written = Vec::new();
+            time.write(&mut written);
+            assert_eq!(Timestamp::parse_written(&written), Some(time), "{text}");
+        }
+        let time = Timestamp::parse_written(b"2021-06-28 08:22:48.123").unwrap();
+        assert_eq!(time.unix_millis(), 1_624_868_568_123);
+        assert_eq!(
+            Timestamp::parse_written(b"1970-01-01 00:00:00").map(|t| t.unix_millis()),
+            Some(0)
+        );
+        for bad in [
+            "2021-06-28T08:22:48",
+            "2021-06-28 08:22:48Z",
+            "2021-06-28 08:22:48.12",
+            "2021-02-30 08:22:48",
+            "2021-06-28 24:00:00",
+            "",
+        ] {
+            assert_eq!(Timestamp::parse_written(bad.as_bytes()), None, "{bad}");
+        }
     }
 
     #[test]

@@ -187,6 +187,16 @@ fn role_statements<'t>(template: &'t Value, role_id: &str) -> Vec<&'t Value> {
         .collect()
 }
 
+/// The statements of `role_id` in `stack`, those its conditions leave out
+/// left out.
+fn stack_statements(stack: &Stack, role_id: &str) -> Vec<Value> {
+    role_statements(stack.template, role_id)
+        .into_iter()
+        .map(|statement| stack.eval(statement))
+        .filter(|statement| !statement.is_null())
+        .collect()
+}
+
 /// The only service that may assume `role_id`.
 fn trusted_service(template: &Value, role_id: &str) -> String {
     let trust = &resource(template, role_id)["Properties"]["AssumeRolePolicyDocument"];
@@ -416,13 +426,22 @@ fn prefix_keys(prefix: &str) -> Vec<&str> {
 #[test]
 fn the_stream_role_reaches_only_this_function_this_bucket_and_its_log_stream() {
     let template = template();
-    let destination = destination(&template);
+    for format in ["json", "parquet"] {
+        let stack = Stack::new(&template, &[("OutputFormat", format)]);
+        check_stream_role(&template, &stack, format == "parquet");
+    }
+}
+
+/// The stream role's permissions in `stack`: with Parquet, also reading
+/// the Glue table's schema, and only that.
+fn check_stream_role(template: &Value, stack: &Stack, parquet: bool) {
+    let destination = destination(template);
     let role = arn_of(&destination["RoleARN"]);
-    assert_eq!(trusted_service(&template, role), "firehose.amazonaws.com");
-    if let Some(processor_role) = processor(&template).get("RoleArn") {
+    assert_eq!(trusted_service(template, role), "firehose.amazonaws.com");
+    if let Some(processor_role) = processor(template).get("RoleArn") {
         assert_eq!(arn_of(processor_role), role);
     }
-    let bucket = log_bucket(&template);
+    let bucket = log_bucket(template);
     let logging = &destination["CloudWatchLoggingOptions"];
     assert_eq!(logging["Enabled"], true);
     let log_stream_arn = sub(&format!(
@@ -443,10 +462,25 @@ fn the_stream_role_reaches_only_this_function_this_bucket_and_its_log_stream() {
     let function_arn = get_att(FUNCTION, "Arn");
     let bucket_arns = [get_att(bucket, "Arn"), sub(&format!("${{{bucket}.Arn}}/*"))];
 
+    let glue_actions = [
+        "glue:GetTable",
+        "glue:GetTableVersion",
+        "glue:GetTableVersions",
+    ];
+    let glue_arn = |what: &str| {
+        sub(&format!(
+            "arn:${{AWS::Partition}}:glue:${{AWS::Region}}:${{AWS::AccountId}}:{what}"
+        ))
+    };
+    let table_arns = [
+        glue_arn("catalog"),
+        glue_arn("database/${DatabaseName}"),
+        glue_arn("table/${DatabaseName}/${TableName}"),
+    ];
     let mut granted = BTreeSet::new();
-    let statements = role_statements(&template, role);
+    let statements = stack_statements(stack, role);
     assert!(!statements.is_empty());
-    for statement in statements {
+    for statement in &statements {
         let actions = allowed_actions(statement);
         let resources = list(&statement["Resource"]);
         let service = actions[0].split(':').next().unwrap();
@@ -478,15 +512,21 @@ fn the_stream_role_reaches_only_this_function_this_bucket_and_its_log_stream() {
                 assert_eq!(actions, ["logs:PutLogEvents"]);
                 assert_eq!(resources, [&log_stream_arn], "only its own log stream");
             }
+            "glue" if parquet => {
+                assert_eq!(actions, glue_actions, "reading the table's schema");
+                assert_eq!(resources, table_arns.iter().collect::<Vec<_>>());
+            }
             other => panic!("the stream role needs nothing from {other}: {statement}"),
         }
         granted.extend(actions);
     }
     // And it has what delivery needs, so that none of the above is vacuous.
+    let glue = if parquet { &glue_actions[..] } else { &[] };
     let needed: BTreeSet<&str> = lambda_actions
         .into_iter()
         .chain(s3_actions)
         .chain(["logs:PutLogEvents"])
+        .chain(glue.iter().copied())
         .collect();
     assert_eq!(granted, needed);
 }
@@ -599,8 +639,9 @@ fn the_glue_table_is_what_schema_derives_from_the_log_format_default() {
     let table = glue_table(&template);
     let storage = &table["StorageDescriptor"];
     let serde = &storage["SerdeInfo"];
+    let json = Stack::new(&template, &[]);
     assert_eq!(
-        serde["SerializationLibrary"],
+        json.eval(&serde["SerializationLibrary"]),
         "org.openx.data.jsonserde.JsonSerDe"
     );
     let written: Vec<(&str, &str)> = list(&storage["Columns"])
@@ -616,13 +657,22 @@ fn the_glue_table_is_what_schema_derives_from_the_log_format_default() {
         .map(|c| (c.name.as_str(), c.ty.name()))
         .collect();
     assert_eq!(written, expected);
-    // A mapping for exactly the labels that are not their column's name.
+    // A mapping for exactly the labels that are not their column's name
+    // but for case, to the key as the case-insensitive SerDe reads it; the
+    // stream's Parquet conversion has the same.
+    let keys = &json.eval(&destination(&template)["DataFormatConversionConfiguration"]);
+    assert!(keys.is_null(), "conversion only with OutputFormat=parquet");
+    let parquet = Stack::new(&template, &[("OutputFormat", "parquet")]);
+    let conversion = parquet.eval(&destination(&template)["DataFormatConversionConfiguration"]);
+    let openx = &conversion["InputFormatConfiguration"]["Deserializer"]["OpenXJsonSerDe"];
     for column in &derived {
         let mapping = &serde["Parameters"][format!("mapping.{}", column.name)];
-        if column.name == column.label {
-            assert!(mapping.is_null(), "{}: {mapping}", column.name);
+        let key = &openx["ColumnToJsonKeyMappings"][&column.name];
+        if column.label.to_lowercase() == column.name {
+            assert!(mapping.is_null() && key.is_null(), "{}", column.name);
         } else {
-            assert_eq!(mapping, column.label.as_str());
+            assert_eq!(mapping, column.label.to_lowercase().as_str());
+            assert_eq!(key, mapping);
         }
     }
     // And the format is the README's Apache format, whose types are the
@@ -790,7 +840,8 @@ fn the_stream_partitions_by_event_time_and_keeps_responses_small() {
     );
     let errors = destination["ErrorOutputPrefix"].as_str().unwrap();
     assert!(errors.contains("!{firehose:error-output-type}"), "{errors}");
-    assert_eq!(destination["CompressionFormat"], "GZIP");
+    let json = Stack::new(&template, &[]);
+    assert_eq!(json.eval(&destination["CompressionFormat"]), "GZIP");
     let buffer = destination["BufferingHints"]["SizeInMBs"].as_i64().unwrap();
     assert!(
         buffer >= 64,
@@ -1043,4 +1094,75 @@ fn alarms_watch_failed_records_and_delivery_freshness() {
         &[("AlarmTopicArn", "arn:aws:sns:us-east-1:123456789012:ops")],
     );
     assert!(notified.condition("HasAlarmTopic"));
+}
+
+#[test]
+fn parquet_output_converts_with_the_glue_tables_schema_and_the_table_reads_it() {
+    let template = template();
+    let parameter = &template["Parameters"]["OutputFormat"];
+    assert_eq!(parameter["Default"], "json");
+    assert_eq!(parameter["AllowedValues"], json!(["json", "parquet"]));
+    let destination = destination(&template);
+    let table_id = resources_of_type(&template, "AWS::Glue::Table")[0].0;
+    let database_id = resources_of_type(&template, "AWS::Glue::Database")[0].0;
+    let role = arn_of(&destination["RoleARN"]);
+
+    let parquet = Stack::new(&template, &[("OutputFormat", "parquet")]);
+    let conversion = parquet.eval(&destination["DataFormatConversionConfiguration"]);
+    assert_eq!(conversion["Enabled"], true);
+    let openx = &conversion["InputFormatConfiguration"]["Deserializer"]["OpenXJsonSerDe"];
+    assert_eq!(openx["CaseInsensitive"], true);
+    assert_eq!(
+        conversion["OutputFormatConfiguration"]["Serializer"],
+        json!({ "ParquetSerDe": { "Compression": "SNAPPY" } })
+    );
+    let schema = &conversion["SchemaConfiguration"];
+    assert_eq!(schema["DatabaseName"], json!({ "Ref": database_id }));
+    assert_eq!(schema["TableName"], json!({ "Ref": table_id }));
+    assert_eq!(schema["Region"], json!({ "Ref": "AWS::Region" }));
+    assert_eq!(schema["CatalogId"], json!({ "Ref": "AWS::AccountId" }));
+    assert_eq!(schema["VersionId"], "LATEST");
+    assert_eq!(arn_of(&schema["RoleARN"]), role);
+    // Firehose converts only uncompressed output, in buffers of 64 MB or more;
+    // the records it cannot convert go under their own error type.
+    assert_eq!(
+        parquet.eval(&destination["CompressionFormat"]),
+        "UNCOMPRESSED"
+    );
+    assert!(destination["BufferingHints"]["SizeInMBs"].as_i64().unwrap() >= 64);
+    let errors = destination["ErrorOutputPrefix"].as_str().unwrap();
+    assert!(
+        errors.starts_with("errors/!{firehose:error-output-type}/"),
+        "{errors}"
+    );
+
+    // The table reads Parquet, with the same columns and projection.
+    let table = glue_table(&template);
+    let storage = &table["StorageDescriptor"];
+    for (key, json, parquet_value) in [
+        (
+            &storage["InputFormat"],
+            "org.apache.hadoop.mapred.TextInputFormat",
+            "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+        ),
+        (
+            &storage["OutputFormat"],
+            "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+            "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+        ),
+        (
+            &storage["SerdeInfo"]["SerializationLibrary"],
+            "org.openx.data.jsonserde.JsonSerDe",
+            "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+        ),
+        (&table["Parameters"]["classification"], "json", "parquet"),
+    ] {
+        assert_eq!(Stack::new(&template, &[]).eval(key), json);
+        assert_eq!(parquet.eval(key), parquet_value);
+    }
+    assert_eq!(parquet.eval(&storage["Compressed"]), false);
+    assert_eq!(
+        Stack::new(&template, &[]).eval(&storage["Compressed"]),
+        true
+    );
 }

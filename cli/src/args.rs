@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use firehose_ltsv::{SETTINGS, Setting};
+use firehose_ltsv_output::OutputFormat;
 
 const ABOUT: &str = "\
 Convert LTSV access logs to newline-delimited JSON, as the firehose-ltsv
@@ -44,15 +45,17 @@ Usage:
 
 Input, from files or stdin, may be gzip-compressed (one or more members).
 
---out-dir DIR writes the JSON lines into DIR instead of stdout, as the
-delivery stream lays them out in S3: gzip files under
+--out-dir DIR writes the lines into DIR instead of stdout, as the
+delivery stream lays them out in S3: files under
 DIR/year=YYYY/month=MM/day=DD/hour=HH/ by each line's event time in UTC
 (the first label of type time in LTSV_TYPES). A line with no valid time
 fails like any bad line (when replaying, with its whole record). Files
 are new on every run, named ltsv2json-PID-STARTTIME-SEQ.json.gz; none is
-ever overwritten. Progress shows on stderr when it is a terminal, and a
-summary line ends the run. Then `aws s3 sync DIR s3://BUCKET/logs/` puts
-the files where the stream's table reads them.
+ever overwritten. --output-format parquet writes Parquet files (.parquet)
+of the table's columns instead, for a stack whose OutputFormat is parquet.
+Progress shows on stderr when it is a terminal, and a summary line ends
+the run. Then `aws s3 sync DIR s3://BUCKET/logs/` puts the files where the
+stream's table reads them.
 ";
 
 /// What `--help` prints: the commands, then every setting's flag.
@@ -129,13 +132,20 @@ pub(crate) enum SchemaOutput {
     UpdateTemplate(PathBuf),
 }
 
+/// Where `--out-dir` writes, and in which format.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct OutDir {
+    pub(crate) dir: PathBuf,
+    pub(crate) format: OutputFormat,
+}
+
 /// A parsed command line.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Args {
     pub(crate) command: Command,
     /// `(variable, value)` for each setting flag, in order: a later one wins.
     pub(crate) overrides: Vec<(&'static str, String)>,
-    pub(crate) out_dir: Option<PathBuf>,
+    pub(crate) out_dir: Option<OutDir>,
 }
 
 impl Args {
@@ -162,6 +172,7 @@ pub(crate) fn parse(
     let mut subcommand: Option<String> = None;
     let mut decode = false;
     let mut out_dir = None;
+    let mut output_format = None;
     let mut schema = Schema::default();
     let mut shape = EventShape::default();
     let mut files = Vec::new();
@@ -177,6 +188,7 @@ pub(crate) fn parse(
             }
             Long("decode") if subcommand.as_deref() == Some("invoke") => decode = true,
             Long("out-dir") => out_dir = Some(PathBuf::from(parser.value()?)),
+            Long("output-format") => output_format = Some(parser.value()?.parse()?),
             Long("aggregate") if subcommand.as_deref() == Some("event") => {
                 shape = EventShape::Aggregated(parser.value()?.parse()?);
             }
@@ -237,6 +249,13 @@ pub(crate) fn parse(
     if out_dir.is_some() && !matches!(command, Command::Convert(_) | Command::Replay(_)) {
         return Err("--out-dir works only when converting or replaying".into());
     }
+    if output_format.is_some() && out_dir.is_none() {
+        return Err("--output-format works only with --out-dir".into());
+    }
+    let out_dir = out_dir.map(|dir| OutDir {
+        dir,
+        format: output_format.unwrap_or_default(),
+    });
     Ok(Some(Args {
         command,
         overrides,
@@ -281,7 +300,10 @@ mod tests {
             Args {
                 command: Command::Replay(files(&["failed/"])),
                 overrides: vec![],
-                out_dir: Some("out".into())
+                out_dir: Some(OutDir {
+                    dir: "out".into(),
+                    format: OutputFormat::Json
+                })
             }
         );
         assert_eq!(
@@ -337,6 +359,23 @@ mod tests {
         );
         assert!(parsed(&["--decode", "x"]).unwrap_err().contains("--decode"));
         assert!(parsed(&["--json"]).unwrap_err().contains("--json"));
+        assert_eq!(
+            parsed(&["--output-format", "parquet", "a.log"]).unwrap_err(),
+            "--output-format works only with --out-dir"
+        );
+        assert_eq!(
+            parsed(&["--out-dir", "o", "--output-format", "orc"]).unwrap_err(),
+            "cannot parse argument \"orc\": \"orc\" is not an output format (json or parquet)"
+        );
+        assert_eq!(
+            parsed(&["replay", "--output-format", "parquet", "--out-dir", "o"])
+                .unwrap()
+                .out_dir,
+            Some(OutDir {
+                dir: "o".into(),
+                format: OutputFormat::Parquet
+            })
+        );
         assert!(
             parsed(&["--aggregate", "9"])
                 .unwrap_err()

@@ -2,20 +2,24 @@
 //! hourly folders of `--out-dir`.
 
 use std::ffi::OsString;
-use std::path::Path;
 use std::process::ExitCode;
 
 use firehose_ltsv::{Config, Converter};
 
+use crate::args::OutDir;
 use crate::input::{self, Result};
 use crate::progress::{Tally, Unit};
 use crate::sink::Sink;
 
 /// Converts every line of `files`; each bad line is reported as
 /// `FILE:LINE: reason`. Into a folder, a summary line ends the run.
-pub(crate) fn run(files: &[OsString], config: &Config, out_dir: Option<&Path>) -> Result<ExitCode> {
+pub(crate) fn run(
+    files: &[OsString],
+    config: &Config,
+    out_dir: Option<&OutDir>,
+) -> Result<ExitCode> {
     let mut converter = Converter::new(config);
-    let mut sink = Sink::new(out_dir);
+    let mut sink = Sink::new(out_dir, config)?;
     let mut tally = Tally::new(Unit::Lines, out_dir.is_some());
     input::each_line(&input::or_stdin(files), |name, number, line| {
         tally.read += 1;

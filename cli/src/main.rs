@@ -8,10 +8,12 @@ mod convert;
 mod event;
 mod input;
 mod invoke;
+mod partitions;
 mod progress;
 mod replay;
 mod schema;
 mod sink;
+mod template;
 
 use std::io;
 use std::process::ExitCode;
@@ -44,7 +46,7 @@ fn run() -> input::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let config = || Config::from_lookup(|variable| args.setting(variable));
-    let out_dir = args.out_dir.as_deref();
+    let out_dir = args.out_dir.as_ref();
     match &args.command {
         Command::Convert(files) => convert::run(files, &config()?, out_dir),
         Command::Replay(files) => replay::run(files, &config()?, out_dir),
@@ -55,7 +57,7 @@ fn run() -> input::Result<ExitCode> {
                 args.setting(variable)
                     .unwrap_or_else(|| default_of(variable))
             };
-            let given = schema::Given {
+            let given = template::Given {
                 log_format: given("LTSV_LOG_FORMAT"),
                 types: given("LTSV_TYPES"),
             };

@@ -112,6 +112,12 @@ impl Tally {
         if self.summary {
             eprintln!("ltsv2json: {}{files}", self.counts());
         }
+        if let Some(left_out) = written.map(|w| w.left_out).filter(|&n| n > 0) {
+            eprintln!(
+                "ltsv2json: {left_out} values left out of the Parquet files: of labels the table \
+                 has no column for, or not of their column's type (see ltsv2json schema)"
+            );
+        }
         Ok(match self.failed {
             0 => ExitCode::SUCCESS,
             _ => ExitCode::FAILURE,

@@ -3,7 +3,6 @@
 
 use std::ffi::OsString;
 use std::fmt;
-use std::path::Path;
 use std::process::ExitCode;
 
 use base64::Engine;
@@ -11,6 +10,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use firehose_ltsv::{Config, Converter};
 use serde_json::Value;
 
+use crate::args::OutDir;
 use crate::input::{self, Result};
 use crate::progress::{Tally, Unit};
 use crate::sink::Sink;
@@ -44,11 +44,15 @@ impl fmt::Display for ReplayError {
 /// Converts the record of every line of the error objects in `args`
 /// (files, folders, `-`); each that still fails is reported as
 /// `FILE:LINE: reason`, and a summary line ends the run.
-pub(crate) fn run(args: &[OsString], config: &Config, out_dir: Option<&Path>) -> Result<ExitCode> {
+pub(crate) fn run(
+    args: &[OsString],
+    config: &Config,
+    out_dir: Option<&OutDir>,
+) -> Result<ExitCode> {
     // No argument means stdin; a folder with nothing in it means nothing.
     let files = input::files_under(&input::or_stdin(args))?;
     let mut converter = Converter::new(config);
-    let mut sink = Sink::new(out_dir);
+    let mut sink = Sink::new(out_dir, config)?;
     let mut tally = Tally::new(Unit::Records, true);
     let mut record = Vec::new();
     input::each_line(&files, |name, number, line| {

@@ -370,3 +370,107 @@ fn compressed_logs_convert_as_the_plain_ones() {
     let run = ltsv2json(&[], &[], &gzip(&log));
     assert_eq!(run.stdout, plain.stdout);
 }
+
+// --- Parquet ------------------------------------------------------------------
+
+#[test]
+fn parquet_files_go_where_json_files_go_one_for_each() {
+    let out = TempDir::new("parquet");
+    let (json_dir, parquet_dir) = (out.join("json"), out.join("parquet"));
+    let log = project_file("tests/data/apache_access.ltsv");
+    let json = ltsv2json(&["--out-dir", &json_dir, &log], &[], b"");
+    let parquet = ltsv2json(
+        &[
+            "--out-dir",
+            &parquet_dir,
+            "--output-format",
+            "parquet",
+            &log,
+        ],
+        &[],
+        b"",
+    );
+    assert_eq!(
+        (json.code, parquet.code),
+        (Some(0), Some(0)),
+        "{}",
+        parquet.stderr
+    );
+    let folders = |dir: &str, extension: &str| -> Vec<String> {
+        files_under(Path::new(dir))
+            .into_iter()
+            .map(|(path, bytes)| {
+                assert!(path.to_str().unwrap().ends_with(extension), "{path:?}");
+                if extension == ".parquet" {
+                    assert_eq!(&bytes[..4], b"PAR1");
+                    assert_eq!(&bytes[bytes.len() - 4..], b"PAR1");
+                }
+                let folder = path.parent().unwrap().strip_prefix(dir).unwrap();
+                folder.to_str().unwrap().to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        folders(&parquet_dir, ".parquet"),
+        folders(&json_dir, ".json.gz")
+    );
+    // The same summary, with nothing left out: every label is a column.
+    assert_eq!(
+        parquet.stderr.replace(&parquet_dir, "DIR"),
+        json.stderr.replace(&json_dir, "DIR")
+    );
+}
+
+#[test]
+fn parquet_counts_the_values_the_table_cannot_hold() {
+    let out = TempDir::new("parquet-left-out");
+    let dir = out.join("out");
+    let run = ltsv2json(
+        &[
+            "--out-dir",
+            &dir,
+            "--output-format",
+            "parquet",
+            "--on-type-error",
+            "string",
+        ],
+        &[],
+        b"time:1624868568\tstatus:OK\textra:1\tother:2\n",
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.ends_with(
+            "ltsv2json: 3 values left out of the Parquet files: of labels the table has no \
+             column for, or not of their column's type (see ltsv2json schema)\n"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn parquet_needs_the_columns_of_a_log_format() {
+    let out = TempDir::new("parquet-no-format");
+    let dir = out.join("out");
+    let run = ltsv2json(
+        &[
+            "--log-format",
+            "",
+            "--out-dir",
+            &dir,
+            "--output-format",
+            "parquet",
+        ],
+        &[],
+        b"time:1624868568\n",
+    );
+    assert_eq!(
+        (run.code, run.stderr.as_str()),
+        (
+            Some(2),
+            "ltsv2json: --output-format parquet needs the table's columns: \
+             LTSV_LOG_FORMAT is empty: the labels, and so the columns, are unknown\n"
+        )
+    );
+    assert!(!Path::new(&dir).exists());
+}

@@ -315,3 +315,51 @@ fn replay_into_out_dir_puts_whole_records_in_their_hours() {
     );
     check_names(&tree, run.pid);
 }
+
+#[test]
+fn replay_writes_parquet_for_a_parquet_table() {
+    let objects = error_objects();
+    let out = TempDir::new("replayed-parquet");
+    let (json_dir, parquet_dir) = (out.join("json"), out.join("parquet"));
+    let args = |dir: &str, format: &str| -> Vec<String> {
+        let mut args: Vec<String> = FIXED.iter().map(|a| a.to_string()).collect();
+        args.extend(
+            [
+                "replay",
+                "--out-dir",
+                dir,
+                "--output-format",
+                format,
+                &objects.multi,
+            ]
+            .map(String::from),
+        );
+        args
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ltsv2json(&args, &[], b"")
+    };
+    let json = run(args(&json_dir, "json"));
+    let parquet = run(args(&parquet_dir, "parquet"));
+    assert_eq!(json.code, parquet.code);
+    assert_eq!(
+        parquet.stderr.replace(&parquet_dir, "DIR"),
+        json.stderr.replace(&json_dir, "DIR")
+    );
+    // The same hours, each file of its format.
+    let folders = |dir: &str, extension: &str| -> Vec<String> {
+        let files = common::files_under(Path::new(dir));
+        files
+            .iter()
+            .map(|(path, _)| {
+                assert!(path.to_str().unwrap().ends_with(extension), "{path:?}");
+                let folder = path.parent().unwrap().strip_prefix(dir).unwrap();
+                folder.to_str().unwrap().to_owned()
+            })
+            .collect()
+    };
+    let hours = folders(&parquet_dir, ".parquet");
+    assert!(!hours.is_empty());
+    assert_eq!(hours, folders(&json_dir, ".json.gz"));
+}

@@ -1,0 +1,113 @@
+//! The files of the table: converted lines written as gzip NDJSON, as
+//! Firehose delivers them, or as Parquet, as Firehose's record format
+//! conversion does, into any [`Write`].
+//!
+//! ```
+//! use firehose_ltsv::{Config, columns};
+//! use firehose_ltsv_output::{OutputFormat, Table};
+//!
+//! let config = Config::default();
+//! let table = Table::new(columns(&config, true).unwrap());
+//! let mut file = OutputFormat::Parquet.open(&table, Vec::new()).unwrap();
+//! file.write_line(br#"{"time":"2021-06-28 08:22:48","status":200}"#).unwrap();
+//! let bytes = file.finish().unwrap();
+//! assert_eq!(&bytes[..4], b"PAR1");
+//! ```
+
+mod ndjson;
+mod parquet;
+
+use std::fmt;
+use std::io::{self, Write};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use firehose_ltsv::Column;
+
+/// The format of the table's files.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Gzip NDJSON, one object a line, as the function writes them.
+    #[default]
+    Json,
+    /// Parquet with the table's column types, SNAPPY-compressed.
+    Parquet,
+}
+
+impl OutputFormat {
+    /// Its name, as `--output-format` and the template's `OutputFormat`
+    /// spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Json => "json",
+            OutputFormat::Parquet => "parquet",
+        }
+    }
+
+    /// The ending of its files' names.
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Json => "json.gz",
+            OutputFormat::Parquet => "parquet",
+        }
+    }
+
+    /// A file of this format of `table`'s rows, written into `sink`.
+    pub fn open<W: Write + Send + 'static>(
+        self,
+        table: &Table,
+        sink: W,
+    ) -> io::Result<Box<dyn TableFile<W>>> {
+        Ok(match self {
+            OutputFormat::Json => Box::new(ndjson::GzipLines::new(sink)),
+            OutputFormat::Parquet => Box::new(parquet::ParquetFile::new(table, sink)?),
+        })
+    }
+}
+
+impl fmt::Display for OutputFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for OutputFormat {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<OutputFormat, String> {
+        [OutputFormat::Json, OutputFormat::Parquet]
+            .into_iter()
+            .find(|format| format.name() == name)
+            .ok_or_else(|| format!("{name:?} is not an output format (json or parquet)"))
+    }
+}
+
+/// The columns of the table a file belongs to, shared by its files.
+#[derive(Clone, Debug)]
+pub struct Table(Arc<Vec<Column>>);
+
+impl Table {
+    /// The table of `columns`.
+    pub fn new(columns: Vec<Column>) -> Table {
+        Table(Arc::new(columns))
+    }
+
+    /// Its columns, in order.
+    pub fn columns(&self) -> &[Column] {
+        &self.0
+    }
+}
+
+/// One file being written: lines in, the finished file's sink out.
+pub trait TableFile<W>: Send {
+    /// Adds one line the function wrote (a JSON object, `\n` optional).
+    fn write_line(&mut self, line: &[u8]) -> io::Result<()>;
+
+    /// Values left out so far: Parquet files hold only the table's columns,
+    /// each of its type, so a value of a label without a column, or not of
+    /// its column's type, is left out (the latter as a null).
+    fn values_left_out(&self) -> u64;
+
+    /// Ends the file and gives back its sink.
+    fn finish(self: Box<Self>) -> io::Result<W>;
+}

@@ -14,15 +14,14 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike};
 use common::{config, escape_every_char, event_json};
 use firehose_ltsv::{
-    Config, Converter, Error, ErrorKind, LabelSyntax, LineOutcome, LineParser, OnTypeError,
-    PartitionKey, Timestamp, Type, Unescape, event_hour, handle, json_str_len, transform,
-    write_json_str,
+    Config, Converter, Error, ErrorKind, LineOutcome, LineParser, Timestamp, Type, Unescape,
+    event_hour, handle, json_str_len, transform, write_json_str,
 };
 use lambda_runtime::{Context, LambdaEvent};
+use ltsv_oracle::product::{self, settings};
 use ltsv_oracle::{
-    DropRule, Key, LineExpectation, Problem, RecordExpectation, Rejection, Settings, as_text,
-    check_object, expect_keys, expect_line, expect_record, first_undeclared, folded_labels,
-    keys_json,
+    Key, LineExpectation, Problem, RecordExpectation, Rejection, Settings, as_text, check_object,
+    expect_keys, expect_line, expect_record, first_undeclared, folded_labels, keys_json,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -43,101 +42,9 @@ fn cases(cases: u32) -> ProptestConfig {
 
 // --- The product's settings and errors in the oracle's terms -----------------
 
-/// The product's settings, described as the oracle describes them.
-fn settings(config: &Config) -> Settings {
-    Settings {
-        any_labels: config.label_syntax == LabelSyntax::Any,
-        unescape: match config.unescape {
-            Unescape::Off => ltsv_oracle::Unescape::Off,
-            Unescape::Escapes => ltsv_oracle::Unescape::Escapes,
-            Unescape::Json => ltsv_oracle::Unescape::Json,
-        },
-        null_values: config.null_values.clone(),
-        types: config
-            .types
-            .iter()
-            .map(|(label, ty)| (label.clone(), oracle_type(*ty)))
-            .collect(),
-        declared: config.log_format.as_ref().map(|format| {
-            format
-                .fields()
-                .iter()
-                .map(|field| field.label.as_bytes().to_vec())
-                .collect()
-        }),
-        on_type_error: match config.on_type_error {
-            OnTypeError::Fail => ltsv_oracle::OnTypeError::Fail,
-            OnTypeError::Null => ltsv_oracle::OnTypeError::Null,
-            OnTypeError::String => ltsv_oracle::OnTypeError::String,
-        },
-        split_request: config.split_request.clone(),
-        drop: config
-            .drop
-            .iter()
-            .map(|rule| DropRule {
-                label: rule.label.clone(),
-                prefix: rule.prefix,
-                value: rule.value.clone(),
-            })
-            .collect(),
-        partition_keys: config
-            .partition_keys
-            .iter()
-            .map(|key| match key {
-                PartitionKey::Year => Key::Year,
-                PartitionKey::Month => Key::Month,
-                PartitionKey::Day => Key::Day,
-                PartitionKey::Hour => Key::Hour,
-                PartitionKey::Label(label) => Key::Label(label.as_bytes().to_vec()),
-            })
-            .collect(),
-    }
-}
-
-fn oracle_type(ty: Type) -> ltsv_oracle::Type {
-    match ty {
-        Type::Integer => ltsv_oracle::Type::Integer,
-        Type::Float => ltsv_oracle::Type::Float,
-        Type::Bool => ltsv_oracle::Type::Bool,
-        Type::String => ltsv_oracle::Type::String,
-        Type::Time => ltsv_oracle::Type::Time,
-        Type::TimeMsec => ltsv_oracle::Type::TimeMsec,
-        Type::TimeUsec => ltsv_oracle::Type::TimeUsec,
-    }
-}
-
 /// A product error about a line, in the oracle's terms.
 fn rejection(error: &Error) -> Rejection {
-    let problem = match error.kind() {
-        ErrorKind::MissingColon => Problem::MissingColon,
-        ErrorKind::EmptyLabel => Problem::EmptyLabel,
-        ErrorKind::InvalidLabelByte(byte) => Problem::InvalidLabelByte(*byte),
-        ErrorKind::LabelNotUtf8 => Problem::LabelNotUtf8,
-        ErrorKind::FoldedLabels { first, second } => Problem::FoldedLabels {
-            first: first.clone(),
-            second: second.clone(),
-        },
-        ErrorKind::Type { label, expected } => Problem::Type {
-            label: label.clone(),
-            expected: oracle_type(*expected),
-        },
-        ErrorKind::NoEventTime { label } => Problem::NoEventTime {
-            label: label.clone(),
-        },
-        ErrorKind::BadEventTime { label } => Problem::BadEventTime {
-            label: label.clone(),
-        },
-        ErrorKind::NoPartitionValue { label } => Problem::NoPartitionValue {
-            label: label.clone(),
-        },
-        _ => panic!("no rule gives the error {error:?}"),
-    };
-    let position = error.position();
-    Rejection {
-        problem,
-        line: position.line,
-        field: position.field.zip(position.byte),
-    }
+    product::rejection(error).unwrap_or_else(|| panic!("no rule gives the error {error:?}"))
 }
 
 /// Checks that the product's `actual` rejection of `line` is the rules'

@@ -10,12 +10,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use firehose_ltsv::{
     Config, Converter, Error, ErrorKind, LabelSyntax, LineOutcome, LineParser, MAX_RESPONSE_BYTES,
-    NoRoom, OnTypeError, PartitionKey, Summary, Type, Unescape,
+    NoRoom, Summary,
 };
+use ltsv_oracle::product::{self, settings};
 use ltsv_oracle::{
-    DropRule, Key, LineExpectation, Problem, RecordExpectation, Rejection, Settings, check_object,
-    distinct, expect_line, expect_record, folded_labels, keys_json, line_fields, record_lines,
-    shown_label,
+    LineExpectation, Problem, RecordExpectation, Rejection, Settings, check_object, distinct,
+    expect_line, expect_record, folded_labels, keys_json, line_fields, record_lines, shown_label,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -122,69 +122,6 @@ pub fn config_from_bytes(first: u8, second: u8) -> Config {
 
 // --- The crate's terms in the oracle's ---------------------------------------------
 
-/// The crate's settings, described as the oracle describes them.
-pub fn settings(config: &Config) -> Settings {
-    Settings {
-        any_labels: config.label_syntax == LabelSyntax::Any,
-        unescape: match config.unescape {
-            Unescape::Off => ltsv_oracle::Unescape::Off,
-            Unescape::Escapes => ltsv_oracle::Unescape::Escapes,
-            Unescape::Json => ltsv_oracle::Unescape::Json,
-        },
-        null_values: config.null_values.clone(),
-        types: config
-            .types
-            .iter()
-            .map(|(label, ty)| (label.clone(), oracle_type(*ty)))
-            .collect(),
-        declared: config.log_format.as_ref().map(|format| {
-            format
-                .fields()
-                .iter()
-                .map(|field| field.label.as_bytes().to_vec())
-                .collect()
-        }),
-        on_type_error: match config.on_type_error {
-            OnTypeError::Fail => ltsv_oracle::OnTypeError::Fail,
-            OnTypeError::Null => ltsv_oracle::OnTypeError::Null,
-            OnTypeError::String => ltsv_oracle::OnTypeError::String,
-        },
-        split_request: config.split_request.clone(),
-        drop: config
-            .drop
-            .iter()
-            .map(|rule| DropRule {
-                label: rule.label.clone(),
-                prefix: rule.prefix,
-                value: rule.value.clone(),
-            })
-            .collect(),
-        partition_keys: config
-            .partition_keys
-            .iter()
-            .map(|key| match key {
-                PartitionKey::Year => Key::Year,
-                PartitionKey::Month => Key::Month,
-                PartitionKey::Day => Key::Day,
-                PartitionKey::Hour => Key::Hour,
-                PartitionKey::Label(label) => Key::Label(label.as_bytes().to_vec()),
-            })
-            .collect(),
-    }
-}
-
-fn oracle_type(ty: Type) -> ltsv_oracle::Type {
-    match ty {
-        Type::Integer => ltsv_oracle::Type::Integer,
-        Type::Float => ltsv_oracle::Type::Float,
-        Type::Bool => ltsv_oracle::Type::Bool,
-        Type::String => ltsv_oracle::Type::String,
-        Type::Time => ltsv_oracle::Type::Time,
-        Type::TimeMsec => ltsv_oracle::Type::TimeMsec,
-        Type::TimeUsec => ltsv_oracle::Type::TimeUsec,
-    }
-}
-
 /// Why a record failed, in the oracle's terms.
 #[derive(Debug, PartialEq)]
 enum Why {
@@ -196,37 +133,13 @@ enum Why {
 
 /// A crate error in the oracle's terms; panics for an error no rule gives.
 fn why(error: &Error) -> Why {
-    let problem = match error.kind() {
-        ErrorKind::Base64(_) => return Why::NotBase64,
-        ErrorKind::MissingColon => Problem::MissingColon,
-        ErrorKind::EmptyLabel => Problem::EmptyLabel,
-        ErrorKind::InvalidLabelByte(byte) => Problem::InvalidLabelByte(*byte),
-        ErrorKind::LabelNotUtf8 => Problem::LabelNotUtf8,
-        ErrorKind::FoldedLabels { first, second } => Problem::FoldedLabels {
-            first: first.clone(),
-            second: second.clone(),
-        },
-        ErrorKind::Type { label, expected } => Problem::Type {
-            label: label.clone(),
-            expected: oracle_type(*expected),
-        },
-        ErrorKind::NoEventTime { label } => Problem::NoEventTime {
-            label: label.clone(),
-        },
-        ErrorKind::BadEventTime { label } => Problem::BadEventTime {
-            label: label.clone(),
-        },
-        ErrorKind::NoPartitionValue { label } => Problem::NoPartitionValue {
-            label: label.clone(),
-        },
-        _ => panic!("no rule gives the error {error:?}"),
-    };
-    let position = error.position();
-    Why::Rule(Rejection {
-        problem,
-        line: position.line,
-        field: position.field.zip(position.byte),
-    })
+    if let ErrorKind::Base64(_) = error.kind() {
+        return Why::NotBase64;
+    }
+    match product::rejection(error) {
+        Some(rejection) => Why::Rule(rejection),
+        None => panic!("no rule gives the error {error:?}"),
+    }
 }
 
 /// A crate error about one line, in the oracle's terms.
@@ -310,7 +223,7 @@ pub fn check_parser(config: &Config, data: &[u8]) {
     for (_, line) in rule_lines {
         let shown = || line.escape_ascii().to_string();
         let expected = line_fields(line, any_labels);
-        let crate_fields: Result<Vec<(&[u8], &[u8])>, Rejection> =
+        let crate_fields: Result<Vec<_>, Rejection> =
             firehose_ltsv::fields(line, config.label_syntax)
                 .map(|field| field.map(|f| (f.label, f.value)).map_err(|e| rejection(&e)))
                 .collect();
@@ -411,7 +324,9 @@ fn expect(config: &Config, converter: &mut Converter, data: &str) -> Expected {
             "convert_record disagrees with the rules: {counts:?}"
         );
         assert_eq!(
-            converter.undeclared_label(&decoded).map(ltsv_oracle::shown_label),
+            converter
+                .undeclared_label(&decoded)
+                .map(ltsv_oracle::shown_label),
             first_undeclared.clone(),
             "the record's first undeclared label"
         );
@@ -649,7 +564,7 @@ pub fn check_response(
                         );
                         counts
                             .no_room
-                            .get_or_insert_with(|| NoRoom {
+                            .get_or_insert(NoRoom {
                                 first_record_id: id,
                                 records: 0,
                             })

@@ -3,9 +3,9 @@
 //! property tests (`tests/properties.rs`) and the fuzz targets (`fuzz/`)
 //! hold the product to.
 //!
-//! It does not depend on `firehose-ltsv`: it has its own description of the
-//! settings, [`Settings`], onto which the tests map the product's `Config`
-//! (the types a log format gives and `LTSV_TYPES` overrides, the labels the
+//! Its rules do not depend on `firehose-ltsv`: they have their own
+//! description of the settings, [`Settings`], onto which feature `product`'s
+//! `product::settings` maps the product's `Config` (the types a log format gives and `LTSV_TYPES` overrides, the labels the
 //! format declares, the unescaping mode), and its own calendar (chrono's).
 //! Given settings and bytes, it says what a line ([`expect_line`]) or a
 //! record ([`expect_record`]) must become, and [`check_object`] holds a
@@ -32,6 +32,8 @@
 mod json;
 mod line;
 mod ltsv;
+#[cfg(feature = "product")]
+pub mod product;
 mod record;
 mod settings;
 mod text;

@@ -342,6 +342,43 @@ impl<'t> Stack<'t> {
     fn config(&self) -> Config {
         Config::from_lookup(|name| self.env(name)).unwrap()
     }
+
+    /// The function's environment variable as `sam local invoke` sets it:
+    /// SAM CLI passes `""` for a value it cannot resolve, and for
+    /// `AWS::NoValue`.
+    fn local_env(&self, variable: &str) -> String {
+        let variables =
+            &self.template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"];
+        match self.eval_as_sam_cli(&variables[variable]) {
+            Some(Value::String(s)) => s,
+            Some(Value::Null) | None => String::new(),
+            Some(other) => panic!("{variable} is not a string: {other}"),
+        }
+    }
+
+    /// [`Stack::eval`] as SAM CLI resolves a value, `None` where it cannot:
+    /// it resolves each `Fn::If`'s arguments before choosing one, and an
+    /// argument that is `AWS::NoValue` drops out of the list, leaving an
+    /// `Fn::If` of two arguments, which it cannot resolve.
+    fn eval_as_sam_cli(&self, value: &Value) -> Option<Value> {
+        let Some(arguments) = value["Fn::If"].as_array() else {
+            return Some(self.eval(value));
+        };
+        let resolved: Vec<Value> = arguments
+            .iter()
+            .map(|argument| self.eval_as_sam_cli(argument))
+            .collect::<Option<_>>()?;
+        let resolved: Vec<Value> = resolved.into_iter().filter(|v| !v.is_null()).collect();
+        let [name, then, otherwise] = resolved.as_slice() else {
+            return None;
+        };
+        let chosen = if self.condition(name.as_str()?) {
+            then
+        } else {
+            otherwise
+        };
+        Some(chosen.clone())
+    }
 }
 
 fn partition_key_names(config: &Config) -> Vec<&str> {
@@ -754,6 +791,30 @@ fn parameter_defaults_are_the_function_defaults() {
         );
         assert_eq!(stack.env(variable).as_deref(), Some(value), "{parameter}");
         assert_ne!(stack.config(), Config::default(), "{parameter}={value:?}");
+    }
+}
+
+#[test]
+fn sam_local_invoke_gives_the_function_the_deployed_environment() {
+    let template = template();
+    let variables = template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"]
+        .as_object()
+        .unwrap();
+    for overrides in [
+        &[("CreatePipeline", "true")][..],
+        &[("CreatePipeline", "false")],
+        &[("CreatePipeline", "false"), ("PartitionKeys", "vhost")],
+    ] {
+        let stack = Stack::new(&template, overrides);
+        for variable in variables.keys() {
+            // Exactly: SAM CLI sets "" where CloudFormation would leave a
+            // variable unset.
+            assert_eq!(
+                Some(stack.local_env(variable)),
+                stack.env(variable),
+                "{variable} with {overrides:?}"
+            );
+        }
     }
 }
 

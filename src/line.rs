@@ -166,11 +166,11 @@ impl LineParser {
     fn resolve_pairwise(&mut self, line: &[u8], i: usize) {
         let spans = &self.spans;
         let (span, label) = (spans[i], spans[i].label(line));
-        for j in 0..i {
-            if self.winners[j] == REPEAT || spans[j].bit != span.bit {
+        for (j, earlier) in spans[..i].iter().enumerate() {
+            if self.winners[j] == REPEAT || earlier.bit != span.bit {
                 continue;
             }
-            let earlier = spans[j].label(line);
+            let earlier = earlier.label(line);
             if earlier == label {
                 // The first occurrence is the earlier one not repeated.
                 self.winners[j] = i;

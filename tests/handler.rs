@@ -92,6 +92,8 @@ fn every_sample_event_meets_the_contract() {
     assert_eq!(
         names,
         [
+            "apache-aggregated.json",
+            "apache-deaggregated.json",
             "apache.json",
             "bad-records.json",
             "empty.json",

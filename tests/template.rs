@@ -33,15 +33,30 @@ fn setting_variables() -> Vec<&'static str> {
     SETTINGS.iter().map(|setting| setting.variable).collect()
 }
 
-/// The dimension of the function's metrics, read off the metrics line it
-/// writes.
-fn metrics_dimension() -> String {
+/// The metrics the function writes, as CloudWatch reads them from its
+/// metrics line.
+fn metrics_directive() -> Value {
     let mut metrics = Vec::new();
     invoke_with_metrics(r#"{"records":[]}"#, &Config::default(), &mut metrics).unwrap();
     let line: Value = serde_json::from_slice(&metrics).unwrap();
-    let dimensions = &line["_aws"]["CloudWatchMetrics"][0]["Dimensions"];
+    line["_aws"]["CloudWatchMetrics"][0].clone()
+}
+
+/// The dimension of the function's metrics, read off the metrics line it
+/// writes.
+fn metrics_dimension() -> String {
+    let dimensions = &metrics_directive()["Dimensions"];
     assert_eq!(dimensions.as_array().map(Vec::len), Some(1), "{dimensions}");
     dimensions[0][0].as_str().unwrap().to_owned()
+}
+
+/// The names of the function's metrics, read off the metrics line it
+/// writes.
+fn metric_names() -> Vec<String> {
+    list(&metrics_directive()["Metrics"])
+        .into_iter()
+        .map(|metric| metric["Name"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// template.yaml as JSON, with short-form tags (`!Ref X`, `!GetAtt A.B`,
@@ -249,6 +264,21 @@ struct Stack<'t> {
     parameters: BTreeMap<String, String>,
 }
 
+/// The pseudo parameters of every stack made here.
+const PSEUDO_PARAMETERS: [(&str, &str); 5] = [
+    ("AWS::AccountId", "123456789012"),
+    ("AWS::Partition", "aws"),
+    ("AWS::Region", "us-east-1"),
+    ("AWS::StackName", "the-stack"),
+    ("AWS::URLSuffix", "amazonaws.com"),
+];
+
+/// What `Ref` gives for resource `id` (its name, or its ID), which only the
+/// deployed stack knows.
+fn physical_name(id: &str) -> String {
+    format!("<{id}>")
+}
+
 impl<'t> Stack<'t> {
     /// The stack made with every parameter at its default, except `overrides`.
     fn new(template: &'t Value, overrides: &[(&str, &str)]) -> Stack<'t> {
@@ -281,8 +311,51 @@ impl<'t> Stack<'t> {
         self.eval(condition).as_bool().unwrap()
     }
 
-    /// Evaluates `Ref` to a parameter, `Fn::If`, `Fn::Equals`, `Fn::Not`,
-    /// `Fn::And`, `Fn::Or` and `Condition`; `AWS::NoValue` is `Null`.
+    /// What `Ref` gives for `name`: a parameter's value, a pseudo
+    /// parameter's, or a resource's [`physical_name`]; `AWS::NoValue` is
+    /// `Null`.
+    fn reference(&self, name: &str) -> Value {
+        if name == "AWS::NoValue" {
+            return Value::Null;
+        }
+        let pseudo = PSEUDO_PARAMETERS.iter().find(|(pseudo, _)| *pseudo == name);
+        if let Some(value) = self.parameters.get(name) {
+            value.as_str().into()
+        } else if let Some((_, value)) = pseudo {
+            (*value).into()
+        } else if self.template["Resources"][name].is_object() {
+            physical_name(name).into()
+        } else {
+            panic!("no parameter or resource {name}")
+        }
+    }
+
+    /// `Fn::Sub` of a string: each `${Name}` as [`Stack::reference`] gives
+    /// it, `${Id.Attribute}` as `<Id.Attribute>`, and `${!Text}` as
+    /// `${Text}`.
+    fn substitute(&self, text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let end = start + rest[start..].find('}').expect("an unclosed ${");
+            let name = &rest[start + 2..end];
+            if let Some(literal) = name.strip_prefix('!') {
+                out.push_str(&format!("${{{literal}}}"));
+            } else if name.contains('.') {
+                out.push_str(&physical_name(name));
+            } else {
+                out.push_str(self.reference(name).as_str().unwrap());
+            }
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Evaluates `Ref`, `Fn::Sub` of a string, `Fn::Join`, `Fn::If`,
+    /// `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or` and `Condition`;
+    /// `AWS::NoValue` is `Null`.
     fn eval(&self, value: &Value) -> Value {
         let Some(object) = value.as_object().filter(|o| o.len() == 1) else {
             return value.clone();
@@ -290,18 +363,17 @@ impl<'t> Stack<'t> {
         let (function, argument) = object.iter().next().unwrap();
         let arguments = || list(argument).into_iter().map(|a| self.eval(a));
         match function.as_str() {
-            "Ref" => {
-                let name = argument.as_str().unwrap();
-                if name == "AWS::NoValue" {
-                    Value::Null
-                } else {
-                    let value = self.parameters.get(name);
-                    Value::String(
-                        value
-                            .unwrap_or_else(|| panic!("no parameter {name}"))
-                            .clone(),
-                    )
-                }
+            "Ref" => self.reference(argument.as_str().unwrap()),
+            "Fn::Sub" => self.substitute(argument.as_str().unwrap()).into(),
+            "Fn::Join" => {
+                let [separator, items] = argument.as_array().unwrap().as_slice() else {
+                    panic!("Fn::Join takes two arguments: {argument}");
+                };
+                let items: Vec<String> = list(items)
+                    .into_iter()
+                    .map(|item| self.eval(item).as_str().unwrap().to_owned())
+                    .collect();
+                items.join(separator.as_str().unwrap()).into()
             }
             "Condition" => self.condition(argument.as_str().unwrap()).into(),
             "Fn::If" => {
@@ -351,6 +423,43 @@ impl<'t> Stack<'t> {
     /// The function's settings, read from its environment.
     fn config(&self) -> Config {
         Config::from_lookup(|name| self.env(name)).unwrap()
+    }
+
+    /// The function's environment variable as `sam local invoke` sets it:
+    /// SAM CLI passes `""` for a value it cannot resolve, and for
+    /// `AWS::NoValue`.
+    fn local_env(&self, variable: &str) -> String {
+        let variables =
+            &self.template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"];
+        match self.eval_as_sam_cli(&variables[variable]) {
+            Some(Value::String(s)) => s,
+            Some(Value::Null) | None => String::new(),
+            Some(other) => panic!("{variable} is not a string: {other}"),
+        }
+    }
+
+    /// [`Stack::eval`] as SAM CLI resolves a value, `None` where it cannot:
+    /// it resolves each `Fn::If`'s arguments before choosing one, and an
+    /// argument that is `AWS::NoValue` drops out of the list, leaving an
+    /// `Fn::If` of two arguments, which it cannot resolve.
+    fn eval_as_sam_cli(&self, value: &Value) -> Option<Value> {
+        let Some(arguments) = value["Fn::If"].as_array() else {
+            return Some(self.eval(value));
+        };
+        let resolved: Vec<Value> = arguments
+            .iter()
+            .map(|argument| self.eval_as_sam_cli(argument))
+            .collect::<Option<_>>()?;
+        let resolved: Vec<Value> = resolved.into_iter().filter(|v| !v.is_null()).collect();
+        let [name, then, otherwise] = resolved.as_slice() else {
+            return None;
+        };
+        let chosen = if self.condition(name.as_str()?) {
+            then
+        } else {
+            otherwise
+        };
+        Some(chosen.clone())
     }
 }
 
@@ -808,6 +917,30 @@ fn parameter_defaults_are_the_function_defaults() {
 }
 
 #[test]
+fn sam_local_invoke_gives_the_function_the_deployed_environment() {
+    let template = template();
+    let variables = template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"]
+        .as_object()
+        .unwrap();
+    for overrides in [
+        &[("CreatePipeline", "true")][..],
+        &[("CreatePipeline", "false")],
+        &[("CreatePipeline", "false"), ("PartitionKeys", "vhost")],
+    ] {
+        let stack = Stack::new(&template, overrides);
+        for variable in variables.keys() {
+            // Exactly: SAM CLI sets "" where CloudFormation would leave a
+            // variable unset.
+            assert_eq!(
+                Some(stack.local_env(variable)),
+                stack.env(variable),
+                "{variable} with {overrides:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_pipeline_function_returns_the_keys_of_the_stream_prefix() {
     let template = template();
     let pipeline = Stack::new(&template, &[("CreatePipeline", "true")]);
@@ -910,6 +1043,7 @@ fn without_the_pipeline_only_the_function_and_its_permission_remain() {
         json!({ "Ref": "AWS::AccountId" })
     );
 
+    let dashboard = dashboard_id(&template);
     let function_only = Stack::new(&template, &[("CreatePipeline", "false")]);
     assert_eq!(
         function_only.created(),
@@ -919,7 +1053,8 @@ fn without_the_pipeline_only_the_function_and_its_permission_remain() {
             log_group,
             permission_id,
             "RecordsFailedAlarm",
-            "UndeclaredLabelsAlarm"
+            "UndeclaredLabelsAlarm",
+            dashboard
         ])
     );
     let without_metrics = Stack::new(
@@ -928,7 +1063,7 @@ fn without_the_pipeline_only_the_function_and_its_permission_remain() {
     );
     assert_eq!(
         without_metrics.created(),
-        BTreeSet::from([FUNCTION, role, log_group, permission_id])
+        BTreeSet::from([FUNCTION, role, log_group, permission_id, dashboard])
     );
 
     let pipeline = Stack::new(&template, &[("CreatePipeline", "true")]);
@@ -1056,12 +1191,8 @@ fn alarms_watch_failed_records_and_delivery_freshness() {
     assert_eq!(undeclared["Statistic"], "Sum");
     assert_eq!(undeclared["Threshold"], 0);
     assert_eq!(undeclared["ComparisonOperator"], "GreaterThanThreshold");
-    let mut metrics = Vec::new();
-    invoke_with_metrics(r#"{"records":[]}"#, &Config::default(), &mut metrics).unwrap();
     assert!(
-        String::from_utf8(metrics)
-            .unwrap()
-            .contains(r#"{"Name":"LinesWithUndeclaredLabels","Unit":"Count"}"#),
+        metric_names().contains(&"LinesWithUndeclaredLabels".to_owned()),
         "the function emits the metric the alarm watches"
     );
 
@@ -1165,4 +1296,236 @@ fn parquet_output_converts_with_the_glue_tables_schema_and_the_table_reads_it() 
         Stack::new(&template, &[]).eval(&storage["Compressed"]),
         true
     );
+}
+
+// --------------------------------------------------------------------------
+// The dashboard.
+
+/// The metrics of the stream, in `AWS/Firehose` by `DeliveryStreamName`,
+/// that the dashboard may plot: those a `DirectPut` stream with Lambda
+/// processing and an S3 destination emits (Firehose's documentation,
+/// "Monitoring with CloudWatch metrics").
+const STREAM_METRICS: [&str; 6] = [
+    "IncomingBytes",
+    "IncomingRecords",
+    "ExecuteProcessing.Duration",
+    "ExecuteProcessing.Success",
+    "DeliveryToS3.DataFreshness",
+    "DeliveryToS3.Success",
+];
+
+/// The metrics of the function in `AWS/Lambda`, by `FunctionName`, that
+/// the dashboard may plot.
+const LAMBDA_METRICS: [&str; 4] = ["Invocations", "Duration", "Errors", "Throttles"];
+
+/// The logical ID of the template's one dashboard.
+fn dashboard_id(template: &Value) -> &str {
+    let dashboards = resources_of_type(template, "AWS::CloudWatch::Dashboard");
+    assert_eq!(dashboards.len(), 1, "one dashboard");
+    dashboards[0].0
+}
+
+/// One metric a widget plots: its namespace, name and dimensions, and the
+/// id a math expression knows it by; or an expression.
+#[derive(Debug)]
+enum Plotted {
+    Metric {
+        namespace: String,
+        name: String,
+        dimensions: Vec<(String, String)>,
+        id: Option<String>,
+    },
+    Expression(String),
+}
+
+/// The rows of a metric widget's `metrics`, spelt out in full (the
+/// dashboard uses no `"."` shorthand).
+fn plotted(widget: &Value) -> Vec<Plotted> {
+    list(&widget["properties"]["metrics"])
+        .into_iter()
+        .map(|row| {
+            let row = row.as_array().unwrap();
+            let (options, fields) = match row.last() {
+                Some(Value::Object(options)) => (Some(options), &row[..row.len() - 1]),
+                _ => (None, &row[..]),
+            };
+            if let Some(expression) = options.and_then(|o| o.get("expression")) {
+                assert!(fields.is_empty(), "{row:?}");
+                return Plotted::Expression(expression.as_str().unwrap().to_owned());
+            }
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| f.as_str().unwrap().to_owned())
+                .collect();
+            assert!(
+                fields.len() >= 2 && fields.len().is_multiple_of(2),
+                "{row:?}"
+            );
+            assert!(!fields.contains(&".".to_owned()), "shorthand in {row:?}");
+            Plotted::Metric {
+                namespace: fields[0].clone(),
+                name: fields[1].clone(),
+                dimensions: fields[2..]
+                    .chunks(2)
+                    .map(|pair| (pair[0].clone(), pair[1].clone()))
+                    .collect(),
+                id: options
+                    .and_then(|o| o.get("id"))
+                    .map(|id| id.as_str().unwrap().to_owned()),
+            }
+        })
+        .collect()
+}
+
+/// The dashboard's widgets, as CloudWatch reads its body in `stack`.
+fn dashboard_widgets(stack: &Stack) -> Vec<Value> {
+    let dashboard = resource(stack.template, dashboard_id(stack.template));
+    let body = stack.eval(&dashboard["Properties"]["DashboardBody"]);
+    let body = body.as_str().unwrap();
+    let body: Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("the body is not JSON: {e}\n{body}"));
+    list(&body["widgets"]).into_iter().cloned().collect()
+}
+
+#[test]
+fn the_dashboard_plots_what_the_function_and_the_stream_emit() {
+    let template = template();
+    let id = dashboard_id(&template);
+    // The stack's stream is named by the parameter, as a stream of the
+    // user's own is when there is none.
+    assert_eq!(
+        stream(&template)["DeliveryStreamName"],
+        json!({ "Ref": "DeliveryStreamName" })
+    );
+    let function_metrics = metric_names();
+    for overrides in [
+        &[][..],
+        &[("CreatePipeline", "false")],
+        &[("DeliveryStreamName", "other-logs")],
+        &[("MetricsNamespace", "")],
+        &[("MetricsNamespace", "Web"), ("CreatePipeline", "false")],
+    ] {
+        let stack = Stack::new(&template, overrides);
+        let context = format!("{overrides:?}");
+        // One per stack, whatever it holds, named after it.
+        assert!(stack.created().contains(id), "{context}");
+        let name = &resource(&template, id)["Properties"]["DashboardName"];
+        assert_eq!(stack.eval(name), "the-stack");
+
+        let namespace = &stack.parameters["MetricsNamespace"];
+        let stream_name = &stack.parameters["DeliveryStreamName"];
+        let function_name = physical_name(FUNCTION);
+        let mut seen = BTreeSet::new();
+        let widgets = dashboard_widgets(&stack);
+        for widget in &widgets {
+            if widget["type"] == "text" {
+                continue;
+            }
+            assert_eq!(widget["type"], "metric", "{context}: {widget}");
+            let properties = &widget["properties"];
+            assert_eq!(properties["view"], "timeSeries", "plots: {widget}");
+            assert_eq!(properties["region"], "us-east-1", "{widget}");
+            assert!(properties["title"].is_string(), "{widget}");
+            let rows = plotted(widget);
+            let ids: BTreeMap<&str, &str> = rows
+                .iter()
+                .filter_map(|row| match row {
+                    Plotted::Metric {
+                        name, id: Some(id), ..
+                    } => Some((id.as_str(), name.as_str())),
+                    _ => None,
+                })
+                .collect();
+            for row in &rows {
+                let (namespace_of, name, dimensions) = match row {
+                    Plotted::Expression(expression) => {
+                        let spelt: Vec<&str> = expression
+                            .split_whitespace()
+                            .map(|token| ids.get(token).copied().unwrap_or(token))
+                            .collect();
+                        seen.insert(("expression".to_owned(), spelt.join(" ")));
+                        continue;
+                    }
+                    Plotted::Metric {
+                        namespace,
+                        name,
+                        dimensions,
+                        ..
+                    } => (namespace, name, dimensions),
+                };
+                let expected = if namespace_of == "AWS/Firehose" {
+                    assert!(STREAM_METRICS.contains(&name.as_str()), "{name}");
+                    [("DeliveryStreamName".to_owned(), stream_name.clone())]
+                } else if namespace_of == "AWS/Lambda" {
+                    assert!(LAMBDA_METRICS.contains(&name.as_str()), "{name}");
+                    [("FunctionName".to_owned(), function_name.clone())]
+                } else {
+                    assert_eq!(namespace_of, namespace, "{context}: {name}");
+                    assert!(!namespace.is_empty(), "{context}: {name}");
+                    assert!(function_metrics.contains(name), "{name}");
+                    [(metrics_dimension(), stream_name.clone())]
+                };
+                assert_eq!(dimensions.as_slice(), expected, "{context}: {name}");
+                let kind = if namespace_of == namespace {
+                    "function"
+                } else {
+                    namespace_of
+                };
+                seen.insert((kind.to_owned(), name.clone()));
+            }
+        }
+
+        let mut expected: BTreeSet<(String, String)> = [
+            ("AWS/Lambda", "Duration"),
+            ("AWS/Lambda", "Errors"),
+            ("AWS/Lambda", "Throttles"),
+            ("AWS/Firehose", "DeliveryToS3.DataFreshness"),
+            ("AWS/Firehose", "DeliveryToS3.Success"),
+            ("AWS/Firehose", "ExecuteProcessing.Duration"),
+            ("AWS/Firehose", "ExecuteProcessing.Success"),
+            ("expression", "IncomingBytes / IncomingRecords"),
+        ]
+        .map(|(kind, name)| (kind.to_owned(), name.to_owned()))
+        .into();
+        if namespace.is_empty() {
+            // No metrics to plot, and a note where they would be.
+            let note = widgets.iter().find(|w| w["type"] == "text").unwrap();
+            let markdown = note["properties"]["markdown"].as_str().unwrap();
+            assert!(markdown.contains("`MetricsNamespace`"), "{markdown}");
+        } else {
+            for name in [
+                "RecordsIn",
+                "RecordsOk",
+                "RecordsDropped",
+                "RecordsFailed",
+                "LinesOut",
+                "LinesDropped",
+                "LinesWithUndeclaredLabels",
+                "BytesIn",
+                "BytesOut",
+            ] {
+                expected.insert(("function".to_owned(), name.to_owned()));
+            }
+        }
+        let missing: Vec<_> = expected.difference(&seen).collect();
+        assert!(missing.is_empty(), "{context}: not plotted: {missing:?}");
+    }
+
+    // Its address is an output.
+    let url = stack_output(&template, "DashboardUrl");
+    assert_eq!(
+        Stack::new(&template, &[]).eval(url),
+        format!(
+            "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards:name={}",
+            physical_name(id)
+        )
+    );
+}
+
+/// The value of output `name`.
+fn stack_output<'t>(template: &'t Value, name: &str) -> &'t Value {
+    let output = &template["Outputs"][name];
+    assert!(output.is_object(), "no output {name}");
+    assert!(output["Condition"].is_null(), "{name} is in every stack");
+    &output["Value"]
 }

@@ -150,7 +150,7 @@ mod tests {
             .map(|line| serde_json::from_str(line).unwrap())
             .collect();
         assert_eq!(failed[0]["errorMessage"], "line 4: label \"status\": value is not a valid integer");
-        assert_eq!(failed[1]["errorMessage"], "line 5: label \"time\": no event time (missing, empty or null)");
+        assert_eq!(failed[1]["errorMessage"], "line 5: no event time: label \"time\" is missing, empty or null");
         assert!(objects.key(2).starts_with("logs/year=2021/month=06/day=28/hour=09/"));
     }
 }

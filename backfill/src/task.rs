@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn what_cannot_be_run_fails_permanently_with_a_reason() {
         let cases = [
-            (one_task("3.0", json!({"taskId": "t", "s3Key": "k", "s3Bucket": "b"})), "unknown invocationSchemaVersion \"3.0\""),
+            (one_task("3.0", json!({"taskId": "t", "s3Key": "k", "s3Bucket": "b"})), "unknown invocationSchemaVersion \"3.0\": 1.0 and 2.0 are known"),
             (one_task("2.0", json!({"taskId": "t", "s3Key": "k", "s3BucketArn": "arn:aws:s3:::b"})), "schema 2.0: the task names no bucket"),
             (one_task("1.0", json!({"taskId": "t", "s3Key": "k", "s3BucketArn": "bucket"})), "schema 1.0: the task names no bucket"),
             (one_task("1.0", json!({"taskId": "t", "s3BucketArn": "arn:aws:s3:::b"})), "the task has no s3Key"),

@@ -201,7 +201,12 @@ async fn a_task_that_runs_out_of_time_stops_before_the_deadline() {
 
 #[tokio::test]
 async fn a_large_hour_is_uploaded_in_parts_that_make_one_object() {
-    let log = spread_log(10, 0);
+    let log: Vec<u8> = (0..5000u64)
+        .flat_map(|i| {
+            let id = i.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            format!("time:{}\tstatus:200\tua:{id:x}\n", 1_800_000_000 + i % 3600).into_bytes()
+        })
+        .collect();
     let memory = Memory::new();
     memory.put_source("old", "k", &gzip(&log));
     let config = Config::default();

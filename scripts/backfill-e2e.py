@@ -38,21 +38,23 @@ def retimed(lines, seconds):
     return b"".join(b"time:%d\t" % seconds(n) + line.split(b"\t", 1)[1] for n, line in enumerate(lines))
 
 
-apache = pathlib.Path("tests/data/apache_access.ltsv").read_bytes().splitlines(keepends=True)
+lines = pathlib.Path("tests/data/apache_access.ltsv").read_bytes().splitlines(keepends=True)
+apache = b"".join(lines)
 BASE = 1_780_000_000  # 2026-05-28 20:26:40 UTC
-half = retimed(apache, lambda n: BASE + 86_400 + n * 60)
+half = retimed(lines, lambda n: BASE + 86_400 + n * 60)
 BAD = [b"time:[26/Nov/2026:05:54:09 +0900]\tstatus:OK\tsize:1\r\n",
        b"time:[26/Nov/2026:05:54:10 +0900]\tstatus:200\tsize:x\n",
        b"this line is not LTSV\n"]
-# 3,000 lines whose hours cycle through 100, so that hours come back after
-# more than the function keeps open and get more objects.
-many = retimed(apache * 31, lambda n: BASE + (n * 7 % 100) * 3600 + n)
+# 3,069 lines going through 40 hours three times, 25 lines an hour at a
+# time: more hours than the function keeps open, so that each hour comes
+# back after it was finished and gets more objects.
+many = retimed(lines * 31, lambda n: BASE + (n // 25 % 40) * 3600 + n % 3600)
 SOURCES = {
     "2026/05/access.ltsv": apache,
     "2026/05/access.ltsv.1.gz": gzip.compress(half[:5000]) + gzip.compress(half[5000:]),
-    "2026/05/bad lines.ltsv": b"".join(apache[:40]) + b"".join(BAD) + b"\n" + b"".join(apache[40:]),
+    "2026/05/bad lines.ltsv": b"".join(lines[:40]) + b"".join(BAD) + b"\n" + b"".join(lines[40:]),
     "2026/05/many-hours.ltsv.gz": gzip.compress(many),
-    "2026/web 1/accès café ü.ltsv": retimed(apache, lambda n: BASE + 7 * 86_400 + n * 7),
+    "2026/web 1/accès café ü.ltsv": retimed(lines, lambda n: BASE + 7 * 86_400 + n * 7),
 }
 
 

@@ -69,7 +69,9 @@ mod tests {
         failed.write(&mut out, b"status:OK\r\n", 7, "label \"status\": bad");
         let text = std::str::from_utf8(&out[3..]).unwrap();
         assert!(text.ends_with('\n') && text.matches('\n').count() == 1);
-        assert!(text.starts_with(r#"{"attemptsMade":1,"arrivalTimestamp":1624868568000,"errorCode":"#));
+        assert!(
+            text.starts_with(r#"{"attemptsMade":1,"arrivalTimestamp":1624868568000,"errorCode":"#)
+        );
         let record: Value = serde_json::from_str(text).unwrap();
         assert_eq!(
             record,

@@ -51,10 +51,11 @@ fn invocation(context: &Context) -> Invocation {
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_millis() as u64);
-    // The runtime gives the deadline in milliseconds since the epoch; 0
-    // when it gives none.
-    let deadline = (context.deadline > 0)
-        .then(|| Instant::now() + Duration::from_millis(context.deadline.saturating_sub(now_ms)));
+    // The runtime gives the deadline in milliseconds since the epoch. One
+    // already past is none: Lambda never sends it, and Cargo Lambda's
+    // emulator sends its timeout there instead.
+    let deadline = (context.deadline > now_ms)
+        .then(|| Instant::now() + Duration::from_millis(context.deadline - now_ms));
     Invocation {
         function_arn: context.invoked_function_arn.clone(),
         deadline,

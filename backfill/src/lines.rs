@@ -207,7 +207,12 @@ mod tests {
     fn plain_and_multi_member_gzip_give_the_same_lines_whatever_the_chunks() {
         let text = b"a:1\r\nb:2\n\nc:3";
         let members = [gzip(b"a:1\r\nb:"), gzip(b"2\n\nc:3")].concat();
-        let expected: Vec<Vec<u8>> = vec![b"a:1\r\n".to_vec(), b"b:2\n".to_vec(), b"\n".to_vec(), b"c:3".to_vec()];
+        let expected: Vec<Vec<u8>> = vec![
+            b"a:1\r\n".to_vec(),
+            b"b:2\n".to_vec(),
+            b"\n".to_vec(),
+            b"c:3".to_vec(),
+        ];
         for step in [1, 2, 3, 7, 1000] {
             assert_eq!(lines(text, step).unwrap(), expected, "plain, {step}");
             assert_eq!(lines(&members, step).unwrap(), expected, "gzip, {step}");
@@ -220,17 +225,30 @@ mod tests {
     #[test]
     fn truncated_or_corrupt_gzip_and_overlong_lines_are_errors() {
         let whole = gzip(b"a:1\nb:2\n");
-        assert!(lines(&whole[..whole.len() - 4], 5).is_err(), "truncated trailer");
-        assert!(lines(&whole[..whole.len() / 2], 5).is_err(), "truncated data");
+        assert!(
+            lines(&whole[..whole.len() - 4], 5).is_err(),
+            "truncated trailer"
+        );
+        assert!(
+            lines(&whole[..whole.len() / 2], 5).is_err(),
+            "truncated data"
+        );
         let mut corrupt = whole.clone();
         corrupt[12] ^= 0xff;
         assert!(lines(&corrupt, 5).is_err(), "corrupt");
         let long = [b'x'; 65];
-        for source in [&long[..], &[&long[..], b"\n"].concat(), &[b"a\n", &long[..]].concat()] {
+        for source in [
+            &long[..],
+            &[&long[..], b"\n"].concat(),
+            &[b"a\n", &long[..]].concat(),
+        ] {
             for step in [1, 100] {
                 let error = lines(source, step).unwrap_err();
                 assert_eq!(error.kind(), io::ErrorKind::InvalidData);
-                assert!(error.to_string().contains("longer than 64 bytes"), "{error}");
+                assert!(
+                    error.to_string().contains("longer than 64 bytes"),
+                    "{error}"
+                );
             }
         }
         assert_eq!(lines(&[b'x'; 64], 10).unwrap().len(), 1);

@@ -64,19 +64,43 @@ mod tests {
 
     #[test]
     fn ids_depend_on_bucket_key_and_content_only() {
-        let id = SourceId::new("old-logs", "web1/access.log.1.gz", "\"9b2cf535f27731c974343645a3985328\"");
+        let id = SourceId::new(
+            "old-logs",
+            "web1/access.log.1.gz",
+            "\"9b2cf535f27731c974343645a3985328\"",
+        );
         assert_eq!(id.to_string().len(), 32);
         assert!(id.to_string().bytes().all(|b| b.is_ascii_hexdigit()));
         assert_eq!(
             id,
-            SourceId::new("old-logs", "web1/access.log.1.gz", "9b2cf535f27731c974343645a3985328")
+            SourceId::new(
+                "old-logs",
+                "web1/access.log.1.gz",
+                "9b2cf535f27731c974343645a3985328"
+            )
         );
         let others = [
-            SourceId::new("old-logs2", "web1/access.log.1.gz", "9b2cf535f27731c974343645a3985328"),
-            SourceId::new("old-logs", "web1/access.log.2.gz", "9b2cf535f27731c974343645a3985328"),
-            SourceId::new("old-logs", "web1/access.log.1.gz", "9b2cf535f27731c974343645a3985329"),
+            SourceId::new(
+                "old-logs2",
+                "web1/access.log.1.gz",
+                "9b2cf535f27731c974343645a3985328",
+            ),
+            SourceId::new(
+                "old-logs",
+                "web1/access.log.2.gz",
+                "9b2cf535f27731c974343645a3985328",
+            ),
+            SourceId::new(
+                "old-logs",
+                "web1/access.log.1.gz",
+                "9b2cf535f27731c974343645a3985329",
+            ),
             // The parts are kept apart: moving a character across them differs.
-            SourceId::new("old-log", "sweb1/access.log.1.gz", "9b2cf535f27731c974343645a3985328"),
+            SourceId::new(
+                "old-log",
+                "sweb1/access.log.1.gz",
+                "9b2cf535f27731c974343645a3985328",
+            ),
         ];
         for other in others {
             assert_ne!(id, other);

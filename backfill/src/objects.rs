@@ -225,7 +225,9 @@ mod tests {
             .enumerate()
             .map(|(i, gz)| {
                 let mut text = String::new();
-                MultiGzDecoder::new(gz.as_slice()).read_to_string(&mut text).unwrap();
+                MultiGzDecoder::new(gz.as_slice())
+                    .read_to_string(&mut text)
+                    .unwrap();
                 (objects.key(i).rsplit('/').next().unwrap().to_owned(), text)
             })
             .collect()
@@ -253,7 +255,10 @@ mod tests {
                 (name(1), "b1\n".into()),
                 (name(1), "c1\n".into()),
                 (name(2), "b2\n".into()),
-                (format!("backfill-{id}.json.gz"), "{\"rawData\":\"x\"}\n".into()),
+                (
+                    format!("backfill-{id}.json.gz"),
+                    "{\"rawData\":\"x\"}\n".into()
+                ),
             ]
         );
         assert_eq!(writer.key(3), id.hour_key(hour(9), 2, ".json.gz"));
@@ -267,7 +272,10 @@ mod tests {
         let mut expected = String::new();
         let mut pieces = Vec::new();
         for i in 0..20_000u64 {
-            let row = format!("{{\"n\":{i},\"h\":\"{:x}\"}}\n", i.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let row = format!(
+                "{{\"n\":{i},\"h\":\"{:x}\"}}\n",
+                i.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            );
             writer.write_row(hour(1), row.as_bytes()).unwrap();
             expected.push_str(&row);
             let open = writer.open.get_mut(&hour(1)).unwrap();

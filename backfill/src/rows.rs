@@ -101,7 +101,9 @@ mod tests {
 
     fn text(bytes: &[u8]) -> String {
         let mut text = String::new();
-        MultiGzDecoder::new(bytes).read_to_string(&mut text).unwrap();
+        MultiGzDecoder::new(bytes)
+            .read_to_string(&mut text)
+            .unwrap();
         text
     }
 
@@ -129,7 +131,13 @@ mod tests {
         }
         let summary = rows.summary.clone();
         assert_eq!(
-            (summary.lines, summary.written, summary.failed, summary.dropped, summary.blank),
+            (
+                summary.lines,
+                summary.written,
+                summary.failed,
+                summary.dropped,
+                summary.blank
+            ),
             (6, 2, 2, 1, 1)
         );
         assert_eq!(summary.undeclared, 1);
@@ -138,7 +146,11 @@ mod tests {
         objects.finish().unwrap();
         let pieces = objects.take_pieces();
         assert_eq!(pieces.len(), 3);
-        assert!(objects.key(0).starts_with("logs/year=2021/month=06/day=28/hour=08/"));
+        assert!(
+            objects
+                .key(0)
+                .starts_with("logs/year=2021/month=06/day=28/hour=08/")
+        );
         assert_eq!(
             text(&pieces[0].bytes),
             "{\"time\":\"2021-06-28 08:22:48\",\"status\":200}\n"
@@ -149,8 +161,18 @@ mod tests {
             .lines()
             .map(|line| serde_json::from_str(line).unwrap())
             .collect();
-        assert_eq!(failed[0]["errorMessage"], "line 4: label \"status\": value is not a valid integer");
-        assert_eq!(failed[1]["errorMessage"], "line 5: no event time: label \"time\" is missing, empty or null");
-        assert!(objects.key(2).starts_with("logs/year=2021/month=06/day=28/hour=09/"));
+        assert_eq!(
+            failed[0]["errorMessage"],
+            "line 4: label \"status\": value is not a valid integer"
+        );
+        assert_eq!(
+            failed[1]["errorMessage"],
+            "line 5: no event time: label \"time\" is missing, empty or null"
+        );
+        assert!(
+            objects
+                .key(2)
+                .starts_with("logs/year=2021/month=06/day=28/hour=09/")
+        );
     }
 }

@@ -46,7 +46,11 @@ pub struct Invocation {
 type Pipeline<'a> = Decoder<Lines<Rows<'a>>>;
 
 /// Backfills the object `task` names.
-pub async fn run<S: Store>(job: &Job<S>, task: &Task, invocation: &Invocation) -> Result<Summary, Failure> {
+pub async fn run<S: Store>(
+    job: &Job<S>,
+    task: &Task,
+    invocation: &Invocation,
+) -> Result<Summary, Failure> {
     let started = Instant::now();
     let source = job.store.get(task).await?;
     let id = SourceId::new(&task.bucket, &task.key, &source.etag);
@@ -59,7 +63,9 @@ pub async fn run<S: Store>(job: &Job<S>, task: &Task, invocation: &Invocation) -
     let rows = Rows::new(&job.config, objects, failed);
     let mut pipeline = Decoder::new(Lines::new(rows, job.limits.max_line));
     let mut uploads = Uploads::new(job.store.clone(), job.limits.uploads_in_flight);
-    let stop_at = invocation.deadline.map(|deadline| stop_at(started, deadline));
+    let stop_at = invocation
+        .deadline
+        .map(|deadline| stop_at(started, deadline));
     let converted = convert(&mut pipeline, source, &mut uploads, job.limits, stop_at).await;
     let rows = pipeline.get_mut().sink();
     if let Some(label) = rows.first_undeclared_label() {
@@ -97,7 +103,9 @@ async fn convert<S: Store>(
     stop_at: Option<Instant>,
 ) -> Result<u64, Failure> {
     let mut read = 0u64;
-    let bad = |read: u64| move |error: std::io::Error| Failure::Permanent(format!("at byte {read}: {error}"));
+    let bad = |read: u64| {
+        move |error: std::io::Error| Failure::Permanent(format!("at byte {read}: {error}"))
+    };
     while let Some(chunk) = source.body.next_chunk().await? {
         if stop_at.is_some_and(|at| Instant::now() >= at) {
             return Err(out_of_time(read, source.size));
@@ -116,7 +124,10 @@ async fn convert<S: Store>(
     Ok(read)
 }
 
-async fn send_pieces<S: Store>(pipeline: &mut Pipeline<'_>, uploads: &mut Uploads<S>) -> Result<(), Failure> {
+async fn send_pieces<S: Store>(
+    pipeline: &mut Pipeline<'_>,
+    uploads: &mut Uploads<S>,
+) -> Result<(), Failure> {
     let objects = pipeline.get_mut().sink().objects();
     for piece in objects.take_pieces() {
         let key = objects.key(piece.object).to_owned();

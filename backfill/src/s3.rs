@@ -79,8 +79,13 @@ impl Store for S3Store {
             .map_err(|error| failure(error, "GetObject"))?;
         Ok(Source {
             etag: object.e_tag().unwrap_or_default().to_owned(),
-            last_modified_ms: object.last_modified().and_then(|t| t.to_millis().ok()).unwrap_or(0),
-            size: object.content_length().and_then(|len| u64::try_from(len).ok()),
+            last_modified_ms: object
+                .last_modified()
+                .and_then(|t| t.to_millis().ok())
+                .unwrap_or(0),
+            size: object
+                .content_length()
+                .and_then(|len| u64::try_from(len).ok()),
             body: S3Body(object.body),
         })
     }
@@ -115,7 +120,10 @@ impl Store for S3Store {
             .part_number(number)
             .body(ByteStream::from(bytes));
         async move {
-            let part = request.send().await.map_err(|error| failure(error, "UploadPart"))?;
+            let part = request
+                .send()
+                .await
+                .map_err(|error| failure(error, "UploadPart"))?;
             part.e_tag
                 .ok_or_else(|| Failure::Temporary("UploadPart: no ETag".into()))
         }
@@ -129,7 +137,12 @@ impl Store for S3Store {
     ) -> impl Future<Output = Result<(), Failure>> + Send + 'static {
         let parts = parts
             .into_iter()
-            .map(|(number, etag)| CompletedPart::builder().part_number(number).e_tag(etag).build())
+            .map(|(number, etag)| {
+                CompletedPart::builder()
+                    .part_number(number)
+                    .e_tag(etag)
+                    .build()
+            })
             .collect();
         let request = self
             .client
@@ -137,7 +150,11 @@ impl Store for S3Store {
             .bucket(&self.log_bucket)
             .key(key)
             .upload_id(upload_id)
-            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build());
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            );
         async move {
             request
                 .send()
@@ -189,7 +206,10 @@ where
             let code = context.err().code().unwrap_or("");
             let message = context.err().message().unwrap_or("");
             let status = context.raw().status().as_u16();
-            let reason = format!("{call}: {status} {code} {message}");
+            let reason = match code {
+                "" => format!("{call}: {status} {}", DisplayErrorContext(&error)),
+                code => format!("{call}: {status} {code} {message}"),
+            };
             if is_temporary(status, code) {
                 Failure::Temporary(reason)
             } else {
@@ -205,7 +225,12 @@ where
 
 /// Whether an S3 error answer may go away: throttling, or a fault of S3's.
 fn is_temporary(status: u16, code: &str) -> bool {
-    const TEMPORARY_CODES: [&str; 4] = ["SlowDown", "Throttling", "ThrottlingException", "RequestTimeout"];
+    const TEMPORARY_CODES: [&str; 4] = [
+        "SlowDown",
+        "Throttling",
+        "ThrottlingException",
+        "RequestTimeout",
+    ];
     status >= 500 || status == 429 || TEMPORARY_CODES.contains(&code)
 }
 
@@ -215,10 +240,22 @@ mod tests {
 
     #[test]
     fn throttling_and_server_faults_are_temporary_the_rest_permanent() {
-        for (status, code) in [(503, "SlowDown"), (500, "InternalError"), (400, "RequestTimeout"), (429, ""), (400, "ThrottlingException")] {
+        for (status, code) in [
+            (503, "SlowDown"),
+            (500, "InternalError"),
+            (400, "RequestTimeout"),
+            (429, ""),
+            (400, "ThrottlingException"),
+        ] {
             assert!(is_temporary(status, code), "{status} {code}");
         }
-        for (status, code) in [(404, "NoSuchKey"), (404, "NoSuchBucket"), (403, "AccessDenied"), (400, "InvalidRequest"), (301, "PermanentRedirect")] {
+        for (status, code) in [
+            (404, "NoSuchKey"),
+            (404, "NoSuchBucket"),
+            (403, "AccessDenied"),
+            (400, "InvalidRequest"),
+            (301, "PermanentRedirect"),
+        ] {
             assert!(!is_temporary(status, code), "{status} {code}");
         }
     }

@@ -76,9 +76,12 @@ fn decode_key(encoded: &str) -> Result<String, Failure> {
         match byte {
             b'+' => bytes.push(b' '),
             b'%' => {
-                let hex = rest.get(..2).ok_or_else(|| bad("% without two hex digits"))?;
+                let hex = rest
+                    .get(..2)
+                    .ok_or_else(|| bad("% without two hex digits"))?;
                 let hex = std::str::from_utf8(hex).map_err(|_| bad("% without two hex digits"))?;
-                let value = u8::from_str_radix(hex, 16).map_err(|_| bad("% without two hex digits"))?;
+                let value =
+                    u8::from_str_radix(hex, 16).map_err(|_| bad("% without two hex digits"))?;
                 bytes.push(value);
                 rest = &rest[2..];
             }
@@ -180,11 +183,35 @@ mod tests {
     #[test]
     fn what_cannot_be_run_fails_permanently_with_a_reason() {
         let cases = [
-            (one_task("3.0", json!({"taskId": "t", "s3Key": "k", "s3Bucket": "b"})), "unknown invocationSchemaVersion \"3.0\": 1.0 and 2.0 are known"),
-            (one_task("2.0", json!({"taskId": "t", "s3Key": "k", "s3BucketArn": "arn:aws:s3:::b"})), "schema 2.0: the task names no bucket"),
-            (one_task("1.0", json!({"taskId": "t", "s3Key": "k", "s3BucketArn": "bucket"})), "schema 1.0: the task names no bucket"),
-            (one_task("1.0", json!({"taskId": "t", "s3BucketArn": "arn:aws:s3:::b"})), "the task has no s3Key"),
-            (event(json!({"invocationSchemaVersion": "1.0", "job": {}, "tasks": []})), "expected one task per invocation, got 0"),
+            (
+                one_task("3.0", json!({"taskId": "t", "s3Key": "k", "s3Bucket": "b"})),
+                "unknown invocationSchemaVersion \"3.0\": 1.0 and 2.0 are known",
+            ),
+            (
+                one_task(
+                    "2.0",
+                    json!({"taskId": "t", "s3Key": "k", "s3BucketArn": "arn:aws:s3:::b"}),
+                ),
+                "schema 2.0: the task names no bucket",
+            ),
+            (
+                one_task(
+                    "1.0",
+                    json!({"taskId": "t", "s3Key": "k", "s3BucketArn": "bucket"}),
+                ),
+                "schema 1.0: the task names no bucket",
+            ),
+            (
+                one_task(
+                    "1.0",
+                    json!({"taskId": "t", "s3BucketArn": "arn:aws:s3:::b"}),
+                ),
+                "the task has no s3Key",
+            ),
+            (
+                event(json!({"invocationSchemaVersion": "1.0", "job": {}, "tasks": []})),
+                "expected one task per invocation, got 0",
+            ),
         ];
         for (event, reason) in cases {
             assert_eq!(task_of(&event), Err(Failure::Permanent(reason.into())));
@@ -193,7 +220,10 @@ mod tests {
 
     #[test]
     fn the_response_echoes_the_invocation_and_reports_each_task() {
-        let event = one_task("2.0", json!({"taskId": "t1", "s3Key": "k", "s3Bucket": "b"}));
+        let event = one_task(
+            "2.0",
+            json!({"taskId": "t1", "s3Key": "k", "s3Bucket": "b"}),
+        );
         let summary = Summary {
             id: "x".into(),
             ..Summary::default()
@@ -210,7 +240,10 @@ mod tests {
             })
         );
         let failed = response(&event, &Err(Failure::Temporary("SlowDown".into())));
-        assert_eq!(failed.results[0].result_code.as_deref(), Some("TemporaryFailure"));
+        assert_eq!(
+            failed.results[0].result_code.as_deref(),
+            Some("TemporaryFailure")
+        );
         assert_eq!(failed.results[0].result_string.as_deref(), Some("SlowDown"));
     }
 }

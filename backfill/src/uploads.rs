@@ -62,9 +62,9 @@ impl<S: Store> Uploads<S> {
         let upload = self.uploads.get_mut(&piece.object).expect("started above");
         let number = upload.next_part;
         upload.next_part += 1;
-        let part = self
-            .store
-            .upload_part(upload.key.clone(), upload.id.clone(), number, piece.bytes);
+        let part =
+            self.store
+                .upload_part(upload.key.clone(), upload.id.clone(), number, piece.bytes);
         let object = piece.object;
         self.in_flight
             .spawn(async move { part.await.map(|etag| (object, number, etag)) });
@@ -86,17 +86,27 @@ impl<S: Store> Uploads<S> {
         let mut failure = None;
         for (object, mut upload) in uploads {
             while completing.len() >= self.limit {
-                note(&mut failure, completing.join_next().await, &mut self.uploads);
+                note(
+                    &mut failure,
+                    completing.join_next().await,
+                    &mut self.uploads,
+                );
             }
             upload.parts.sort_unstable();
-            let done = self
-                .store
-                .complete_upload(upload.key.clone(), upload.id.clone(), upload.parts.clone());
+            let done = self.store.complete_upload(
+                upload.key.clone(),
+                upload.id.clone(),
+                upload.parts.clone(),
+            );
             self.uploads.insert(object, upload);
             completing.spawn(async move { done.await.map(|()| object) });
         }
         while !completing.is_empty() {
-            note(&mut failure, completing.join_next().await, &mut self.uploads);
+            note(
+                &mut failure,
+                completing.join_next().await,
+                &mut self.uploads,
+            );
         }
         match failure {
             None => Ok(()),
@@ -124,7 +134,10 @@ impl<S: Store> Uploads<S> {
             None => Ok(()),
             Some(joined) => {
                 let (object, number, etag) = joined.map_err(join_failure)??;
-                let upload = self.uploads.get_mut(&object).expect("started before its parts");
+                let upload = self
+                    .uploads
+                    .get_mut(&object)
+                    .expect("started before its parts");
                 upload.parts.push((number, etag));
                 Ok(())
             }

@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use common::{Memory, apache_log, expected_rows, gzip, invocation, job, small_limits, spread_log, task, visible_rows};
+use common::{
+    Memory, apache_log, expected_rows, gzip, invocation, job, small_limits, spread_log, task,
+    visible_rows,
+};
 use firehose_ltsv::Config;
 use firehose_ltsv_backfill::{Failure, Invocation, Limits, SourceId, run};
 use serde_json::Value;
@@ -22,18 +25,29 @@ async fn plain_and_multi_member_gzip_objects_give_the_rows_of_the_conversion() {
         let memory = Memory::new();
         memory.put_source("old", key, &bytes);
         let config = Config::default();
-        let summary = run(&job(&memory, config.clone(), small_limits(4)), &task("old", key), &invocation())
-            .await
-            .unwrap();
+        let summary = run(
+            &job(&memory, config.clone(), small_limits(4)),
+            &task("old", key),
+            &invocation(),
+        )
+        .await
+        .unwrap();
         let expected = expected_rows(&config, &log);
         assert_eq!(visible_rows(&memory), expected, "{key}");
         assert_eq!(summary.lines, 297);
-        assert_eq!((summary.written, summary.failed, summary.blank), (297, 0, 0));
+        assert_eq!(
+            (summary.written, summary.failed, summary.blank),
+            (297, 0, 0)
+        );
         assert_eq!(summary.bytes_in, bytes.len() as u64);
         assert!(expected.len() > 30, "{} hours", expected.len());
         assert_eq!(summary.objects as usize, memory.visible().len());
         assert!(memory.state().uploads.is_empty(), "every upload completed");
-        let id = SourceId::new("old", key, &memory.state().sources[&("old".into(), key.into())].1);
+        let id = SourceId::new(
+            "old",
+            key,
+            &memory.state().sources[&("old".into(), key.into())].1,
+        );
         assert_eq!(summary.id, format!("backfill-{id}"));
         assert!(memory.visible().keys().all(|k| k.contains(&summary.id)));
     }
@@ -46,19 +60,31 @@ async fn the_same_task_again_leaves_the_same_objects() {
     log.extend_from_slice(b"status:OK\n");
     memory.put_source("old", "a b/é.log", &log);
     let job = job(&memory, Config::default(), small_limits(3));
-    let first = run(&job, &task("old", "a b/é.log"), &invocation()).await.unwrap();
+    let first = run(&job, &task("old", "a b/é.log"), &invocation())
+        .await
+        .unwrap();
     let before = memory.raw();
-    let second = run(&job, &task("old", "a b/é.log"), &invocation()).await.unwrap();
+    let second = run(&job, &task("old", "a b/é.log"), &invocation())
+        .await
+        .unwrap();
     assert_eq!(first, second);
     let after = memory.raw();
-    assert_eq!(after.keys().collect::<Vec<_>>(), before.keys().collect::<Vec<_>>(), "the same keys");
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>(),
+        "the same keys"
+    );
     assert!(after.len() > 3);
     for (key, bytes) in &after {
         if key.starts_with("logs/") {
             assert!(*bytes == before[key], "{key}: the same bytes");
         } else {
             // Failed lines carry the attempt's time, and nothing else new.
-            assert_eq!(without_attempt_time(bytes), without_attempt_time(&before[key]), "{key}");
+            assert_eq!(
+                without_attempt_time(bytes),
+                without_attempt_time(&before[key]),
+                "{key}"
+            );
         }
     }
     assert!(memory.state().uploads.is_empty());
@@ -70,7 +96,11 @@ fn without_attempt_time(object: &[u8]) -> Vec<Value> {
         .lines()
         .map(|line| {
             let mut record: Value = serde_json::from_str(line).unwrap();
-            record.as_object_mut().unwrap().remove("attemptEndingTimestamp").unwrap();
+            record
+                .as_object_mut()
+                .unwrap()
+                .remove("attemptEndingTimestamp")
+                .unwrap();
             record
         })
         .collect()
@@ -89,14 +119,33 @@ async fn hours_past_the_bound_get_more_objects_and_parts_stay_small() {
         part_bytes: 1024,
         ..small_limits(2)
     };
-    let summary = run(&job(&memory, config.clone(), limits), &task("old", "k"), &invocation())
-        .await
-        .unwrap();
+    let summary = run(
+        &job(&memory, config.clone(), limits),
+        &task("old", "k"),
+        &invocation(),
+    )
+    .await
+    .unwrap();
     assert_eq!(visible_rows(&memory), expected_rows(&config, &log));
-    assert_eq!(summary.objects, 2 * 99, "each hour's second visit starts its second object");
-    assert_eq!(memory.visible().keys().filter(|k| k.ends_with("-000002.json.gz")).count(), 99);
+    assert_eq!(
+        summary.objects,
+        2 * 99,
+        "each hour's second visit starts its second object"
+    );
+    assert_eq!(
+        memory
+            .visible()
+            .keys()
+            .filter(|k| k.ends_with("-000002.json.gz"))
+            .count(),
+        99
+    );
     let state = memory.state();
-    assert!(state.largest_part < 1024 + 64 * 1024, "{}", state.largest_part);
+    assert!(
+        state.largest_part < 1024 + 64 * 1024,
+        "{}",
+        state.largest_part
+    );
 }
 
 #[tokio::test]
@@ -107,10 +156,17 @@ async fn failed_lines_become_firehose_error_records_until_the_settings_fix_them(
     log.extend_from_slice(bad);
     log.extend_from_slice(b"\n");
     memory.put_source("old", "k", &log);
-    let strict = run(&job(&memory, Config::default(), small_limits(4)), &task("old", "k"), &invocation())
-        .await
-        .unwrap();
-    assert_eq!((strict.lines, strict.written, strict.failed, strict.blank), (101, 99, 1, 1));
+    let strict = run(
+        &job(&memory, Config::default(), small_limits(4)),
+        &task("old", "k"),
+        &invocation(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (strict.lines, strict.written, strict.failed, strict.blank),
+        (101, 99, 1, 1)
+    );
     let failed_key = strict.failed_object.clone().unwrap();
     assert!(failed_key.starts_with("errors/backfill-failed/backfill-"));
     let records: Vec<Value> = memory.visible()[&failed_key]
@@ -118,20 +174,38 @@ async fn failed_lines_become_firehose_error_records_until_the_settings_fix_them(
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     assert_eq!(records.len(), 1);
-    assert_eq!(BASE64.decode(records[0]["rawData"].as_str().unwrap()).unwrap(), bad);
+    assert_eq!(
+        BASE64
+            .decode(records[0]["rawData"].as_str().unwrap())
+            .unwrap(),
+        bad
+    );
     assert_eq!(records[0]["errorCode"], "Backfill.ProcessingFailed");
-    assert_eq!(records[0]["errorMessage"], "line 100: label \"status\": value is not a valid integer");
+    assert_eq!(
+        records[0]["errorMessage"],
+        "line 100: label \"status\": value is not a valid integer"
+    );
     assert_eq!(records[0]["arrivalTimestamp"], 1_600_000_000_000u64);
     assert_eq!(records[0]["lambdaArn"], invocation().function_arn);
 
     // Settings that accept the line: it is written, and the failed object goes.
     let lenient = Config::from_vars(&[("LTSV_ON_TYPE_ERROR", "null")]).unwrap();
-    let fixed = run(&job(&memory, lenient, small_limits(4)), &task("old", "k"), &invocation())
-        .await
-        .unwrap();
-    assert_eq!((fixed.written, fixed.failed, fixed.failed_object), (100, 0, None));
+    let fixed = run(
+        &job(&memory, lenient, small_limits(4)),
+        &task("old", "k"),
+        &invocation(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (fixed.written, fixed.failed, fixed.failed_object),
+        (100, 0, None)
+    );
     assert!(!memory.visible().contains_key(&failed_key));
-    assert_eq!(visible_rows(&memory).values().map(Vec::len).sum::<usize>(), 100);
+    assert_eq!(
+        visible_rows(&memory).values().map(Vec::len).sum::<usize>(),
+        100
+    );
 }
 
 #[tokio::test]
@@ -144,15 +218,25 @@ async fn a_task_killed_halfway_leaves_nothing_visible() {
     let invocation = invocation();
     let attempt = run(&job, &task, &invocation);
     // The process ends while parts are in flight: the future is dropped.
-    assert!(tokio::time::timeout(Duration::from_millis(500), attempt).await.is_err());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), attempt)
+            .await
+            .is_err()
+    );
     assert!(memory.state().parts > 3);
     assert!(memory.visible().is_empty(), "{:?}", memory.visible().keys());
-    assert!(!memory.state().uploads.is_empty(), "incomplete uploads, which S3 never shows");
+    assert!(
+        !memory.state().uploads.is_empty(),
+        "incomplete uploads, which S3 never shows"
+    );
 
     // Batch Operations runs the task again: the complete objects appear.
     memory.state().hang_after_parts = None;
     run(&job, &task, &invocation).await.unwrap();
-    assert_eq!(visible_rows(&memory), expected_rows(&job.config, &spread_log(20, 1)));
+    assert_eq!(
+        visible_rows(&memory),
+        expected_rows(&job.config, &spread_log(20, 1))
+    );
 }
 
 #[tokio::test]
@@ -160,8 +244,16 @@ async fn a_failed_upload_aborts_every_upload_and_is_temporary() {
     let memory = Memory::new();
     memory.put_source("old", "k", &spread_log(20, 1));
     memory.state().fail_part = Some((5, Failure::Temporary("UploadPart: 503 SlowDown".into())));
-    let result = run(&job(&memory, Config::default(), small_limits(2)), &task("old", "k"), &invocation()).await;
-    assert_eq!(result, Err(Failure::Temporary("UploadPart: 503 SlowDown".into())));
+    let result = run(
+        &job(&memory, Config::default(), small_limits(2)),
+        &task("old", "k"),
+        &invocation(),
+    )
+    .await;
+    assert_eq!(
+        result,
+        Err(Failure::Temporary("UploadPart: 503 SlowDown".into()))
+    );
     assert!(memory.visible().is_empty());
     assert!(memory.state().uploads.is_empty(), "aborted");
 }
@@ -177,7 +269,10 @@ async fn bad_input_and_missing_objects_fail_permanently_and_write_nothing() {
     let job = job(&memory, Config::default(), small_limits(2));
     for key in ["corrupt.gz", "binary", "missing"] {
         let result = run(&job, &task("old", key), &invocation()).await;
-        assert!(matches!(result, Err(Failure::Permanent(_))), "{key}: {result:?}");
+        assert!(
+            matches!(result, Err(Failure::Permanent(_))),
+            "{key}: {result:?}"
+        );
         assert!(memory.visible().is_empty(), "{key}");
         assert!(memory.state().uploads.is_empty(), "{key}");
     }
@@ -191,11 +286,19 @@ async fn a_task_that_runs_out_of_time_stops_before_the_deadline() {
         deadline: Some(Instant::now()),
         ..invocation()
     };
-    let result = run(&job(&memory, Config::default(), small_limits(2)), &task("old", "k"), &late).await;
+    let result = run(
+        &job(&memory, Config::default(), small_limits(2)),
+        &task("old", "k"),
+        &late,
+    )
+    .await;
     let Err(Failure::Permanent(reason)) = result else {
         panic!("{result:?}");
     };
-    assert!(reason.starts_with("out of time after reading 0 of "), "{reason}");
+    assert!(
+        reason.starts_with("out of time after reading 0 of "),
+        "{reason}"
+    );
     assert!(memory.visible().is_empty());
 }
 
@@ -210,9 +313,13 @@ async fn a_large_hour_is_uploaded_in_parts_that_make_one_object() {
     let memory = Memory::new();
     memory.put_source("old", "k", &gzip(&log));
     let config = Config::default();
-    let summary = run(&job(&memory, config.clone(), small_limits(2)), &task("old", "k"), &invocation())
-        .await
-        .unwrap();
+    let summary = run(
+        &job(&memory, config.clone(), small_limits(2)),
+        &task("old", "k"),
+        &invocation(),
+    )
+    .await
+    .unwrap();
     assert_eq!(summary.objects, 1);
     assert!(memory.state().parts >= 3, "{} parts", memory.state().parts);
     assert_eq!(visible_rows(&memory), expected_rows(&config, &log));

@@ -61,9 +61,10 @@ impl Memory {
     /// Puts a source object, with an ETag made from its bytes.
     pub(crate) fn put_source(&self, bucket: &str, key: &str, bytes: &[u8]) {
         let etag = format!("\"{:016x}\"", fnv(bytes));
-        self.state()
-            .sources
-            .insert((bucket.into(), key.into()), (bytes.to_vec(), etag, 1_600_000_000_000));
+        self.state().sources.insert(
+            (bucket.into(), key.into()),
+            (bytes.to_vec(), etag, 1_600_000_000_000),
+        );
     }
 
     /// Every visible object of the log bucket, decompressed.
@@ -112,7 +113,8 @@ impl Store for Memory {
 
     async fn get(&self, task: &Task) -> Result<Source<MemoryBody>, Failure> {
         let state = self.state();
-        let Some((data, etag, modified)) = state.sources.get(&(task.bucket.clone(), task.key.clone()))
+        let Some((data, etag, modified)) =
+            state.sources.get(&(task.bucket.clone(), task.key.clone()))
         else {
             return Err(Failure::Permanent("GetObject: 404 NoSuchKey".into()));
         };
@@ -132,7 +134,9 @@ impl Store for Memory {
         let mut state = self.state();
         state.next_upload += 1;
         let id = format!("upload-{}", state.next_upload);
-        state.uploads.insert(id.clone(), (key.to_owned(), BTreeMap::new()));
+        state
+            .uploads
+            .insert(id.clone(), (key.to_owned(), BTreeMap::new()));
         Ok(id)
     }
 
@@ -149,7 +153,11 @@ impl Store for Memory {
                 let mut state = memory.state();
                 state.parts += 1;
                 let n = state.parts;
-                let fail = state.fail_part.clone().filter(|(at, _)| *at == n).map(|(_, f)| f);
+                let fail = state
+                    .fail_part
+                    .clone()
+                    .filter(|(at, _)| *at == n)
+                    .map(|(_, f)| f);
                 (state.hang_after_parts.is_some_and(|limit| n > limit), fail)
             };
             if hang {
@@ -161,7 +169,10 @@ impl Store for Memory {
             let mut state = memory.state();
             state.largest_part = state.largest_part.max(bytes.len());
             let etag = format!("\"{:016x}\"", fnv(&bytes));
-            let upload = state.uploads.get_mut(&upload_id).expect("an upload in progress");
+            let upload = state
+                .uploads
+                .get_mut(&upload_id)
+                .expect("an upload in progress");
             upload.1.insert(number, bytes);
             Ok(etag)
         }
@@ -176,18 +187,30 @@ impl Store for Memory {
         let memory = self.clone();
         async move {
             let mut state = memory.state();
-            let (upload_key, uploaded) = state.uploads.remove(&upload_id).expect("an upload in progress");
+            let (upload_key, uploaded) = state
+                .uploads
+                .remove(&upload_id)
+                .expect("an upload in progress");
             assert_eq!(upload_key, key);
             let numbers: Vec<i32> = parts.iter().map(|(n, _)| *n).collect();
-            assert_eq!(numbers, uploaded.keys().copied().collect::<Vec<_>>(), "every part, in order");
+            assert_eq!(
+                numbers,
+                uploaded.keys().copied().collect::<Vec<_>>(),
+                "every part, in order"
+            );
             for (number, etag) in &parts {
                 assert_eq!(*etag, format!("\"{:016x}\"", fnv(&uploaded[number])));
             }
             let last = uploaded.len();
             for (i, part) in uploaded.values().enumerate() {
-                assert!(i + 1 == last || part.len() >= state.min_part, "a part under the minimum");
+                assert!(
+                    i + 1 == last || part.len() >= state.min_part,
+                    "a part under the minimum"
+                );
             }
-            state.objects.insert(key, uploaded.into_values().flatten().collect());
+            state
+                .objects
+                .insert(key, uploaded.into_values().flatten().collect());
             Ok(())
         }
     }
@@ -265,7 +288,11 @@ pub(crate) fn gunzip(data: &[u8]) -> String {
 
 /// The Apache log captured in tests/data.
 pub(crate) fn apache_log() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/apache_access.ltsv")).unwrap()
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/apache_access.ltsv"
+    ))
+    .unwrap()
 }
 
 /// The Apache log `copies` times over, the `n`-th line moved `n * step`
@@ -274,7 +301,12 @@ pub(crate) fn spread_log(copies: usize, step_minutes: u64) -> Vec<u8> {
     let text = String::from_utf8(apache_log()).unwrap();
     let base = 1_800_000_000u64; // 2027-01-15 08:00:00 UTC
     let mut out = String::new();
-    for (n, line) in text.lines().cycle().take(copies * text.lines().count()).enumerate() {
+    for (n, line) in text
+        .lines()
+        .cycle()
+        .take(copies * text.lines().count())
+        .enumerate()
+    {
         let rest = line.split_once('\t').unwrap().1;
         let seconds = base + n as u64 * step_minutes * 60;
         out.push_str(&format!("time:{seconds}\t{rest}\n"));

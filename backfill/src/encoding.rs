@@ -4,8 +4,10 @@
 //! bytes as they accumulate, so that they can be uploaded in parts while
 //! the hour is still being written.
 //!
-//! Gzip NDJSON, the stream's own format, is the one encoding today; a
-//! Parquet encoder implements the same two traits.
+//! Gzip NDJSON, the stream's own format, is the one encoding here. Another
+//! format implements the same two traits: one that writes into any
+//! [`Write`] does so over a buffer it shares with its encoder, whose
+//! [`take`](Encoder::take) empties it.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -27,10 +29,12 @@ pub trait Encoder: Send {
     /// Adds one row: a JSON object followed by `\n`.
     fn write_row(&mut self, row: &[u8]) -> io::Result<()>;
 
-    /// The bytes encoded so far and not yet taken; the caller may take
-    /// them (`std::mem::take`), and the object is every taken piece in
-    /// order, followed by what [`finish`](Self::finish) returns.
-    fn encoded(&mut self) -> &mut Vec<u8>;
+    /// How many encoded bytes wait to be taken.
+    fn pending(&self) -> usize;
+
+    /// Takes the encoded bytes waiting: the object is every piece taken,
+    /// in order, followed by what [`finish`](Self::finish) returns.
+    fn take(&mut self) -> Vec<u8>;
 
     /// Ends the object and returns its last bytes.
     fn finish(self: Box<Self>) -> io::Result<Vec<u8>>;
@@ -77,8 +81,12 @@ impl Encoder for GzipJsonEncoder {
         self.0.write_all(row)
     }
 
-    fn encoded(&mut self) -> &mut Vec<u8> {
-        self.0.get_mut()
+    fn pending(&self) -> usize {
+        self.0.get_ref().len()
+    }
+
+    fn take(&mut self) -> Vec<u8> {
+        std::mem::take(self.0.get_mut())
     }
 
     fn finish(self: Box<Self>) -> io::Result<Vec<u8>> {
@@ -102,8 +110,8 @@ mod tests {
             let row = format!("{{\"n\":{i},\"pad\":\"{:x}\"}}\n", i * 7919);
             encoder.write_row(row.as_bytes()).unwrap();
             expected.extend_from_slice(row.as_bytes());
-            if encoder.encoded().len() > 1000 {
-                object.append(encoder.encoded());
+            if encoder.pending() > 1000 {
+                object.extend(encoder.take());
             }
         }
         assert!(!object.is_empty(), "pieces were taken along the way");

@@ -170,10 +170,10 @@ impl<'e> Objects<'e> {
 /// Writes `bytes` to `open`, cutting a piece when it has gathered a part.
 fn write_to(open: &mut Open, bytes: &[u8], part: usize, pieces: &mut Vec<Piece>) -> io::Result<()> {
     open.encoder.write_row(bytes)?;
-    if open.encoder.encoded().len() >= part {
+    if open.encoder.pending() >= part {
         pieces.push(Piece {
             object: open.object,
-            bytes: std::mem::take(open.encoder.encoded()),
+            bytes: open.encoder.take(),
         });
     }
     Ok(())
@@ -181,7 +181,7 @@ fn write_to(open: &mut Open, bytes: &[u8], part: usize, pieces: &mut Vec<Piece>)
 
 /// The last piece of `open`: what it gathered and the encoder's end.
 fn finish(mut open: Open) -> io::Result<Piece> {
-    let mut bytes = std::mem::take(open.encoder.encoded());
+    let mut bytes = open.encoder.take();
     bytes.extend(open.encoder.finish()?);
     Ok(Piece {
         object: open.object,
@@ -279,7 +279,7 @@ mod tests {
             writer.write_row(hour(1), row.as_bytes()).unwrap();
             expected.push_str(&row);
             let open = writer.open.get_mut(&hour(1)).unwrap();
-            assert!(open.encoder.encoded().len() < 4096);
+            assert!(open.encoder.pending() < 4096);
             pieces.extend(writer.take_pieces());
         }
         assert!(pieces.len() > 3, "{} parts", pieces.len());

@@ -11,9 +11,10 @@
 
 use std::fmt;
 use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
+use flate2::write::DeflateEncoder;
+use flate2::{Compression, Crc};
 
 /// A file format for hourly objects.
 pub trait Encoding: fmt::Debug + Send + Sync {
@@ -40,17 +41,27 @@ pub trait Encoder: Send {
     fn finish(self: Box<Self>) -> io::Result<Vec<u8>>;
 }
 
-/// Gzip-compressed JSON lines, as the delivery stream writes them.
-#[derive(Clone, Copy, Debug)]
+/// Gzip-compressed JSON lines, as the delivery stream writes them: one
+/// gzip member an object.
+///
+/// A finished object hands its compressor back for the next one: thousands
+/// of hourly objects, each with a compressor of its own, fragment the heap
+/// until the process holds several times what it uses.
+#[derive(Debug)]
 pub struct GzipJson {
     level: Compression,
+    spare: Arc<Mutex<Vec<DeflateEncoder<Vec<u8>>>>>,
 }
+
+/// A gzip member's header: deflate, no name or time, unknown OS.
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
 
 impl GzipJson {
     /// Gzip at `level` (0–9).
     pub fn new(level: u32) -> GzipJson {
         GzipJson {
             level: Compression::new(level),
+            spare: Arc::default(),
         }
     }
 }
@@ -58,9 +69,7 @@ impl GzipJson {
 impl Default for GzipJson {
     /// The level the command line's `--out-dir` writes with.
     fn default() -> GzipJson {
-        GzipJson {
-            level: Compression::default(),
-        }
+        GzipJson::new(Compression::default().level())
     }
 }
 
@@ -70,27 +79,47 @@ impl Encoding for GzipJson {
     }
 
     fn encoder(&self) -> Box<dyn Encoder> {
-        Box::new(GzipJsonEncoder(GzEncoder::new(Vec::new(), self.level)))
+        let spare = self.spare.lock().expect("not poisoned").pop();
+        let mut deflate = spare.unwrap_or_else(|| DeflateEncoder::new(Vec::new(), self.level));
+        deflate.get_mut().extend_from_slice(&GZIP_HEADER);
+        Box::new(GzipJsonEncoder {
+            deflate,
+            crc: Crc::new(),
+            spare: Arc::clone(&self.spare),
+        })
     }
 }
 
-struct GzipJsonEncoder(GzEncoder<Vec<u8>>);
+struct GzipJsonEncoder {
+    deflate: DeflateEncoder<Vec<u8>>,
+    crc: Crc,
+    spare: Arc<Mutex<Vec<DeflateEncoder<Vec<u8>>>>>,
+}
 
 impl Encoder for GzipJsonEncoder {
     fn write_row(&mut self, row: &[u8]) -> io::Result<()> {
-        self.0.write_all(row)
+        self.crc.update(row);
+        self.deflate.write_all(row)
     }
 
     fn pending(&self) -> usize {
-        self.0.get_ref().len()
+        self.deflate.get_ref().len()
     }
 
     fn take(&mut self) -> Vec<u8> {
-        std::mem::take(self.0.get_mut())
+        std::mem::take(self.deflate.get_mut())
     }
 
-    fn finish(self: Box<Self>) -> io::Result<Vec<u8>> {
-        self.0.finish()
+    fn finish(mut self: Box<Self>) -> io::Result<Vec<u8>> {
+        self.deflate.try_finish()?;
+        let mut last = self.take();
+        last.extend_from_slice(&self.crc.sum().to_le_bytes());
+        last.extend_from_slice(&self.crc.amount().to_le_bytes());
+        // Ready for another object; there are never more spare than were
+        // ever open at once.
+        self.deflate.reset(Vec::new())?;
+        self.spare.lock().expect("not poisoned").push(self.deflate);
+        Ok(last)
     }
 }
 
@@ -122,5 +151,31 @@ mod tests {
             .unwrap();
         assert_eq!(text, expected);
         assert_eq!(GzipJson::default().extension(), ".json.gz");
+    }
+
+    #[test]
+    fn a_compressor_handed_back_writes_the_same_bytes_again() {
+        let encoding = GzipJson::default();
+        let object = |encoding: &GzipJson| {
+            let mut encoder = encoding.encoder();
+            for i in 0..3000 {
+                encoder.write_row(format!("{{\"n\":{i}}}\n").as_bytes()).unwrap();
+            }
+            let mut bytes = encoder.take();
+            bytes.extend(encoder.finish().unwrap());
+            bytes
+        };
+        let first = object(&encoding);
+        assert_eq!(encoding.spare.lock().unwrap().len(), 1);
+        assert_eq!(object(&encoding), first);
+        assert_eq!(encoding.spare.lock().unwrap().len(), 1, "reused, not added");
+        let mut text = String::new();
+        MultiGzDecoder::new(first.as_slice()).read_to_string(&mut text).unwrap();
+        assert_eq!(text.lines().count(), 3000);
+        // Two open at once: two compressors, both kept.
+        let (a, b) = (encoding.encoder(), encoding.encoder());
+        a.finish().unwrap();
+        b.finish().unwrap();
+        assert_eq!(encoding.spare.lock().unwrap().len(), 2);
     }
 }

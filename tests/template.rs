@@ -1145,9 +1145,12 @@ fn the_backfill_function_is_an_arm64_build_of_its_crate_with_the_function_settin
         variables["LOG_BUCKET"],
         json!({ "Ref": log_bucket(&template) })
     );
+    // And an allocator setting, which changes no row.
+    let tunables = variables["GLIBC_TUNABLES"].as_str().unwrap();
+    assert!(tunables.starts_with("glibc.malloc."), "{tunables}");
     assert_eq!(
         variables.as_object().unwrap().len(),
-        setting_variables().len() + 1
+        setting_variables().len() + 2
     );
 
     // Only with the pipeline, and only when asked for.

@@ -159,7 +159,9 @@ mod tests {
         let object = |encoding: &GzipJson| {
             let mut encoder = encoding.encoder();
             for i in 0..3000 {
-                encoder.write_row(format!("{{\"n\":{i}}}\n").as_bytes()).unwrap();
+                encoder
+                    .write_row(format!("{{\"n\":{i}}}\n").as_bytes())
+                    .unwrap();
             }
             let mut bytes = encoder.take();
             bytes.extend(encoder.finish().unwrap());
@@ -170,7 +172,9 @@ mod tests {
         assert_eq!(object(&encoding), first);
         assert_eq!(encoding.spare.lock().unwrap().len(), 1, "reused, not added");
         let mut text = String::new();
-        MultiGzDecoder::new(first.as_slice()).read_to_string(&mut text).unwrap();
+        MultiGzDecoder::new(first.as_slice())
+            .read_to_string(&mut text)
+            .unwrap();
         assert_eq!(text.lines().count(), 3000);
         // Two open at once: two compressors, both kept.
         let (a, b) = (encoding.encoder(), encoding.encoder());

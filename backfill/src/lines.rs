@@ -97,7 +97,7 @@ enum State<W: Write> {
     /// Fewer than two bytes seen: gzip or not is still open.
     Start(Option<W>, Vec<u8>),
     Plain(W),
-    Gzip(MultiGzDecoder<W>),
+    Gzip(Box<MultiGzDecoder<W>>),
 }
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -137,7 +137,7 @@ impl<W: Write> Decoder<W> {
         let out = out.take().expect("present until decided");
         let head = std::mem::take(head);
         self.state = if head.starts_with(&GZIP_MAGIC) {
-            State::Gzip(MultiGzDecoder::new(out))
+            State::Gzip(Box::new(MultiGzDecoder::new(out)))
         } else {
             State::Plain(out)
         };

@@ -29,7 +29,9 @@ s3 = boto3.client(
     "s3", endpoint_url=f"http://127.0.0.1:{s3_port}", region_name="us-east-1",
     aws_access_key_id="testing", aws_secret_access_key="testing")
 env = dict(os.environ)
-env.update(line.split("=", 1) for line in pathlib.Path(env_file).read_text().splitlines() if line)
+for line in pathlib.Path(env_file).read_text().splitlines():
+    name, value = line.split("=", 1)
+    env[name] = value.strip("'")
 cli = "target/debug/ltsv2json"
 
 

@@ -153,11 +153,7 @@ impl LineParser {
         self.folded = self
             .sorted
             .windows(2)
-            .find(|pair| {
-                spans[pair[0]]
-                    .label(line)
-                    .eq_ignore_ascii_case(spans[pair[1]].label(line))
-            })
+            .find(|pair| spans[pair[0]].label(line).eq_ignore_ascii_case(spans[pair[1]].label(line)))
             .map(|pair| (pair[0].min(pair[1]), pair[0].max(pair[1])));
     }
 
@@ -244,10 +240,7 @@ impl<'a> ParsedLine<'a> {
     /// Athena's JSON SerDe ignores), the first two found.
     pub fn folded_labels(&self) -> Option<(&'a [u8], &'a [u8])> {
         let (a, b) = self.folded?;
-        Some((
-            self.spans[a].label(self.line),
-            self.spans[b].label(self.line),
-        ))
+        Some((self.spans[a].label(self.line), self.spans[b].label(self.line)))
     }
 
     /// Whether the line has `label`.
@@ -381,9 +374,7 @@ mod tests {
         assert_eq!(folded(strict, b"ua:x\tub:y\tUa_:z"), None);
         assert_eq!(folded(strict, b"a_b:1\ta-b:2"), None);
         // Long lines are sorted rather than compared pairwise.
-        let mut long: Vec<u8> = (0..40)
-            .flat_map(|i| format!("k{i}:x\t").into_bytes())
-            .collect();
+        let mut long: Vec<u8> = (0..40).flat_map(|i| format!("k{i}:x\t").into_bytes()).collect();
         assert_eq!(folded(strict, &long), None);
         long.extend_from_slice(b"K7:y");
         assert_eq!(folded(strict, &long), pair("k7", "K7"));

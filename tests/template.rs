@@ -18,6 +18,7 @@ use firehose_ltsv::{Config, PartitionKey, REQUEST_PARTS, SETTINGS, columns};
 use serde_json::{Map, Value, json};
 
 const FUNCTION: &str = "TransformFunction";
+const BACKFILL: &str = "BackfillFunction";
 
 /// The default of `variable`.
 fn default_of(variable: &str) -> &'static str {
@@ -411,8 +412,13 @@ impl<'t> Stack<'t> {
 
     /// The function's environment variable, `None` when unset.
     fn env(&self, variable: &str) -> Option<String> {
+        self.env_of(FUNCTION, variable)
+    }
+
+    /// An environment variable of `function`, `None` when unset.
+    fn env_of(&self, function: &str, variable: &str) -> Option<String> {
         let variables =
-            &self.template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"];
+            &self.template["Resources"][function]["Properties"]["Environment"]["Variables"];
         match self.eval(&variables[variable]) {
             Value::Null => None,
             Value::String(s) => Some(s),
@@ -1001,13 +1007,13 @@ fn the_stream_partitions_by_event_time_and_keeps_responses_small() {
 #[test]
 fn the_function_is_a_small_arm64_build_of_the_lambda_binary() {
     let template = template();
-    let functions: Vec<_> = resources_of_type(&template, "AWS::Serverless::Function")
+    let functions: BTreeSet<_> = resources_of_type(&template, "AWS::Serverless::Function")
         .into_iter()
         .chain(resources_of_type(&template, "AWS::Lambda::Function"))
         .map(|(id, _)| id)
         .collect();
-    // The only function, so `sam local invoke` needs no logical ID.
-    assert_eq!(functions, [FUNCTION]);
+    // This one and the backfill function, below.
+    assert_eq!(functions, BTreeSet::from([FUNCTION, BACKFILL]));
     let function = resource(&template, FUNCTION);
     assert_eq!(function["Metadata"]["BuildMethod"], "rust-cargolambda");
     // The binary of src/main.rs, named after the package.
@@ -1528,4 +1534,254 @@ fn stack_output<'t>(template: &'t Value, name: &str) -> &'t Value {
     assert!(output.is_object(), "no output {name}");
     assert!(output["Condition"].is_null(), "{name} is in every stack");
     &output["Value"]
+}
+
+// --------------------------------------------------------------------------
+// The backfill function (CreateBackfill=true) and the role its jobs run as.
+
+/// The actions of `statements`, each with the resources it is granted on.
+fn grants(statements: &[Value]) -> BTreeMap<String, BTreeSet<String>> {
+    let mut grants: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for statement in statements {
+        for action in allowed_actions(statement) {
+            let resources = list(&statement["Resource"])
+                .into_iter()
+                .map(Value::to_string);
+            grants
+                .entry(action.to_owned())
+                .or_default()
+                .extend(resources);
+        }
+    }
+    grants
+}
+
+fn grant(actions: &[&str], resources: &[Value]) -> BTreeMap<String, BTreeSet<String>> {
+    actions
+        .iter()
+        .map(|action| {
+            let resources = resources.iter().map(Value::to_string).collect();
+            ((*action).to_owned(), resources)
+        })
+        .collect()
+}
+
+#[test]
+fn the_backfill_function_is_an_arm64_build_of_its_crate_with_the_function_settings() {
+    let template = template();
+    let function = resource(&template, BACKFILL);
+    assert_eq!(function["Condition"], "CreateBackfill");
+    assert_eq!(function["Metadata"]["BuildMethod"], "rust-cargolambda");
+    let binary = function["Metadata"]["BuildProperties"]["Binary"]
+        .as_str()
+        .unwrap();
+    let properties = &function["Properties"];
+    // SAM builds the crate in CodeUri, whose package is the binary.
+    let code = properties["CodeUri"].as_str().unwrap();
+    let manifest = fs::read_to_string(project_file(&format!("{code}Cargo.toml"))).unwrap();
+    assert!(
+        manifest.contains(&format!("name = \"{binary}\"")),
+        "{code}: {binary}"
+    );
+    assert_eq!(properties["Runtime"], "provided.al2023");
+    assert_eq!(properties["Architectures"], json!(["arm64"]));
+    assert_eq!(properties["Handler"], "bootstrap");
+    // Lambda's longest, and at least one whole vCPU.
+    assert_eq!(properties["Timeout"], 900);
+    assert!(properties["MemorySize"].as_i64().unwrap() >= 1769);
+    assert!(
+        properties["Policies"].is_null(),
+        "SAM policies would widen the role"
+    );
+
+    // The transformation function's settings, whatever the parameters, and
+    // the bucket the stream writes.
+    for overrides in [
+        vec![],
+        vec![
+            ("LtsvTypes", "status:integer,time:time"),
+            ("LtsvDrop", "ua=x"),
+        ],
+    ] {
+        let stack = Stack::new(&template, &overrides);
+        for variable in setting_variables() {
+            assert_eq!(
+                stack.env_of(BACKFILL, variable),
+                stack.env(variable),
+                "{variable}"
+            );
+        }
+        assert_eq!(
+            stack.config(),
+            Config::from_lookup(|v| stack.env_of(BACKFILL, v)).unwrap()
+        );
+    }
+    let variables = &properties["Environment"]["Variables"];
+    assert_eq!(
+        variables["LOG_BUCKET"],
+        json!({ "Ref": log_bucket(&template) })
+    );
+    // And an allocator setting, which changes no row.
+    let tunables = variables["GLIBC_TUNABLES"].as_str().unwrap();
+    assert!(tunables.starts_with("glibc.malloc."), "{tunables}");
+    // The stream's format, which the table reads.
+    assert_eq!(variables["OUTPUT_FORMAT"], json!({ "Ref": "OutputFormat" }));
+    assert_eq!(
+        variables.as_object().unwrap().len(),
+        setting_variables().len() + 3
+    );
+
+    // Only with the pipeline, and only when asked for.
+    for (overrides, created) in [
+        (vec![], true),
+        (vec![("CreateBackfill", "false")], false),
+        (vec![("CreatePipeline", "false")], false),
+    ] {
+        let stack = Stack::new(&template, &overrides);
+        for id in [
+            BACKFILL,
+            "BackfillFunctionRole",
+            "BackfillJobRole",
+            "BackfillFunctionLogGroup",
+        ] {
+            assert_eq!(
+                stack.created().contains(id),
+                created,
+                "{id} with {overrides:?}"
+            );
+        }
+    }
+    assert_eq!(template["Parameters"]["CreateBackfill"]["Default"], "true");
+}
+
+#[test]
+fn the_backfill_role_reads_only_the_source_and_writes_only_rows_and_failed_lines() {
+    let template = template();
+    let function = &resource(&template, BACKFILL)["Properties"];
+    let role = arn_of(&function["Role"]);
+    assert_eq!(trusted_service(&template, role), "lambda.amazonaws.com");
+    let log_group = ref_id(&function["LoggingConfig"]["LogGroup"]);
+    let bucket = log_bucket(&template);
+    // Rows go where the stream writes and the table reads.
+    let stream_prefix = destination(&template)["Prefix"].as_str().unwrap();
+    let rows = stream_prefix.split("year=").next().unwrap();
+    assert_eq!(rows, "logs/");
+    let rows = sub(&format!("${{{bucket}.Arn}}/{rows}*"));
+    let failed = sub(&format!("${{{bucket}.Arn}}/errors/backfill-failed/*"));
+
+    let mut expected = grant(
+        &["logs:CreateLogStream", "logs:PutLogEvents"],
+        &[get_att(log_group, "Arn")],
+    );
+    // Parts are uploaded and completed with s3:PutObject; an aborted
+    // upload leaves nothing; only an earlier attempt's failed lines are
+    // ever deleted.
+    expected.extend(grant(
+        &["s3:PutObject", "s3:AbortMultipartUpload"],
+        &[rows, failed.clone()],
+    ));
+    expected.extend(grant(&["s3:DeleteObject"], &[failed]));
+    // No source bucket named yet: nothing to read.
+    let unnamed = Stack::new(&template, &[]);
+    assert_eq!(grants(&stack_statements(&unnamed, role)), expected);
+
+    // A source bucket and prefix: its objects under the prefix, and nothing
+    // else of it (not even a listing).
+    let named = Stack::new(
+        &template,
+        &[
+            ("BackfillSourceBucket", "old-logs"),
+            ("BackfillSourcePrefix", "web/"),
+        ],
+    );
+    let source = sub("arn:${AWS::Partition}:s3:::${BackfillSourceBucket}/${BackfillSourcePrefix}*");
+    expected.extend(grant(&["s3:GetObject", "s3:GetObjectVersion"], &[source]));
+    assert_eq!(grants(&stack_statements(&named, role)), expected);
+}
+
+#[test]
+fn the_job_role_invokes_only_the_backfill_function_and_reads_and_writes_only_its_job_files() {
+    let template = template();
+    let role = "BackfillJobRole";
+    assert_eq!(
+        trusted_service(&template, role),
+        "batchoperations.s3.amazonaws.com"
+    );
+    let bucket = log_bucket(&template);
+    let jobs = sub(&format!("${{{bucket}.Arn}}/backfill-jobs/*"));
+    let mut expected = grant(&["lambda:InvokeFunction"], &[get_att(BACKFILL, "Arn")]);
+    expected.extend(grant(
+        &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+        &[jobs],
+    ));
+    let stack = Stack::new(&template, &[]);
+    assert_eq!(grants(&stack_statements(&stack, role)), expected);
+}
+
+#[test]
+fn an_output_is_the_create_job_command() {
+    let template = template();
+    let outputs = &template["Outputs"];
+    assert_eq!(
+        outputs["BackfillFunctionArn"]["Value"],
+        get_att(BACKFILL, "Arn")
+    );
+    assert_eq!(
+        outputs["BackfillJobRoleArn"]["Value"],
+        get_att("BackfillJobRole", "Arn")
+    );
+    let command = outputs["BackfillCreateJob"]["Value"]["Fn::Sub"]
+        .as_str()
+        .unwrap();
+    let bucket = log_bucket(&template);
+    let command = command
+        .replace(
+            "${BackfillFunction.Arn}",
+            "arn:aws:lambda:r:1:function:backfill",
+        )
+        .replace(&format!("${{{bucket}.Arn}}"), "arn:aws:s3:::logs")
+        .replace(&format!("${{{bucket}}}"), "logs");
+    assert!(
+        command.starts_with("aws s3control create-job "),
+        "{command}"
+    );
+    assert!(
+        command.contains("--role-arn ${BackfillJobRole.Arn} "),
+        "{command}"
+    );
+    let quoted = |flag: &str| -> Value {
+        let rest = command.split_once(&format!("{flag} '")).unwrap().1;
+        serde_json::from_str(rest.split_once('\'').unwrap().0).unwrap()
+    };
+    let operation = quoted("--operation");
+    assert_eq!(
+        operation["LambdaInvoke"]["FunctionArn"],
+        "arn:aws:lambda:r:1:function:backfill"
+    );
+    assert_eq!(operation["LambdaInvoke"]["InvocationSchemaVersion"], "2.0");
+    let report = quoted("--report");
+    assert_eq!(report["Bucket"], "arn:aws:s3:::logs");
+    assert!(
+        report["Prefix"]
+            .as_str()
+            .unwrap()
+            .starts_with("backfill-jobs/")
+    );
+    assert_eq!(report["ReportScope"], "AllTasks");
+    // The manifest, with the ETag the shell reads, where the job role reads.
+    let manifest = command.split_once("--manifest \"").unwrap().1;
+    let etag = "$(aws s3api head-object --bucket logs --key backfill-jobs/manifest.csv --query ETag --output text)";
+    let manifest = manifest
+        .trim_end()
+        .strip_suffix('"')
+        .unwrap()
+        .replace("\\\"", "\"")
+        .replace(etag, "\"abc\"");
+    let manifest: Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(
+        manifest["Location"]["ObjectArn"],
+        "arn:aws:s3:::logs/backfill-jobs/manifest.csv"
+    );
+    assert_eq!(manifest["Location"]["ETag"], "abc");
+    assert_eq!(manifest["Spec"]["Fields"], json!(["Bucket", "Key"]));
 }

@@ -1,0 +1,51 @@
+//! The backfill function's binary: reads the transformation function's
+//! settings, the stack's output format and the log bucket once, then runs
+//! each S3 Batch Operations task it is given.
+
+use firehose_ltsv::{Config, columns, init_tracing};
+use firehose_ltsv_backfill::{Encoding, GzipJson, Job, Limits, ParquetRows, S3Store, handle};
+use firehose_ltsv_output::{OutputFormat, Table};
+use lambda_runtime::{Error, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_tracing(std::io::stdout);
+    let config = Config::from_env().inspect_err(|error| {
+        tracing::error!(%error, "invalid configuration");
+    })?;
+    let log_bucket = std::env::var("LOG_BUCKET")
+        .ok()
+        .filter(|bucket| !bucket.is_empty())
+        .ok_or("LOG_BUCKET: the bucket to write into is not set")?;
+    let encoding = encoding(&config).inspect_err(|error| {
+        tracing::error!(%error, "invalid configuration");
+    })?;
+    let job = Job {
+        store: S3Store::from_env(log_bucket).await,
+        config,
+        encoding,
+        limits: Limits::default(),
+    };
+    let job = &job;
+    lambda_runtime::run(service_fn(move |event| handle(event, job))).await
+}
+
+/// The hourly objects' format: `OUTPUT_FORMAT`, the stack's `OutputFormat`
+/// (`json` when unset), so that old hours are written as the stream writes
+/// new ones.
+fn encoding(config: &Config) -> Result<Box<dyn Encoding>, String> {
+    let format = match std::env::var("OUTPUT_FORMAT") {
+        Ok(name) if !name.is_empty() => name
+            .parse()
+            .map_err(|error| format!("OUTPUT_FORMAT: {error}"))?,
+        _ => OutputFormat::Json,
+    };
+    Ok(match format {
+        OutputFormat::Json => Box::new(GzipJson::default()),
+        OutputFormat::Parquet => {
+            let columns =
+                columns(config, true).map_err(|error| format!("OUTPUT_FORMAT: {error}"))?;
+            Box::new(ParquetRows::new(Table::new(columns)))
+        }
+    })
+}

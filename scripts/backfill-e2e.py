@@ -7,7 +7,12 @@ invokes the function on each with an S3 Batch Operations event (schema
 every object written against the local `ltsv2json --out-dir` and `ltsv2json
 replay`, and that a second invocation of each task leaves the same objects.
 
-Usage: backfill-e2e.py TMP S3_PORT LAMBDA_PORT ENV_FILE
+With --parquet, run after that against a function with
+OUTPUT_FORMAT=parquet: invokes the same tasks again and checks each hour's
+Parquet rows, read with DuckDB, against `ltsv2json --out-dir
+--output-format parquet`.
+
+Usage: backfill-e2e.py [--parquet] TMP S3_PORT LAMBDA_PORT ENV_FILE
 """
 import collections
 import gzip
@@ -21,7 +26,8 @@ import urllib.parse
 
 import boto3
 
-tmp, s3_port, lambda_port, env_file = sys.argv[1:]
+parquet = sys.argv[1:2] == ["--parquet"]
+tmp, s3_port, lambda_port, env_file = sys.argv[2:] if parquet else sys.argv[1:]
 tmp = pathlib.Path(tmp)
 SOURCE, LOGS = "old-logs", "backfill-logs"
 ARN = "arn:aws:s3:::" + SOURCE
@@ -192,4 +198,41 @@ def main():
         print(f"{key!r}: PermanentFailure, {result['resultString']!r}, nothing written")
 
 
-main()
+def parquet_rows(files):
+    """Rows by hour folder, sorted, and the columns: `files` maps a path to
+    Parquet bytes."""
+    import duckdb
+
+    rows, columns = collections.defaultdict(list), set()
+    for n, (path, data) in enumerate(sorted(files.items())):
+        hour = re.search(r"year=\d{4}/month=\d\d/day=\d\d/hour=\d\d", path).group(0)
+        local_copy = tmp / f"read-{n}.parquet"
+        local_copy.write_bytes(data)
+        relation = duckdb.sql(f"SELECT * FROM read_parquet('{local_copy}')")
+        columns.add(tuple(relation.columns))
+        rows[hour].extend(repr(row) for row in relation.fetchall())
+    assert len(columns) <= 1, f"files with different columns: {columns}"
+    return {hour: sorted(r) for hour, r in rows.items()}
+
+
+def check_parquet():
+    """The same tasks as Parquet: each hour's rows as the local Parquet."""
+    for n, key in enumerate(SOURCES):
+        result = invoke(event(n, key, "2.0"))
+        assert result["resultCode"] == "Succeeded", result
+        summary = json.loads(result["resultString"])
+        mine = {k: v for k, v in bucket().items() if k.startswith("logs/") and summary["id"] in k
+                and k.endswith(".parquet")}
+        assert len(mine) == summary["objects"], (key, len(mine), summary)
+        assert all(v[:4] == b"PAR1" for v in mine.values()), key
+        source, out = tmp / "source", tmp / f"parquet-out-{n}"
+        source.write_bytes(SOURCES[key])
+        run = subprocess.run([cli, "--out-dir", str(out), "--output-format", "parquet", str(source)],
+                             env=env, capture_output=True, text=True)
+        assert run.returncode in (0, 1), run.stderr
+        expected = parquet_rows({str(p): p.read_bytes() for p in out.rglob("*.parquet")})
+        assert parquet_rows(mine) == expected, f"{key}: the bucket's Parquet rows differ from ltsv2json's"
+        print(f"{key!r}: {summary['written']} rows in {len(expected)} hours, as ltsv2json's Parquet")
+
+
+check_parquet() if parquet else main()

@@ -147,13 +147,23 @@ mod tests {
         let names: Vec<_> = Type::ALL.map(|ty| ColumnType::of(ty).name()).to_vec();
         assert_eq!(
             names,
-            ["bigint", "double", "boolean", "string", "timestamp", "timestamp", "timestamp"]
+            [
+                "bigint",
+                "double",
+                "boolean",
+                "string",
+                "timestamp",
+                "timestamp",
+                "timestamp"
+            ]
         );
     }
 
     #[test]
     fn columns_follow_the_format_and_the_request_parts_the_format_lacks() {
-        let config = config(r"time:$time_local\tmethod:$request_method\treq:$request\treqtime:$request_time");
+        let config = config(
+            r"time:$time_local\tmethod:$request_method\treq:$request\treqtime:$request_time",
+        );
         assert_eq!(
             named(&columns(&config, false).unwrap()),
             [
@@ -183,7 +193,10 @@ mod tests {
         .unwrap();
         assert_eq!(
             named(&columns(&config, false).unwrap()),
-            [("status", "status", "string"), ("runtime", "runtime", "double")]
+            [
+                ("status", "status", "string"),
+                ("runtime", "runtime", "double")
+            ]
         );
     }
 
@@ -202,6 +215,10 @@ mod tests {
             r#"label "Hour" would be column "hour", a partition column of the table"#
         );
         let none = Config::from_vars(&[("LTSV_LOG_FORMAT", "")]).unwrap();
-        assert!(columns(&none, false).unwrap_err().starts_with("LTSV_LOG_FORMAT is empty"));
+        assert!(
+            columns(&none, false)
+                .unwrap_err()
+                .starts_with("LTSV_LOG_FORMAT is empty")
+        );
     }
 }

@@ -294,7 +294,9 @@ fn parse_namespace(setting: &Given) -> Result<Option<String>, Error> {
 fn parse_log_format(setting: &Given) -> Result<Option<LogFormat>, Error> {
     match setting.value.trim() {
         "" => Ok(None),
-        text => LogFormat::parse(text).map(Some).map_err(|why| setting.error(why)),
+        text => LogFormat::parse(text)
+            .map(Some)
+            .map_err(|why| setting.error(why)),
     }
 }
 
@@ -484,7 +486,11 @@ mod tests {
         assert_eq!(config.time_label(), Some(&b"t"[..]));
         assert_eq!(config.type_of(b"t"), Some(Type::TimeMsec));
         assert!(
-            self::config(&[("LTSV_LOG_FORMAT", "t:%{usec}t"), ("PARTITION_KEYS", "hour")]).is_ok()
+            self::config(&[
+                ("LTSV_LOG_FORMAT", "t:%{usec}t"),
+                ("PARTITION_KEYS", "hour")
+            ])
+            .is_ok()
         );
     }
 

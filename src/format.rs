@@ -141,7 +141,9 @@ fn directive(text: &str) -> Result<(Option<Server>, String, Option<Unescape>), S
                         "default" => Unescape::Escapes,
                         "json" => Unescape::Json,
                         "none" => Unescape::Off,
-                        other => return Err(format!("escape={other} is not default, json or none")),
+                        other => {
+                            return Err(format!("escape={other} is not default, json or none"));
+                        }
                     });
                 }
                 _ => strings.push(word),
@@ -312,9 +314,7 @@ fn time_type(format: &str) -> (Type, Option<String>) {
 /// Whether values written by strftime `format` are times the time reader
 /// reads, with their UTC offset.
 fn understood_strftime(format: &str) -> bool {
-    let format = format
-        .replace("%F", "%Y-%m-%d")
-        .replace("%T", "%H:%M:%S");
+    let format = format.replace("%F", "%Y-%m-%d").replace("%T", "%H:%M:%S");
     let format = format
         .strip_prefix('[')
         .and_then(|f| f.strip_suffix(']'))
@@ -336,11 +336,20 @@ fn nginx_type(template: &str) -> Type {
         .strip_prefix("${")
         .and_then(|t| t.strip_suffix('}'))
         .or_else(|| template.strip_prefix('$'))
-        .filter(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        .filter(|name| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        });
     match name {
         Some(
-            "status" | "body_bytes_sent" | "bytes_sent" | "request_length" | "connection"
-            | "connection_requests" | "server_port" | "remote_port" | "pid",
+            "status"
+            | "body_bytes_sent"
+            | "bytes_sent"
+            | "request_length"
+            | "connection"
+            | "connection_requests"
+            | "server_port"
+            | "remote_port"
+            | "pid",
         ) => Type::Integer,
         Some("request_time") => Type::Float,
         Some("time_local" | "time_iso8601" | "msec") => Type::Time,
@@ -373,8 +382,26 @@ mod tests {
     #[test]
     fn every_apache_directive_has_its_type() {
         for integer in [
-            "%>s", "%s", "%<s", "%b", "%B", "%D", "%T", "%{ms}T", "%{us}T", "%{s}T", "%I", "%O",
-            "%S", "%k", "%p", "%{canonical}p", "%{local}p", "%{remote}p", "%P", "%{pid}P",
+            "%>s",
+            "%s",
+            "%<s",
+            "%b",
+            "%B",
+            "%D",
+            "%T",
+            "%{ms}T",
+            "%{us}T",
+            "%{s}T",
+            "%I",
+            "%O",
+            "%S",
+            "%k",
+            "%p",
+            "%{canonical}p",
+            "%{local}p",
+            "%{remote}p",
+            "%P",
+            "%{pid}P",
             "%{tid}P",
         ] {
             assert_eq!(type_of(integer), Type::Integer, "{integer}");
@@ -396,11 +423,42 @@ mod tests {
             assert_eq!(type_of(time), ty, "{time}");
         }
         for string in [
-            "%h", "%a", "%{c}a", "%A", "%r", "%U", "%q", "%H", "%m", "%u", "%l", "%v", "%V", "%f",
-            "%{Referer}i", "%{X-Runtime}o", "%{cookie}C", "%{VAR}e", "%{note}n", "%{hextid}P",
-            "%{ms}X", "%X", "%L", "%R", "%^ti", "%{x}^to", "%400,501{User-agent}i",
-            "%!200,304{Referer}i", "%{%d/%b/%Y %T}t", "%{msec_frac}t", "%{X}i-%{Y}i", "[%t]",
-            "%Ds", "%%", "100%%", "literal",
+            "%h",
+            "%a",
+            "%{c}a",
+            "%A",
+            "%r",
+            "%U",
+            "%q",
+            "%H",
+            "%m",
+            "%u",
+            "%l",
+            "%v",
+            "%V",
+            "%f",
+            "%{Referer}i",
+            "%{X-Runtime}o",
+            "%{cookie}C",
+            "%{VAR}e",
+            "%{note}n",
+            "%{hextid}P",
+            "%{ms}X",
+            "%X",
+            "%L",
+            "%R",
+            "%^ti",
+            "%{x}^to",
+            "%400,501{User-agent}i",
+            "%!200,304{Referer}i",
+            "%{%d/%b/%Y %T}t",
+            "%{msec_frac}t",
+            "%{X}i-%{Y}i",
+            "[%t]",
+            "%Ds",
+            "%%",
+            "100%%",
+            "literal",
         ] {
             assert_eq!(type_of(string), Type::String, "{string}");
         }
@@ -502,7 +560,10 @@ mod tests {
         let strings = LogFormat::parse("'a:$status\\t' 'b:$msec'").unwrap();
         assert_eq!(strings.server(), Server::Nginx);
         assert_eq!(strings.fields().len(), 2);
-        assert_eq!(LogFormat::parse("a:$status").unwrap().server(), Server::Nginx);
+        assert_eq!(
+            LogFormat::parse("a:$status").unwrap().server(),
+            Server::Nginx
+        );
     }
 
     #[test]
@@ -524,7 +585,10 @@ mod tests {
             r#"field 2 has label "st atus", not of [0-9A-Za-z_.-]"#
         );
         assert_eq!(error(r"a:%t\ta:%s"), r#"label "a" appears twice"#);
-        assert_eq!(error(r"a:%{User-Agent"), r#""%{User-Agent" has no closing '}'"#);
+        assert_eq!(
+            error(r"a:%{User-Agent"),
+            r#""%{User-Agent" has no closing '}'"#
+        );
         assert_eq!(error("a:%"), r#""%" is not a directive"#);
         assert_eq!(error(r#"LogFormat "a:%s"#), "a \" quote is not closed");
         assert_eq!(

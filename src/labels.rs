@@ -120,7 +120,10 @@ mod tests {
     #[test]
     fn labels_sharing_a_bucket_are_told_apart() {
         // Same length and end bytes: the same bit.
-        let table = table(&[("LTSV_LOG_FORMAT", ""), ("LTSV_TYPES", "axb:integer,ayb:float")]);
+        let table = table(&[
+            ("LTSV_LOG_FORMAT", ""),
+            ("LTSV_TYPES", "axb:integer,ayb:float"),
+        ]);
         assert_eq!(lookup(&table, "axb"), Some((Some(Type::Integer), false)));
         assert_eq!(lookup(&table, "ayb"), Some((Some(Type::Float), false)));
         assert_eq!(lookup(&table, "azb"), None);

@@ -153,7 +153,11 @@ impl LineParser {
         self.folded = self
             .sorted
             .windows(2)
-            .find(|pair| spans[pair[0]].label(line).eq_ignore_ascii_case(spans[pair[1]].label(line)))
+            .find(|pair| {
+                spans[pair[0]]
+                    .label(line)
+                    .eq_ignore_ascii_case(spans[pair[1]].label(line))
+            })
             .map(|pair| (pair[0].min(pair[1]), pair[0].max(pair[1])));
     }
 
@@ -162,11 +166,11 @@ impl LineParser {
     fn resolve_pairwise(&mut self, line: &[u8], i: usize) {
         let spans = &self.spans;
         let (span, label) = (spans[i], spans[i].label(line));
-        for j in 0..i {
-            if self.winners[j] == REPEAT || spans[j].bit != span.bit {
+        for (j, earlier) in spans[..i].iter().enumerate() {
+            if self.winners[j] == REPEAT || earlier.bit != span.bit {
                 continue;
             }
-            let earlier = spans[j].label(line);
+            let earlier = earlier.label(line);
             if earlier == label {
                 // The first occurrence is the earlier one not repeated.
                 self.winners[j] = i;
@@ -240,7 +244,10 @@ impl<'a> ParsedLine<'a> {
     /// Athena's JSON SerDe ignores), the first two found.
     pub fn folded_labels(&self) -> Option<(&'a [u8], &'a [u8])> {
         let (a, b) = self.folded?;
-        Some((self.spans[a].label(self.line), self.spans[b].label(self.line)))
+        Some((
+            self.spans[a].label(self.line),
+            self.spans[b].label(self.line),
+        ))
     }
 
     /// Whether the line has `label`.
@@ -374,7 +381,9 @@ mod tests {
         assert_eq!(folded(strict, b"ua:x\tub:y\tUa_:z"), None);
         assert_eq!(folded(strict, b"a_b:1\ta-b:2"), None);
         // Long lines are sorted rather than compared pairwise.
-        let mut long: Vec<u8> = (0..40).flat_map(|i| format!("k{i}:x\t").into_bytes()).collect();
+        let mut long: Vec<u8> = (0..40)
+            .flat_map(|i| format!("k{i}:x\t").into_bytes())
+            .collect();
         assert_eq!(folded(strict, &long), None);
         long.extend_from_slice(b"K7:y");
         assert_eq!(folded(strict, &long), pair("k7", "K7"));

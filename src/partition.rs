@@ -229,7 +229,10 @@ mod tests {
         let msec = self::config(&[("LTSV_LOG_FORMAT", r"t:%{msec}t\tn:%D")]);
         assert_eq!(hour_of(&msec, b"t:1624868568123"), Ok(hour(2021, 6, 28, 8)));
         let usec = self::config(&[("LTSV_LOG_FORMAT", r"t:%{usec}t")]);
-        assert_eq!(hour_of(&usec, b"t:1624868568123456"), Ok(hour(2021, 6, 28, 8)));
+        assert_eq!(
+            hour_of(&usec, b"t:1624868568123456"),
+            Ok(hour(2021, 6, 28, 8))
+        );
         assert_eq!(
             hour_of(&usec, b"t:1624868568.5").unwrap_err().to_string(),
             "no event time: label \"t\" is not a valid time"

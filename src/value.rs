@@ -79,10 +79,7 @@ impl FromStr for Type {
     type Err = ();
 
     fn from_str(name: &str) -> Result<Type, ()> {
-        Type::ALL
-            .into_iter()
-            .find(|t| t.name() == name)
-            .ok_or(())
+        Type::ALL.into_iter().find(|t| t.name() == name).ok_or(())
     }
 }
 
@@ -479,7 +476,10 @@ mod tests {
         }
         assert_eq!(json_unescaped(br"\\u0041"), (br"\u0041".to_vec(), true));
         // A lone surrogate stays; the escape after it is whole.
-        assert_eq!(json_unescaped(br"\ud83d\u0041"), (br"\ud83dA".to_vec(), true));
+        assert_eq!(
+            json_unescaped(br"\ud83d\u0041"),
+            (br"\ud83dA".to_vec(), true)
+        );
         assert_eq!(json_unescaped(b"\xff"), (vec![0xff], false));
     }
 

@@ -46,7 +46,10 @@ fn hour_keys(line: &Value) -> Value {
 }
 
 fn rows(records: &[(Vec<Value>, Value)]) -> Vec<Value> {
-    records.iter().flat_map(|(lines, _)| lines.clone()).collect()
+    records
+        .iter()
+        .flat_map(|(lines, _)| lines.clone())
+        .collect()
 }
 
 #[test]

@@ -544,7 +544,10 @@ fn labels_the_format_does_not_declare_are_named_once_an_invocation_never_their_v
     let records = vec![
         base64("first", &format!("{GOOD}\n")),
         base64("second", &format!("{GOOD}\n{GOOD}\n")),
-        base64("declared", "time:[28/Jun/2021:17:22:48 +0900]\tstatus:200\n"),
+        base64(
+            "declared",
+            "time:[28/Jun/2021:17:22:48 +0900]\tstatus:200\n",
+        ),
     ];
     let invocation = logged_json(&records, &config);
     assert_eq!(
@@ -571,7 +574,11 @@ fn labels_the_format_does_not_declare_are_named_once_an_invocation_never_their_v
     );
     // Without a format, nothing is undeclared.
     let none = logged_json(&records, &self::config(&[("LTSV_LOG_FORMAT", "")]));
-    assert!(none.events.iter().all(|e| e["fields"]["message"] != UNDECLARED));
+    assert!(
+        none.events
+            .iter()
+            .all(|e| e["fields"]["message"] != UNDECLARED)
+    );
 }
 
 #[test]

@@ -11,10 +11,10 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 
-use common::{invoke_with_metrics, project_file};
-use firehose_ltsv::{Config, PartitionKey, REQUEST_PARTS, SETTINGS, columns};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use common::{invoke_with_metrics, project_file};
+use firehose_ltsv::{Config, PartitionKey, REQUEST_PARTS, SETTINGS, columns};
 use serde_json::{Map, Value, json};
 
 const FUNCTION: &str = "TransformFunction";
@@ -705,7 +705,10 @@ fn the_glue_table_projects_the_stream_partitions() {
 fn parameter_defaults_are_the_function_defaults() {
     let template = template();
     let parameters = &template["Parameters"];
-    for (parameter, variable) in [("LogFormat", "LTSV_LOG_FORMAT"), ("LtsvTypes", "LTSV_TYPES")] {
+    for (parameter, variable) in [
+        ("LogFormat", "LTSV_LOG_FORMAT"),
+        ("LtsvTypes", "LTSV_TYPES"),
+    ] {
         let default = parameters[parameter]["Default"].as_str().unwrap();
         assert_eq!(default, default_of(variable), "{parameter}");
     }
@@ -993,7 +996,10 @@ fn alarms_watch_failed_records_and_delivery_freshness() {
 
     // Lines whose labels the table has no column for.
     let undeclared = &resource(&template, "UndeclaredLabelsAlarm")["Properties"];
-    assert_eq!(undeclared["Namespace"], json!({ "Ref": "MetricsNamespace" }));
+    assert_eq!(
+        undeclared["Namespace"],
+        json!({ "Ref": "MetricsNamespace" })
+    );
     assert_eq!(undeclared["MetricName"], "LinesWithUndeclaredLabels");
     assert_eq!(undeclared["Dimensions"], failed["Dimensions"]);
     assert_eq!(undeclared["Statistic"], "Sum");

@@ -219,7 +219,9 @@ pub(crate) fn parse(
         Some("event") => Command::Event { files, shape },
         Some("schema") => match files.first() {
             None => Command::Schema(schema),
-            Some(extra) => return Err(format!("schema takes no FILE: {}", extra.to_string_lossy()).into()),
+            Some(extra) => {
+                return Err(format!("schema takes no FILE: {}", extra.to_string_lossy()).into());
+            }
         },
         _ => {
             let mut files = files.into_iter();
@@ -297,7 +299,9 @@ mod tests {
             }
         );
         assert_eq!(
-            parsed(&["event", "--aggregate", "65536", "a.log"]).unwrap().command,
+            parsed(&["event", "--aggregate", "65536", "a.log"])
+                .unwrap()
+                .command,
             Command::Event {
                 files: files(&["a.log"]),
                 shape: EventShape::Aggregated(65536)
@@ -333,7 +337,11 @@ mod tests {
         );
         assert!(parsed(&["--decode", "x"]).unwrap_err().contains("--decode"));
         assert!(parsed(&["--json"]).unwrap_err().contains("--json"));
-        assert!(parsed(&["--aggregate", "9"]).unwrap_err().contains("--aggregate"));
+        assert!(
+            parsed(&["--aggregate", "9"])
+                .unwrap_err()
+                .contains("--aggregate")
+        );
         assert!(parsed(&["event", "--aggregate", "x"]).is_err());
         assert_eq!(
             parsed(&["event", "--aggregate", "0"]).unwrap_err(),

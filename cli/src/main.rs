@@ -51,7 +51,10 @@ fn run() -> input::Result<ExitCode> {
         Command::Invoke { event, decode } => invoke::run(event, *decode, &config()?),
         Command::Event { files, shape } => event::run(files, *shape),
         Command::Schema(schema) => {
-            let given = |variable| args.setting(variable).unwrap_or_else(|| default_of(variable));
+            let given = |variable| {
+                args.setting(variable)
+                    .unwrap_or_else(|| default_of(variable))
+            };
             let given = schema::Given {
                 log_format: given("LTSV_LOG_FORMAT"),
                 types: given("LTSV_TYPES"),

@@ -38,7 +38,11 @@ pub(crate) struct Given {
 /// Prints what `config`'s log format implies, or rewrites a template.
 pub(crate) fn run(schema: &Schema, config: &Config, given: &Given) -> Result<ExitCode> {
     let split = config.split_request.is_some();
-    let notes = config.log_format.iter().flat_map(|f| f.fields()).filter_map(|f| f.note.as_ref());
+    let notes = config
+        .log_format
+        .iter()
+        .flat_map(|f| f.fields())
+        .filter_map(|f| f.note.as_ref());
     for note in notes {
         eprintln!("ltsv2json: {note}");
     }
@@ -59,11 +63,20 @@ pub(crate) fn run(schema: &Schema, config: &Config, given: &Given) -> Result<Exi
         }
         SchemaOutput::All => {
             let columns = columns(config, split)?;
-            writeln!(out, "# LTSV_TYPES: the log format's types, with LTSV_TYPES over them")?;
+            writeln!(
+                out,
+                "# LTSV_TYPES: the log format's types, with LTSV_TYPES over them"
+            )?;
             writeln!(out, "{}\n", ltsv_types(config))?;
-            writeln!(out, "# The Glue table's columns and SerDe, as template.yaml holds them")?;
+            writeln!(
+                out,
+                "# The Glue table's columns and SerDe, as template.yaml holds them"
+            )?;
             writeln!(out, "{}", table_block(&columns))?;
-            writeln!(out, "# An Athena table for a stream of your own (CreatePipeline=false)")?;
+            writeln!(
+                out,
+                "# An Athena table for a stream of your own (CreatePipeline=false)"
+            )?;
             write!(out, "{}", ddl(&columns, schema))?;
         }
         SchemaOutput::UpdateTemplate(path) => {
@@ -72,7 +85,8 @@ pub(crate) fn run(schema: &Schema, config: &Config, given: &Given) -> Result<Exi
             let columns = columns(config, true)?;
             let name = path.display();
             let text = fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
-            let updated = update_template(&text, &columns, given).map_err(|e| format!("{name}: {e}"))?;
+            let updated =
+                update_template(&text, &columns, given).map_err(|e| format!("{name}: {e}"))?;
             fs::write(path, updated).map_err(|e| format!("{name}: {e}"))?;
             eprintln!("ltsv2json: {name}: LogFormat, LtsvTypes and the table's columns updated");
         }
@@ -154,10 +168,16 @@ fn table_block(columns: &[Column]) -> String {
 /// A column name as a YAML scalar: plain, unless YAML would read it as
 /// something other than text.
 fn yaml_name(name: &str) -> String {
-    const SPECIAL: [&str; 10] = ["null", "true", "false", "yes", "no", "on", "off", "y", "n", "_"];
-    let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && !SPECIAL.contains(&name);
-    if plain { name.to_owned() } else { yaml_quoted(name) }
+    const SPECIAL: [&str; 10] = [
+        "null", "true", "false", "yes", "no", "on", "off", "y", "n", "_",
+    ];
+    let plain =
+        name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') && !SPECIAL.contains(&name);
+    if plain {
+        name.to_owned()
+    } else {
+        yaml_quoted(name)
+    }
 }
 
 /// `text` as a double-quoted YAML scalar.
@@ -172,7 +192,10 @@ fn ddl(columns: &[Column], schema: &Schema) -> String {
     let table: Vec<String> = table.split('.').map(backquoted).collect();
     let location = schema.location.as_deref().unwrap_or(LOCATION);
     let location = format!("{}/", location.trim_end_matches('/'));
-    let mut ddl = format!("CREATE EXTERNAL TABLE IF NOT EXISTS {} (\n", table.join("."));
+    let mut ddl = format!(
+        "CREATE EXTERNAL TABLE IF NOT EXISTS {} (\n",
+        table.join(".")
+    );
     let lines: Vec<String> = columns
         .iter()
         .map(|c| format!("  {} {}", backquoted(&c.name), c.ty.name()))
@@ -183,7 +206,13 @@ fn ddl(columns: &[Column], schema: &Schema) -> String {
     let mappings: Vec<String> = columns
         .iter()
         .filter(|c| c.name != c.label)
-        .map(|c| format!("  {} = {}", quoted(&format!("mapping.{}", c.name)), quoted(&c.label)))
+        .map(|c| {
+            format!(
+                "  {} = {}",
+                quoted(&format!("mapping.{}", c.name)),
+                quoted(&c.label)
+            )
+        })
         .collect();
     if !mappings.is_empty() {
         let _ = write!(ddl, "WITH SERDEPROPERTIES (\n{}\n)\n", mappings.join(",\n"));
@@ -207,8 +236,12 @@ fn ddl(columns: &[Column], schema: &Schema) -> String {
         .iter()
         .map(|(key, value)| format!("  {} = {}", quoted(key), quoted(value)))
         .collect();
-    let template = format!("{location}year=${{year}}/month=${{month}}/day=${{day}}/hour=${{hour}}/");
-    properties.push(format!("  'storage.location.template' = {}", quoted(&template)));
+    let template =
+        format!("{location}year=${{year}}/month=${{month}}/day=${{day}}/hour=${{hour}}/");
+    properties.push(format!(
+        "  'storage.location.template' = {}",
+        quoted(&template)
+    ));
     let _ = write!(ddl, "TBLPROPERTIES (\n{}\n);\n", properties.join(",\n"));
     ddl
 }
@@ -225,15 +258,33 @@ fn quoted(text: &str) -> String {
 
 /// `template` with the `LogFormat` and `LtsvTypes` parameters' defaults and
 /// the marked table block made to match; every other byte as it was.
-fn update_template(template: &str, columns: &[Column], given: &Given) -> std::result::Result<String, String> {
+fn update_template(
+    template: &str,
+    columns: &[Column],
+    given: &Given,
+) -> std::result::Result<String, String> {
     let begin = template.find(BEGIN).ok_or(format!("no {BEGIN:?} line"))?;
-    let begin = template[begin..].find('\n').map(|n| begin + n + 1).ok_or("the block never ends")?;
-    let end = template[begin..].find(END).map(|e| begin + e).ok_or(format!("no {END:?} line"))?;
+    let begin = template[begin..]
+        .find('\n')
+        .map(|n| begin + n + 1)
+        .ok_or("the block never ends")?;
+    let end = template[begin..]
+        .find(END)
+        .map(|e| begin + e)
+        .ok_or(format!("no {END:?} line"))?;
     // The END marker's own indentation stays.
     let end = template[..end].rfind('\n').map_or(end, |n| n + 1);
-    let mut updated = format!("{}{}{}", &template[..begin], table_block(columns), &template[end..]);
+    let mut updated = format!(
+        "{}{}{}",
+        &template[..begin],
+        table_block(columns),
+        &template[end..]
+    );
     // The template keeps a format on one line, with TABs written `\t`.
-    let format = given.log_format.replace('\t', "\\t").replace(['\n', '\r'], " ");
+    let format = given
+        .log_format
+        .replace('\t', "\\t")
+        .replace(['\n', '\r'], " ");
     updated = set_default(&updated, "LogFormat", &format)?;
     set_default(&updated, "LtsvTypes", &given.types)
 }
@@ -241,7 +292,10 @@ fn update_template(template: &str, columns: &[Column], given: &Given) -> std::re
 /// `template` with parameter `name`'s `Default:` set to `value`.
 fn set_default(template: &str, name: &str, value: &str) -> std::result::Result<String, String> {
     let header = format!("\n  {name}:\n");
-    let start = template.find(&header).ok_or(format!("no parameter {name}"))? + header.len();
+    let start = template
+        .find(&header)
+        .ok_or(format!("no parameter {name}"))?
+        + header.len();
     let mut at = start;
     for line in template[start..].split_inclusive('\n') {
         if !line.starts_with("    ") {
@@ -250,7 +304,11 @@ fn set_default(template: &str, name: &str, value: &str) -> std::result::Result<S
         if let Some(rest) = line.strip_prefix("    Default:") {
             let quoted = format!("'{}'", value.replace('\'', "''"));
             let end = at + line.len() - usize::from(rest.ends_with('\n'));
-            return Ok(format!("{}    Default: {quoted}{}", &template[..at], &template[end..]));
+            return Ok(format!(
+                "{}    Default: {quoted}{}",
+                &template[..at],
+                &template[end..]
+            ));
         }
         at += line.len();
     }
@@ -315,7 +373,9 @@ mod tests {
         assert!(ddl.starts_with(
             "CREATE EXTERNAL TABLE IF NOT EXISTS `logs`.`web` (\n  `time` timestamp,\n  `x_forwarded_for` string,\n  `status` bigint\n)\n"
         ), "{ddl}");
-        assert!(ddl.contains("WITH SERDEPROPERTIES (\n  'mapping.x_forwarded_for' = 'X-Forwarded-For'\n)\n"));
+        assert!(ddl.contains(
+            "WITH SERDEPROPERTIES (\n  'mapping.x_forwarded_for' = 'X-Forwarded-For'\n)\n"
+        ));
         assert!(ddl.contains("LOCATION 's3://bucket/logs/'\n"));
         assert!(ddl.contains(
             "'storage.location.template' = 's3://bucket/logs/year=${year}/month=${month}/day=${day}/hour=${hour}/'"
@@ -344,7 +404,8 @@ Resources:
     #[test]
     fn the_template_is_rewritten_only_where_it_says() {
         let given = Given {
-            log_format: "log_format x 'time:$time_local\tua:$http_user_agent'\n  'it''s:$status';".into(),
+            log_format: "log_format x 'time:$time_local\tua:$http_user_agent'\n  'it''s:$status';"
+                .into(),
             types: "status:integer".into(),
         };
         let updated = update_template(TEMPLATE, &columns()[..1], &given).unwrap();
@@ -370,7 +431,10 @@ Resources:
 "
         );
         // Run again, nothing changes.
-        assert_eq!(update_template(&updated, &columns()[..1], &given).unwrap(), updated);
+        assert_eq!(
+            update_template(&updated, &columns()[..1], &given).unwrap(),
+            updated
+        );
     }
 
     #[test]

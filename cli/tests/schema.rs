@@ -115,7 +115,11 @@ fn check_lines_fit(lines: &[serde_json::Map<String, Value>], table: &[(String, S
 fn the_apache_format_is_the_default_and_its_table_holds_the_apache_sample() {
     let readme = vec!["--log-format".into(), readme_format("apache", "LogFormat ")];
     let table = columns(&[]);
-    assert_eq!(columns(&readme), table, "the default is the README's format");
+    assert_eq!(
+        columns(&readme),
+        table,
+        "the default is the README's format"
+    );
     let typed: Vec<(&str, &str)> = table
         .iter()
         .filter(|(_, _, ty)| ty != "string")
@@ -173,7 +177,10 @@ fn the_nginx_format_gives_a_table_with_every_column_of_the_nginx_sample() {
         ]
     );
     // The split request adds only the parts nginx's labels do not have.
-    let last: Vec<&str> = table[table.len() - 2..].iter().map(|c| c.0.as_str()).collect();
+    let last: Vec<&str> = table[table.len() - 2..]
+        .iter()
+        .map(|c| c.0.as_str())
+        .collect();
     assert_eq!(last, ["path", "query"]);
     let lines = converted("events/nginx.json", &settings);
     check_lines_fit(&lines, &table);
@@ -186,7 +193,10 @@ fn the_nginx_format_gives_a_table_with_every_column_of_the_nginx_sample() {
     // The capture script logged with this very format.
     let capture = fs::read_to_string(project_file("scripts/capture-logs")).unwrap();
     let readme = readme_format("nginx", "log_format ");
-    assert!(capture.contains(&readme.replace('$', "\\$")), "scripts/capture-logs");
+    assert!(
+        capture.contains(&readme.replace('$', "\\$")),
+        "scripts/capture-logs"
+    );
 }
 
 #[test]
@@ -197,7 +207,10 @@ fn nginx_escape_json_decodes_json_escapes_across_joined_strings() {
         b"ua:say \\\"hi\\\" \\u00e9\\\\x41\tstatus:200\n",
     );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert_eq!(run.stdout, "{\"ua\":\"say \\\"hi\\\" é\\\\x41\",\"status\":200}\n");
+    assert_eq!(
+        run.stdout,
+        "{\"ua\":\"say \\\"hi\\\" é\\\\x41\",\"status\":200}\n"
+    );
 }
 
 #[test]
@@ -221,7 +234,10 @@ fn labels_with_dashes_dots_and_capitals_get_mapped_columns() {
     let mut args = settings.clone();
     args.extend(["schema".into(), "--ddl".into()]);
     let ddl = run(&args, b"").stdout;
-    assert!(ddl.contains("'mapping.x_forwarded_for' = 'X-Forwarded-For'"), "{ddl}");
+    assert!(
+        ddl.contains("'mapping.x_forwarded_for' = 'X-Forwarded-For'"),
+        "{ddl}"
+    );
     assert!(ddl.contains("'mapping.a_b' = 'a.b'"), "{ddl}");
     assert!(ddl.contains("'mapping.ua' = 'UA'"), "{ddl}");
 }
@@ -229,7 +245,11 @@ fn labels_with_dashes_dots_and_capitals_get_mapped_columns() {
 #[test]
 fn a_format_that_cannot_be_read_or_tabled_is_refused_with_the_reason() {
     let bad = run(
-        &["--log-format".into(), r"time:%t\tstatus".into(), "schema".into()],
+        &[
+            "--log-format".into(),
+            r"time:%t\tstatus".into(),
+            "schema".into(),
+        ],
         b"",
     );
     assert_eq!(
@@ -240,7 +260,11 @@ fn a_format_that_cannot_be_read_or_tabled_is_refused_with_the_reason() {
         )
     );
     let folded = run(
-        &["--log-format".into(), r"ua:%u\tUA:%{User-Agent}i".into(), "schema".into()],
+        &[
+            "--log-format".into(),
+            r"ua:%u\tUA:%{User-Agent}i".into(),
+            "schema".into(),
+        ],
         b"",
     );
     assert_eq!(
@@ -252,11 +276,20 @@ fn a_format_that_cannot_be_read_or_tabled_is_refused_with_the_reason() {
     );
     // A time the reader cannot read stays a string, and schema says so.
     let note = run(
-        &["--log-format".into(), r"t:%{%d/%m/%Y}t".into(), "schema".into(), "--json".into()],
+        &[
+            "--log-format".into(),
+            r"t:%{%d/%m/%Y}t".into(),
+            "schema".into(),
+            "--json".into(),
+        ],
         b"",
     );
     assert_eq!(note.code, Some(0));
-    assert!(note.stderr.contains("%{%d/%m/%Y}t is not a time format"), "{}", note.stderr);
+    assert!(
+        note.stderr.contains("%{%d/%m/%Y}t is not a time format"),
+        "{}",
+        note.stderr
+    );
     assert!(note.stdout.contains("\"type\": \"string\""));
 }
 
@@ -280,14 +313,21 @@ fn the_template_rewritten_from_its_own_defaults_is_unchanged() {
     let outside = |text: &str| {
         let (before, rest) = text.split_once("# BEGIN ltsv2json schema").unwrap();
         let after = rest.split_once("# END ltsv2json schema").unwrap().1;
-        let lines: Vec<String> = format!("{before}{after}").lines().map(str::to_owned).collect();
+        let lines: Vec<String> = format!("{before}{after}")
+            .lines()
+            .map(str::to_owned)
+            .collect();
         lines
     };
     let (was, now) = (outside(&original), outside(&updated));
     assert_eq!(was.len(), now.len());
     let changed: Vec<(&String, &String)> = was.iter().zip(&now).filter(|(a, b)| a != b).collect();
     assert_eq!(changed.len(), 2, "{changed:#?}");
-    assert!(changed[0].1.starts_with("    Default: 'log_format ltsv ''time:$time_local\\t"));
+    assert!(
+        changed[0]
+            .1
+            .starts_with("    Default: 'log_format ltsv ''time:$time_local\\t")
+    );
     assert_eq!(changed[1].1, "    Default: ''", "LtsvTypes");
     assert!(updated.contains("            - { Name: reqtime, Type: double }\n"));
     assert!(updated.contains("            - { Name: msec, Type: timestamp, Comment: \"UTC\" }\n"));

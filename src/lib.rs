@@ -13,6 +13,7 @@
 //! | `partition` | event time and partition keys of a line |
 //! | `columns` | the table the settings imply: column names and types |
 //! | `object` | a parsed line as a JSON object: types, nulls, request parts |
+//! | `typed` | typed values written as JSON, common cases without parsing |
 //! | `request` | request lines split into method, path, query, protocol |
 //! | `labels` | what the settings say of a label: type, declared |
 //! | `config` | settings, validated once |
@@ -24,6 +25,7 @@
 //! | `value` | what a value means: escapes and types |
 //! | `time` | timestamps and zero-padded numbers |
 //! | `json` | JSON strings that stay valid whatever bytes a log holds |
+//! | `words` | bytes found eight at a time, in a machine word |
 //!
 //! ```
 //! use firehose_ltsv::{Config, transform};
@@ -54,7 +56,9 @@ mod request;
 mod settings;
 mod summary;
 mod time;
+mod typed;
 mod value;
+mod words;
 
 pub use columns::{Column, ColumnType, PARTITION_COLUMNS, column_name, columns};
 pub use config::{Config, DropRule, OnTypeError, PartitionKey};

@@ -33,6 +33,9 @@ pub(crate) struct Span {
     value_len: usize,
     /// [`label_bit`] of the label.
     pub(crate) bit: u64,
+    /// Whether the value holds no byte that writing it must look at: no
+    /// escape, nothing JSON escapes, nothing past ASCII.
+    pub(crate) plain: bool,
 }
 
 impl Span {
@@ -87,13 +90,15 @@ impl LineParser {
     /// a valid `label:value` pair is the error.
     pub fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<ParsedLine<'a>, Error> {
         self.spans.clear();
-        for field in ltsv::fields(line, self.syntax) {
-            let field = field?;
+        let mut fields = ltsv::fields(line, self.syntax);
+        while let Some(field) = fields.next_field() {
+            let (field, plain) = field?;
             self.spans.push(Span {
                 start: field.start,
                 label_len: field.label.len(),
                 value_len: field.value.len(),
                 bit: label_bit(field.label),
+                plain,
             });
         }
         self.folded = None;
@@ -228,16 +233,16 @@ impl<'a> ParsedLine<'a> {
     /// Each distinct label with its value, in the order labels first appear.
     pub fn fields(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + use<'a> {
         let line = self.line;
-        self.spans_with_values()
-            .map(move |(span, value)| (span.label(line), value))
+        self.spans()
+            .map(move |span| (span.label(line), span.value(line)))
     }
 
     /// The value `label` takes: its last one in the line.
     pub fn value_of(&self, label: &[u8]) -> Option<&'a [u8]> {
         let bit = label_bit(label);
-        self.spans_with_values()
-            .find(|(span, _)| span.bit == bit && span.label(self.line) == label)
-            .map(|(_, value)| value)
+        self.spans()
+            .find(|span| span.bit == bit && span.label(self.line) == label)
+            .map(|span| span.value(self.line))
     }
 
     /// Two distinct labels of the line that differ only in case (which
@@ -255,19 +260,51 @@ impl<'a> ParsedLine<'a> {
         self.value_of(label).is_some()
     }
 
-    /// [`fields`](Self::fields), with each label's place and bit.
-    pub(crate) fn spans_with_values(&self) -> impl Iterator<Item = (Span, &'a [u8])> + use<'a> {
-        let (line, spans) = (self.line, self.spans);
-        spans
+    /// The field each distinct label takes its value from, in the order
+    /// labels first appear: [`fields`](Self::fields) as places. A repeated
+    /// label's is its last field, which spells the label as its first does.
+    pub(crate) fn spans(&self) -> impl Iterator<Item = Span> + use<'a> {
+        let spans = self.spans;
+        self.winners
             .iter()
-            .zip(self.winners)
-            .filter(|&(_, &winner)| winner != REPEAT)
-            .map(move |(&span, &winner)| (span, spans[winner].value(line)))
+            .filter(|&&winner| winner != REPEAT)
+            .map(move |&winner| spans[winner])
     }
 
     /// The label of a span of this line.
     pub(crate) fn label(&self, span: Span) -> &'a [u8] {
         span.label(self.line)
+    }
+
+    /// The value of a span of this line.
+    pub(crate) fn value(&self, span: Span) -> &'a [u8] {
+        span.value(self.line)
+    }
+
+    /// Appends the label of a span of this line to `out`.
+    pub(crate) fn append_label(&self, span: Span, out: &mut Vec<u8>) {
+        append(out, self.line, span.start, span.label_len);
+    }
+
+    /// Appends the value of a span of this line to `out`.
+    pub(crate) fn append_value(&self, span: Span, out: &mut Vec<u8>) {
+        append(out, self.line, span.start + span.label_len + 1, span.value_len);
+    }
+}
+
+/// Appends the `len` bytes of `line` at `at` to `out`. Labels and most
+/// values are short: when sixteen bytes of the line are there, they are
+/// moved as one block, with no call and no branch on the length, and what
+/// is past the run is cut off again.
+fn append(out: &mut Vec<u8>, line: &[u8], at: usize, len: usize) {
+    const BLOCK: usize = 16;
+    match line.get(at..at + BLOCK) {
+        Some(block) if len <= BLOCK => {
+            let end = out.len() + len;
+            out.extend_from_slice(block);
+            out.truncate(end);
+        }
+        _ => out.extend_from_slice(&line[at..at + len]),
     }
 }
 

@@ -6,10 +6,11 @@ use crate::config::{Config, OnTypeError};
 use crate::error::{Error, ErrorKind, display_label};
 use crate::json;
 use crate::labels::LabelTable;
-use crate::line::ParsedLine;
+use crate::line::{ParsedLine, Span};
 use crate::ltsv::LabelSyntax;
 use crate::request::{self, REQUEST_PARTS};
-use crate::value::{self, Type, Unescape};
+use crate::typed::TypedWriter;
+use crate::value::{Type, Unescape};
 
 /// Writes JSON objects with one [`Config`], reusing its buffer from value
 /// to value.
@@ -22,6 +23,7 @@ pub(crate) struct ObjectWriter<'c> {
     /// Bit `n` is set when a null value is `n` bytes long (bit 63: 63 or
     /// more), so most values are never compared with the null values.
     null_lengths: u64,
+    typed: TypedWriter,
 }
 
 fn length_bit(value: &[u8]) -> u64 {
@@ -38,6 +40,7 @@ impl<'c> ObjectWriter<'c> {
                 .null_values
                 .iter()
                 .fold(0, |bits, null| bits | length_bit(null)),
+            typed: TypedWriter::default(),
         }
     }
 
@@ -53,7 +56,7 @@ impl<'c> ObjectWriter<'c> {
         let mark = out.len();
         let mut undeclared = None;
         out.push(b'{');
-        for (span, value) in line.spans_with_values() {
+        for span in line.spans() {
             if out.len() > mark + 1 {
                 out.push(b',');
             }
@@ -61,7 +64,7 @@ impl<'c> ObjectWriter<'c> {
             if self.config.label_syntax == LabelSyntax::Strict {
                 // Strict labels hold nothing JSON would escape.
                 out.push(b'"');
-                out.extend_from_slice(label);
+                line.append_label(span, out);
                 out.extend_from_slice(b"\":");
             } else {
                 json::write_str(out, label);
@@ -75,7 +78,7 @@ impl<'c> ObjectWriter<'c> {
             {
                 undeclared = Some(label);
             }
-            if let Err(expected) = self.write_value(ty, value, out) {
+            if let Err(expected) = self.write_value(ty, line, span, out) {
                 out.truncate(mark);
                 return Err(Error::new(ErrorKind::Type {
                     label: display_label(label),
@@ -112,20 +115,29 @@ impl<'c> ObjectWriter<'c> {
         }
     }
 
-    /// Writes `value` as JSON per its label's type `ty`; on a type error
-    /// with `LTSV_ON_TYPE_ERROR=fail`, writes nothing and returns the type.
+    /// Writes the value of `span` as JSON per its label's type `ty`; on a
+    /// type error with `LTSV_ON_TYPE_ERROR=fail`, writes nothing and
+    /// returns the type.
     fn write_value(
         &mut self,
         ty: Option<Type>,
-        value: &[u8],
+        line: &ParsedLine,
+        span: Span,
         out: &mut Vec<u8>,
     ) -> Result<(), Type> {
-        let config = self.config;
-        if self.null_lengths & length_bit(value) != 0 && config.is_null(value) {
+        let value = line.value(span);
+        if self.null_lengths & length_bit(value) != 0 && self.config.is_null(value) {
             out.extend_from_slice(b"null");
             return Ok(());
         }
         let ty = match ty {
+            // Nothing to unescape, escape or check: the value as it is.
+            None | Some(Type::String) if span.plain => {
+                out.push(b'"');
+                line.append_value(span, out);
+                out.push(b'"');
+                return Ok(());
+            }
             None | Some(Type::String) => {
                 self.write_string(value, out);
                 return Ok(());
@@ -136,24 +148,7 @@ impl<'c> ObjectWriter<'c> {
             }
             Some(ty) => ty,
         };
-        let parsed = match ty {
-            Type::Integer => value::parse_integer(value).map(|n| {
-                out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-            }),
-            Type::Float => value::parse_float(value).map(|x| {
-                out.extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes());
-            }),
-            Type::Bool => value::parse_bool(value).map(|b| {
-                out.extend_from_slice(if b { b"true" } else { b"false" });
-            }),
-            Type::Time | Type::TimeMsec | Type::TimeUsec => ty.parse_time(value).map(|time| {
-                out.push(b'"');
-                time.write(out);
-                out.push(b'"');
-            }),
-            Type::String => unreachable!("strings are written above"),
-        };
-        match (parsed, config.on_type_error) {
+        match (self.typed.write(ty, value, out), self.config.on_type_error) {
             (Some(()), _) => Ok(()),
             (None, OnTypeError::Fail) => Err(ty),
             (None, OnTypeError::Null) => {

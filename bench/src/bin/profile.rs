@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let event = std::fs::read_to_string(path)?;
     let config = Config::default();
-    let stages = Stages::new(&event);
+    let mut stages = None;
     let mut buffer = Vec::new();
     for name in &what {
         match name.as_str() {
@@ -43,6 +43,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .into_iter()
                     .find(|stage| stage.name() == name)
                     .ok_or_else(|| format!("no stage {name:?}"))?;
+                // Made ready only when asked for: it converts the batch.
+                let stages = stages.get_or_insert_with(|| Stages::new(&event));
                 stages.run(stage, &mut buffer);
             }
         }

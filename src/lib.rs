@@ -20,6 +20,7 @@
 //! | `format` | a server's own log format line: labels and types |
 //! | `settings` | every setting defined once: variable, flag, default, help |
 //! | `line` | a line parsed once: repeated labels resolved |
+//! | `shape` | the labels lines keep repeating, checked rather than found |
 //! | `ltsv` | lines and fields, without allocating |
 //! | `error` | the one error type |
 //! | `value` | what a value means: escapes and types |
@@ -54,6 +55,7 @@ mod object;
 mod partition;
 mod request;
 mod settings;
+mod shape;
 mod summary;
 mod time;
 mod typed;

@@ -17,6 +17,8 @@
 
 use crate::error::Error;
 use crate::ltsv::{self, LabelSyntax};
+use crate::shape::{Shape, Span};
+use crate::words;
 
 /// Lines with at most this many fields find repeated labels by comparing
 /// every pair; longer ones sort, so the cost stays `O(n log n)`.
@@ -24,30 +26,6 @@ const PAIRWISE_LIMIT: usize = 32;
 
 /// Marks a field whose label appears earlier in the line.
 const REPEAT: usize = usize::MAX;
-
-/// Where a field sits in its line.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Span {
-    start: usize,
-    label_len: usize,
-    value_len: usize,
-    /// [`label_bit`] of the label.
-    pub(crate) bit: u64,
-    /// Whether the value holds no byte that writing it must look at: no
-    /// escape, nothing JSON escapes, nothing past ASCII.
-    pub(crate) plain: bool,
-}
-
-impl Span {
-    fn label<'a>(&self, line: &'a [u8]) -> &'a [u8] {
-        &line[self.start..self.start + self.label_len]
-    }
-
-    fn value<'a>(&self, line: &'a [u8]) -> &'a [u8] {
-        let value_start = self.start + self.label_len + 1;
-        &line[value_start..value_start + self.value_len]
-    }
-}
 
 /// One of 64 bits picked by a label's length and end bytes, in either
 /// ASCII case: labels with different bits differ even ignoring case, so
@@ -72,6 +50,8 @@ pub struct LineParser {
     sorted: Vec<usize>,
     /// The first two distinct labels that differ only in case, by index.
     folded: Option<(usize, usize)>,
+    /// The labels of the last line whose labels were all distinct.
+    shape: Shape,
 }
 
 impl LineParser {
@@ -83,12 +63,42 @@ impl LineParser {
             winners: Vec::new(),
             sorted: Vec::new(),
             folded: None,
+            shape: Shape::default(),
         }
     }
 
     /// Parses one line (without its line end). The first field that is not
     /// a valid `label:value` pair is the error.
     pub fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<ParsedLine<'a>, Error> {
+        self.spans.clear();
+        self.folded = None;
+        let shape = if self.shape.split(line, &mut self.spans) {
+            // Labels already found valid and distinct, even ignoring case.
+            self.winners.clear();
+            self.winners.extend(0..self.spans.len());
+            self.shape.id()
+        } else {
+            self.parse_fields(line)?;
+            let distinct = self.winners.iter().enumerate().all(|(i, &w)| w == i);
+            if distinct && self.folded.is_none() && !self.spans.is_empty() {
+                self.shape.record(line, &self.spans);
+                self.shape.id()
+            } else {
+                None
+            }
+        };
+        Ok(ParsedLine {
+            line,
+            spans: &self.spans,
+            winners: &self.winners,
+            folded: self.folded,
+            shape,
+        })
+    }
+
+    /// Finds the fields of `line` and resolves its labels: the first
+    /// field that is not a valid `label:value` pair is the error.
+    fn parse_fields(&mut self, line: &[u8]) -> Result<(), Error> {
         self.spans.clear();
         let mut fields = ltsv::fields(line, self.syntax);
         while let Some(field) = fields.next_field() {
@@ -101,17 +111,11 @@ impl LineParser {
                 plain,
             });
         }
-        self.folded = None;
         self.resolve_repeats(line);
         if self.syntax == LabelSyntax::Any && self.folded.is_none() {
             self.fold_unicode(line);
         }
-        Ok(ParsedLine {
-            line,
-            spans: &self.spans,
-            winners: &self.winners,
-            folded: self.folded,
-        })
+        Ok(())
     }
 
     /// Fills `winners`: the first occurrence of each label points at its
@@ -217,6 +221,7 @@ pub struct ParsedLine<'a> {
     spans: &'a [Span],
     winners: &'a [usize],
     folded: Option<(usize, usize)>,
+    shape: Option<u64>,
 }
 
 impl<'a> ParsedLine<'a> {
@@ -260,6 +265,13 @@ impl<'a> ParsedLine<'a> {
         self.value_of(label).is_some()
     }
 
+    /// A number for the line's labels, in order, when they are all
+    /// distinct: lines with the same number have the same labels in the
+    /// same order, which lets a writer keep what it looked up for them.
+    pub(crate) fn shape(&self) -> Option<u64> {
+        self.shape
+    }
+
     /// The field each distinct label takes its value from, in the order
     /// labels first appear: [`fields`](Self::fields) as places. A repeated
     /// label's is its last field, which spells the label as its first does.
@@ -281,30 +293,9 @@ impl<'a> ParsedLine<'a> {
         span.value(self.line)
     }
 
-    /// Appends the label of a span of this line to `out`.
-    pub(crate) fn append_label(&self, span: Span, out: &mut Vec<u8>) {
-        append(out, self.line, span.start, span.label_len);
-    }
-
     /// Appends the value of a span of this line to `out`.
     pub(crate) fn append_value(&self, span: Span, out: &mut Vec<u8>) {
-        append(out, self.line, span.start + span.label_len + 1, span.value_len);
-    }
-}
-
-/// Appends the `len` bytes of `line` at `at` to `out`. Labels and most
-/// values are short: when sixteen bytes of the line are there, they are
-/// moved as one block, with no call and no branch on the length, and what
-/// is past the run is cut off again.
-fn append(out: &mut Vec<u8>, line: &[u8], at: usize, len: usize) {
-    const BLOCK: usize = 16;
-    match line.get(at..at + BLOCK) {
-        Some(block) if len <= BLOCK => {
-            let end = out.len() + len;
-            out.extend_from_slice(block);
-            out.truncate(end);
-        }
-        _ => out.extend_from_slice(&line[at..at + len]),
+        words::append(out, self.line, span.value_start(), span.value_len);
     }
 }
 

@@ -5,42 +5,40 @@
 use crate::config::{Config, OnTypeError};
 use crate::error::{Error, ErrorKind, display_label};
 use crate::json;
-use crate::labels::LabelTable;
-use crate::line::{ParsedLine, Span};
-use crate::ltsv::LabelSyntax;
+use crate::labels::{LabelTable, LineLabels};
+use crate::line::ParsedLine;
 use crate::request::{self, REQUEST_PARTS};
+use crate::shape::Span;
 use crate::typed::TypedWriter;
 use crate::value::{Type, Unescape};
 
-/// Writes JSON objects with one [`Config`], reusing its buffer from value
-/// to value.
+/// Writes JSON objects with one [`Config`], reusing its buffers from line
+/// to line.
 #[derive(Debug)]
 pub(crate) struct ObjectWriter<'c> {
     config: &'c Config,
-    unescaped: Vec<u8>,
     /// Each label's type, and whether the log format declares it.
     labels: LabelTable,
-    /// Bit `n` is set when a null value is `n` bytes long (bit 63: 63 or
-    /// more), so most values are never compared with the null values.
-    null_lengths: u64,
-    typed: TypedWriter,
-}
-
-fn length_bit(value: &[u8]) -> u64 {
-    1 << value.len().min(63)
+    /// The same for the labels of the last line written.
+    line_labels: LineLabels,
+    values: ValueWriter<'c>,
 }
 
 impl<'c> ObjectWriter<'c> {
     pub(crate) fn new(config: &'c Config) -> ObjectWriter<'c> {
         ObjectWriter {
             config,
-            unescaped: Vec::new(),
             labels: LabelTable::new(config),
-            null_lengths: config
-                .null_values
-                .iter()
-                .fold(0, |bits, null| bits | length_bit(null)),
-            typed: TypedWriter::default(),
+            line_labels: LineLabels::default(),
+            values: ValueWriter {
+                config,
+                unescaped: Vec::new(),
+                null_lengths: config
+                    .null_values
+                    .iter()
+                    .fold(0, |bits, null| bits | length_bit(null)),
+                typed: TypedWriter::default(),
+            },
         }
     }
 
@@ -54,34 +52,17 @@ impl<'c> ObjectWriter<'c> {
         out: &mut Vec<u8>,
     ) -> Result<Option<&'a [u8]>, Error> {
         let mark = out.len();
-        let mut undeclared = None;
-        out.push(b'{');
-        for span in line.spans() {
-            if out.len() > mark + 1 {
-                out.push(b',');
-            }
-            let label = line.label(span);
-            if self.config.label_syntax == LabelSyntax::Strict {
-                // Strict labels hold nothing JSON would escape.
-                out.push(b'"');
-                line.append_label(span, out);
-                out.extend_from_slice(b"\":");
-            } else {
-                json::write_str(out, label);
-                out.push(b':');
-            }
-            let entry = self.labels.get(span.bit, label);
-            let ty = entry.and_then(|entry| entry.ty);
-            if self.labels.tracks_declared
-                && undeclared.is_none()
-                && !entry.is_some_and(|entry| entry.declared)
-            {
-                undeclared = Some(label);
-            }
-            if let Err(expected) = self.write_value(ty, line, span, out) {
+        let labels = &mut self.line_labels;
+        labels.learn(&self.labels, line, self.config.label_syntax);
+        if line.is_blank() {
+            out.push(b'{');
+        }
+        for (span, field) in line.spans().zip(labels.fields()) {
+            labels.append_key(field, out);
+            if let Err(expected) = self.values.write(field.ty, line, span, out) {
                 out.truncate(mark);
                 return Err(Error::new(ErrorKind::Type {
-                    label: display_label(label),
+                    label: display_label(line.label(span)),
                     expected,
                 }));
             }
@@ -90,7 +71,8 @@ impl<'c> ObjectWriter<'c> {
             self.write_request_parts(label, line, out);
         }
         out.extend_from_slice(b"}\n");
-        Ok(undeclared)
+        let undeclared = self.line_labels.first_undeclared();
+        Ok(undeclared.and_then(|i| line.spans().nth(i).map(|span| line.label(span))))
     }
 
     /// Appends `method`, `path`, `query` and `protocol` from the request
@@ -109,16 +91,33 @@ impl<'c> ObjectWriter<'c> {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
             match parts.and_then(|parts| parts[i]) {
-                Some(part) => self.write_string(part, out),
+                Some(part) => self.values.write_string(part, out),
                 None => out.extend_from_slice(b"null"),
             }
         }
     }
+}
 
+/// Writes values as the settings say, reusing its buffers.
+#[derive(Debug)]
+struct ValueWriter<'c> {
+    config: &'c Config,
+    unescaped: Vec<u8>,
+    /// Bit `n` is set when a null value is `n` bytes long (bit 63: 63 or
+    /// more), so most values are never compared with the null values.
+    null_lengths: u64,
+    typed: TypedWriter,
+}
+
+fn length_bit(value: &[u8]) -> u64 {
+    1 << value.len().min(63)
+}
+
+impl ValueWriter<'_> {
     /// Writes the value of `span` as JSON per its label's type `ty`; on a
     /// type error with `LTSV_ON_TYPE_ERROR=fail`, writes nothing and
     /// returns the type.
-    fn write_value(
+    fn write(
         &mut self,
         ty: Option<Type>,
         line: &ParsedLine,

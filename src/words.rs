@@ -55,6 +55,22 @@ pub(crate) fn first(found: Word) -> usize {
     (found.trailing_zeros() / 8) as usize
 }
 
+/// Appends the `len` bytes of `bytes` at `at` to `out`. Labels and most
+/// values are short: when sixteen bytes are there, they are moved as one
+/// block, with no call and no branch on the length, and what is past the
+/// run is cut off again.
+pub(crate) fn append(out: &mut Vec<u8>, bytes: &[u8], at: usize, len: usize) {
+    const BLOCK: usize = 16;
+    match bytes.get(at..at + BLOCK) {
+        Some(block) if len <= BLOCK => {
+            let end = out.len() + len;
+            out.extend_from_slice(block);
+            out.truncate(end);
+        }
+        _ => out.extend_from_slice(&bytes[at..at + len]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +110,17 @@ mod tests {
         assert_eq!(first(equal(word(*b"abcdefgh"), b':')), 8);
         assert_eq!(load(b"0123456789", 2), Some(word(*b"23456789")));
         assert_eq!(load(b"0123456789", 3), None);
+    }
+
+    #[test]
+    fn runs_are_appended_whole_and_alone() {
+        let bytes: Vec<u8> = (0..40).collect();
+        for at in 0..40 {
+            for len in 0..=40 - at {
+                let mut out = vec![0xff];
+                append(&mut out, &bytes, at, len);
+                assert_eq!(out[1..], bytes[at..at + len], "{at} {len}");
+            }
+        }
     }
 }

@@ -7,6 +7,7 @@ mod budget;
 mod event;
 mod response;
 
+use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 
 use base64::Engine;
@@ -62,8 +63,27 @@ pub fn transform(event_json: &str, config: &Config) -> Result<(Box<RawValue>, Su
     })
 }
 
+/// What a record's entry holds, decided before the response is written.
+enum Planned {
+    /// Converted: the record's lines and partition keys, where they are in
+    /// [`RecordConverter::outputs`] and [`RecordConverter::keys`].
+    Ok {
+        output: Range<usize>,
+        keys: Range<usize>,
+    },
+    Dropped,
+    /// Failed: its data as received, or encoded when it was not base64.
+    Failed { encode: bool },
+}
+
 /// [`transform`], with the step that converts one record as a parameter so
 /// tests can make it fail in ways real input cannot.
+///
+/// Every record is converted and its entry decided first, with the room
+/// each takes; then the response is written once, into a buffer of exactly
+/// its size. Its memory is then freed at the size it was taken, which lets
+/// the allocator hand the same memory to the next invocation rather than
+/// map fresh pages, whose faults would cost more than the conversion.
 fn transform_with(
     event_json: &str,
     config: &Config,
@@ -80,38 +100,71 @@ fn transform_with(
             .map(|arn| summary::delivery_stream_name(arn).to_owned()),
         ..Summary::default()
     };
-    let mut converter = RecordConverter::new(config);
-    let mut response = Response::with_capacity(event_json.len() + event_json.len() / 2);
+    let mut converter = RecordConverter::new(config, event_json.len());
+    let mut planned = Vec::with_capacity(event.records.len());
+    let mut len = Response::HEAD.len();
     for (i, record) in event.records.iter().enumerate() {
         budget.release(i);
+        len += usize::from(i > 0);
+        let (output, keys) = (converter.outputs.len(), converter.keys.len());
         // A panic is a bug, but one record's bug must not cost the batch.
         let converted = panic::catch_unwind(AssertUnwindSafe(|| convert(&mut converter, record)))
             .unwrap_or_else(|_| Err(Error::new(ErrorKind::Panic)));
         let error = match converted {
             Ok(Outcome::Ok) => {
-                let before = response.len();
-                let data = Data::Encode(&converter.converted);
-                response.push(record, Outcome::Ok, data, Some(&converter.keys));
-                if budget.fits(response.len()) {
-                    summary.count_ok(converter.lines, converter.converted.len());
+                let (output, keys) = (output..converter.outputs.len(), keys..converter.keys.len());
+                let data = Data::Encode(&converter.outputs[output.clone()]);
+                let entry = Response::entry_len(record, Outcome::Ok, &data, Some(&converter.keys[keys.clone()]));
+                if budget.fits(len + entry) {
+                    summary.count_ok(converter.lines, output.len());
+                    planned.push(Planned::Ok { output, keys });
+                    len += entry;
                     continue;
                 }
-                response.pop(before);
+                converter.outputs.truncate(output.start);
+                converter.keys.truncate(keys.start);
                 Error::new(ErrorKind::ResponseFull {
                     limit: MAX_RESPONSE_BYTES,
                 })
             }
             Ok(outcome) => {
-                response.push(record, outcome, Data::Empty, empty_keys);
+                len += Response::entry_len(record, outcome, &Data::Empty, empty_keys);
                 summary.count_dropped(converter.lines);
+                planned.push(Planned::Dropped);
                 continue;
             }
             Err(error) => error,
         };
         let data = failed_data(record, &error);
-        response.push(record, Outcome::ProcessingFailed, data, empty_keys);
+        len += Response::entry_len(record, Outcome::ProcessingFailed, &data, empty_keys);
+        planned.push(Planned::Failed {
+            encode: matches!(data, Data::Encode(_)),
+        });
         summary.count_failed(&record.record_id, error);
     }
+    let mut response = Response::with_capacity(len + Response::TAIL.len());
+    for (record, planned) in event.records.iter().zip(&planned) {
+        let (outcome, data, keys) = match planned {
+            Planned::Ok { output, keys } => (
+                Outcome::Ok,
+                Data::Encode(&converter.outputs[output.clone()]),
+                Some(&converter.keys[keys.clone()]),
+            ),
+            Planned::Dropped => (Outcome::Dropped, Data::Empty, empty_keys),
+            Planned::Failed { encode: true } => (
+                Outcome::ProcessingFailed,
+                Data::Encode(record.data.as_bytes()),
+                empty_keys,
+            ),
+            Planned::Failed { encode: false } => (
+                Outcome::ProcessingFailed,
+                Data::Original(&record.data),
+                empty_keys,
+            ),
+        };
+        response.push(record, outcome, data, keys);
+    }
+    debug_assert_eq!(response.len(), len, "entries take the room planned");
     let response = response.finish();
     summary.bytes_in = converter.bytes_in;
     if summary.lines_undeclared > 0 {
@@ -137,13 +190,14 @@ fn failed_data<'a>(record: &'a Record, error: &Error) -> Data<'a> {
     }
 }
 
-/// Decodes and converts one record at a time, reusing its buffers.
+/// Decodes and converts one record at a time, keeping every record's
+/// output until the response is written.
 struct RecordConverter<'c> {
     converter: Converter<'c>,
     decoded: Vec<u8>,
-    /// The last record's JSON lines.
-    converted: Vec<u8>,
-    /// The last record's `partitionKeys` object.
+    /// The JSON lines of every record so far.
+    outputs: Vec<u8>,
+    /// The `partitionKeys` object of every record so far.
     keys: Vec<u8>,
     /// The last record's line counts.
     lines: LineCounts,
@@ -152,19 +206,21 @@ struct RecordConverter<'c> {
 }
 
 impl<'c> RecordConverter<'c> {
-    fn new(config: &'c Config) -> RecordConverter<'c> {
+    /// A converter for `config`, with room for `capacity` bytes of output.
+    fn new(config: &'c Config, capacity: usize) -> RecordConverter<'c> {
         RecordConverter {
             converter: Converter::new(config),
             decoded: Vec::new(),
-            converted: Vec::new(),
+            outputs: Vec::with_capacity(capacity),
             keys: Vec::new(),
             lines: LineCounts::default(),
             bytes_in: 0,
         }
     }
 
-    /// Decodes and converts `record` into `converted`, with its partition
-    /// keys, from its first line written, in `keys`.
+    /// Decodes and converts `record`, appending its lines to `outputs`
+    /// and, from its first line written, its partition keys to `keys`; on
+    /// error, or when nothing is written, appends nothing.
     fn convert(&mut self, record: &Record) -> Result<Outcome, Error> {
         self.decoded.clear();
         self.lines = LineCounts::default();
@@ -172,18 +228,18 @@ impl<'c> RecordConverter<'c> {
             .decode_vec(record.data.as_bytes(), &mut self.decoded)
             .map_err(|error| Error::new(ErrorKind::Base64(error)))?;
         self.bytes_in += self.decoded.len();
-        self.converted.clear();
-        self.keys.clear();
         let config = self.converter.config();
+        let mark = self.keys.len();
         let keys = &mut self.keys;
-        self.lines =
+        let converted =
             self.converter
-                .convert_record_with(&self.decoded, &mut self.converted, |line, _| {
-                    match keys.is_empty() {
+                .convert_record_with(&self.decoded, &mut self.outputs, |line, _| {
+                    match keys.len() == mark {
                         true => partition::write_keys(config, line, keys),
                         false => Ok(()),
                     }
-                })?;
+                });
+        self.lines = converted.inspect_err(|_| self.keys.truncate(mark))?;
         Ok(match self.lines.written {
             0 => Outcome::Dropped,
             _ => Outcome::Ok,

@@ -20,6 +20,7 @@ use crate::json;
 pub(crate) static BASE64: LazyLock<Simd> = LazyLock::new(|| Simd::standard(PAD));
 
 /// What an entry's `data` holds.
+#[derive(Clone, Copy)]
 pub(crate) enum Data<'a> {
     /// Output to base64-encode.
     Encode(&'a [u8]),
@@ -28,6 +29,9 @@ pub(crate) enum Data<'a> {
     /// Nothing: a `Dropped` record.
     Empty,
 }
+
+/// What comes before an entry's partition keys.
+const METADATA: &[u8] = br#","metadata":{"partitionKeys":"#;
 
 /// The response being written: `{"records":[` and the entries so far.
 pub(crate) struct Response {
@@ -49,6 +53,24 @@ impl Response {
     /// Bytes written so far.
     pub(crate) fn len(&self) -> usize {
         self.out.len()
+    }
+
+    /// The bytes [`push`](Self::push) appends for an entry, without the
+    /// comma that separates it from the one before.
+    pub(crate) fn entry_len(
+        record: &Record,
+        outcome: Outcome,
+        data: &Data,
+        keys: Option<&[u8]>,
+    ) -> usize {
+        const FIXED: usize = r#"{"recordId":,"result":"","data":}"#.len();
+        let data = match data {
+            Data::Encode(bytes) => 2 + base64::encoded_len(bytes.len(), true).expect("fits in memory"),
+            Data::Original(text) => json::str_len(text),
+            Data::Empty => 2,
+        };
+        let metadata = keys.map_or(0, |keys| METADATA.len() + keys.len() + 1);
+        FIXED + json::str_len(&record.record_id) + outcome.as_str().len() + data + metadata
     }
 
     /// Appends one record's entry; `keys` is its `partitionKeys` object,
@@ -88,17 +110,11 @@ impl Response {
             Data::Empty => out.extend_from_slice(b"\"\""),
         }
         if let Some(keys) = keys {
-            out.extend_from_slice(b",\"metadata\":{\"partitionKeys\":");
+            out.extend_from_slice(METADATA);
             out.extend_from_slice(keys);
             out.push(b'}');
         }
         out.push(b'}');
-    }
-
-    /// Takes back the entry just pushed.
-    pub(crate) fn pop(&mut self, len_before: usize) {
-        self.out.truncate(len_before);
-        self.entries -= 1;
     }
 
     /// The finished response.
@@ -132,26 +148,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entries_are_separated_and_can_be_taken_back() {
+    fn entries_are_separated_and_take_the_room_reckoned() {
         let mut response = Response::with_capacity(0);
-        response.push(
-            &Record::new("1", "x"),
-            Outcome::Ok,
-            Data::Encode(b"a"),
-            Some(b"{}"),
-        );
-        let before = response.len();
-        response.push(&Record::new("2", "x"), Outcome::Dropped, Data::Empty, None);
-        response.pop(before);
-        response.push(
-            &Record::new("\"3", "YQ=="),
-            Outcome::ProcessingFailed,
-            Data::Original("YQ=="),
-            None,
-        );
+        let entries: [(Record, Outcome, Data, Option<&[u8]>); 3] = [
+            (Record::new("1", "x"), Outcome::Ok, Data::Encode(b"a"), Some(b"{}")),
+            (Record::new("2", "x"), Outcome::Dropped, Data::Empty, None),
+            (
+                Record::new("\"3", "YQ=="),
+                Outcome::ProcessingFailed,
+                Data::Original("YQ=="),
+                None,
+            ),
+        ];
+        for (i, (record, outcome, data, keys)) in entries.iter().enumerate() {
+            let before = response.len();
+            response.push(record, *outcome, *data, *keys);
+            let reckoned = Response::entry_len(record, *outcome, data, *keys);
+            assert_eq!(response.len() - before, usize::from(i > 0) + reckoned);
+        }
         assert_eq!(
             response.finish().get(),
-            r#"{"records":[{"recordId":"1","result":"Ok","data":"YQ==","metadata":{"partitionKeys":{}}},{"recordId":"\"3","result":"ProcessingFailed","data":"YQ=="}]}"#
+            r#"{"records":[{"recordId":"1","result":"Ok","data":"YQ==","metadata":{"partitionKeys":{}}},{"recordId":"2","result":"Dropped","data":""},{"recordId":"\"3","result":"ProcessingFailed","data":"YQ=="}]}"#
         );
     }
 

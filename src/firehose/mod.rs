@@ -64,7 +64,7 @@ pub fn transform(event_json: &str, config: &Config) -> Result<(Box<RawValue>, Su
 }
 
 /// What a record's entry holds, decided before the response is written.
-enum Planned {
+enum Planned<'a> {
     /// Converted: the record's lines and partition keys, where they are in
     /// [`RecordConverter::outputs`] and [`RecordConverter::keys`].
     Ok {
@@ -72,8 +72,7 @@ enum Planned {
         keys: Range<usize>,
     },
     Dropped,
-    /// Failed: its data as received, or encoded when it was not base64.
-    Failed { encode: bool },
+    Failed(Data<'a>),
 }
 
 /// [`transform`], with the step that converts one record as a parameter so
@@ -114,7 +113,8 @@ fn transform_with(
             Ok(Outcome::Ok) => {
                 let (output, keys) = (output..converter.outputs.len(), keys..converter.keys.len());
                 let data = Data::Encode(&converter.outputs[output.clone()]);
-                let entry = Response::entry_len(record, Outcome::Ok, &data, Some(&converter.keys[keys.clone()]));
+                let keys_json = Some(&converter.keys[keys.clone()]);
+                let entry = Response::entry_len(budget.id_len(i), Outcome::Ok, &data, keys_json);
                 if budget.fits(len + entry) {
                     summary.count_ok(converter.lines, output.len());
                     planned.push(Planned::Ok { output, keys });
@@ -128,18 +128,16 @@ fn transform_with(
                 })
             }
             Ok(outcome) => {
-                len += Response::entry_len(record, outcome, &Data::Empty, empty_keys);
+                len += Response::entry_len(budget.id_len(i), outcome, &Data::Empty, empty_keys);
                 summary.count_dropped(converter.lines);
                 planned.push(Planned::Dropped);
                 continue;
             }
             Err(error) => error,
         };
-        let data = failed_data(record, &error);
-        len += Response::entry_len(record, Outcome::ProcessingFailed, &data, empty_keys);
-        planned.push(Planned::Failed {
-            encode: matches!(data, Data::Encode(_)),
-        });
+        let data = budget.failed_data(i, record);
+        len += Response::entry_len(budget.id_len(i), Outcome::ProcessingFailed, &data, empty_keys);
+        planned.push(Planned::Failed(data));
         summary.count_failed(&record.record_id, error);
     }
     let mut response = Response::with_capacity(len + Response::TAIL.len());
@@ -151,16 +149,7 @@ fn transform_with(
                 Some(&converter.keys[keys.clone()]),
             ),
             Planned::Dropped => (Outcome::Dropped, Data::Empty, empty_keys),
-            Planned::Failed { encode: true } => (
-                Outcome::ProcessingFailed,
-                Data::Encode(record.data.as_bytes()),
-                empty_keys,
-            ),
-            Planned::Failed { encode: false } => (
-                Outcome::ProcessingFailed,
-                Data::Original(&record.data),
-                empty_keys,
-            ),
+            Planned::Failed(data) => (Outcome::ProcessingFailed, *data, empty_keys),
         };
         response.push(record, outcome, data, keys);
     }
@@ -177,17 +166,6 @@ fn transform_with(
         "the budget holds"
     );
     Ok((response, summary))
-}
-
-/// The data a failed record goes back with: exactly as received, except
-/// when that is not base64, which Firehose never sends and requires back:
-/// such text is encoded, so the error output still holds exactly the text
-/// that arrived.
-fn failed_data<'a>(record: &'a Record, error: &Error) -> Data<'a> {
-    match error.kind() {
-        ErrorKind::Base64(_) => Data::Encode(record.data.as_bytes()),
-        _ => Data::Original(&record.data),
-    }
 }
 
 /// Decodes and converts one record at a time, keeping every record's

@@ -24,7 +24,8 @@ pub(crate) static BASE64: LazyLock<Simd> = LazyLock::new(|| Simd::standard(PAD))
 pub(crate) enum Data<'a> {
     /// Output to base64-encode.
     Encode(&'a [u8]),
-    /// The record's data exactly as received.
+    /// The record's data exactly as received: base64, which needs no
+    /// JSON escapes.
     Original(&'a str),
     /// Nothing: a `Dropped` record.
     Empty,
@@ -57,8 +58,9 @@ impl Response {
 
     /// The bytes [`push`](Self::push) appends for an entry, without the
     /// comma that separates it from the one before.
+    /// `id_len` is the length of its record's id, written as JSON.
     pub(crate) fn entry_len(
-        record: &Record,
+        id_len: usize,
         outcome: Outcome,
         data: &Data,
         keys: Option<&[u8]>,
@@ -66,11 +68,11 @@ impl Response {
         const FIXED: usize = r#"{"recordId":,"result":"","data":}"#.len();
         let data = match data {
             Data::Encode(bytes) => 2 + base64::encoded_len(bytes.len(), true).expect("fits in memory"),
-            Data::Original(text) => json::str_len(text),
+            Data::Original(text) => 2 + text.len(),
             Data::Empty => 2,
         };
         let metadata = keys.map_or(0, |keys| METADATA.len() + keys.len() + 1);
-        FIXED + json::str_len(&record.record_id) + outcome.as_str().len() + data + metadata
+        FIXED + id_len + outcome.as_str().len() + data + metadata
     }
 
     /// Appends one record's entry; `keys` is its `partitionKeys` object,
@@ -106,7 +108,11 @@ impl Response {
                 out.truncate(start + written);
                 out.push(b'"');
             }
-            Data::Original(text) => json::write_str(out, text.as_bytes()),
+            Data::Original(text) => {
+                out.push(b'"');
+                out.extend_from_slice(text.as_bytes());
+                out.push(b'"');
+            }
             Data::Empty => out.extend_from_slice(b"\"\""),
         }
         if let Some(keys) = keys {
@@ -163,7 +169,8 @@ mod tests {
         for (i, (record, outcome, data, keys)) in entries.iter().enumerate() {
             let before = response.len();
             response.push(record, *outcome, *data, *keys);
-            let reckoned = Response::entry_len(record, *outcome, data, *keys);
+            let id_len = json::str_len(&record.record_id);
+            let reckoned = Response::entry_len(id_len, *outcome, data, *keys);
             assert_eq!(response.len() - before, usize::from(i > 0) + reckoned);
         }
         assert_eq!(

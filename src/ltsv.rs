@@ -184,7 +184,10 @@ pub(crate) fn value_end(line: &[u8], from: usize) -> (usize, bool) {
 fn stopped(line: &[u8], at: usize) -> (usize, bool) {
     match line[at] {
         b'\t' => (at, true),
-        _ => (memchr(b'\t', &line[at..]).map_or(line.len(), |i| at + i), false),
+        _ => (
+            memchr(b'\t', &line[at..]).map_or(line.len(), |i| at + i),
+            false,
+        ),
     }
 }
 
@@ -260,8 +263,7 @@ impl<'a> Iterator for Fields<'a> {
     type Item = Result<Field<'a>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_field()
-            .map(|field| field.map(|(field, _)| field))
+        self.next_field().map(|field| field.map(|(field, _)| field))
     }
 }
 

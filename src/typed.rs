@@ -80,7 +80,10 @@ mod tests {
         let mut out = b"x".to_vec();
         let written = writer.write(ty, text.as_bytes(), &mut out);
         let out = String::from_utf8(out).unwrap();
-        assert!(written.is_some() || out == "x", "nothing is written on error");
+        assert!(
+            written.is_some() || out == "x",
+            "nothing is written on error"
+        );
         written.map(|()| out[1..].to_owned())
     }
 
@@ -98,9 +101,21 @@ mod tests {
             ("9223372036854775807", "9223372036854775807"),
             ("-9223372036854775808", "-9223372036854775808"),
         ] {
-            assert_eq!(written(&mut writer, Type::Integer, text).as_deref(), Some(json));
+            assert_eq!(
+                written(&mut writer, Type::Integer, text).as_deref(),
+                Some(json)
+            );
         }
-        for bad in ["", "-", "+1", "1.0", "1a", "9223372036854775808", "0x1", "--1"] {
+        for bad in [
+            "",
+            "-",
+            "+1",
+            "1.0",
+            "1a",
+            "9223372036854775808",
+            "0x1",
+            "--1",
+        ] {
             assert_eq!(written(&mut writer, Type::Integer, bad), None, "{bad:?}");
         }
     }
@@ -113,9 +128,18 @@ mod tests {
         assert_eq!(written(&mut writer, Type::Time, apache), utc);
         assert_eq!(written(&mut writer, Type::Time, apache), utc);
         // The same text, read as another type, is read again.
-        assert_eq!(written(&mut writer, Type::TimeMsec, "1624868568000").as_deref(), Some("\"2021-06-28 08:22:48.000\""));
-        assert_eq!(written(&mut writer, Type::TimeUsec, "1624868568000").as_deref(), Some("\"1970-01-19 19:21:08.568\""));
-        assert_eq!(written(&mut writer, Type::Time, "[31/Apr/2021:00:00:00 +0000]"), None);
+        assert_eq!(
+            written(&mut writer, Type::TimeMsec, "1624868568000").as_deref(),
+            Some("\"2021-06-28 08:22:48.000\"")
+        );
+        assert_eq!(
+            written(&mut writer, Type::TimeUsec, "1624868568000").as_deref(),
+            Some("\"1970-01-19 19:21:08.568\"")
+        );
+        assert_eq!(
+            written(&mut writer, Type::Time, "[31/Apr/2021:00:00:00 +0000]"),
+            None
+        );
         assert_eq!(written(&mut writer, Type::Time, apache), utc);
     }
 }

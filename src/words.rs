@@ -90,8 +90,7 @@ mod tests {
                     let w = word(bytes);
                     let is = |found: Word, expected: fn(u8) -> bool| {
                         let high = |i: usize| found >> (8 * i + 7) & 1 == 1;
-                        (0..WIDTH).all(|i| high(i) == expected(bytes[i]))
-                            && found & !HIGHS == 0
+                        (0..WIDTH).all(|i| high(i) == expected(bytes[i])) && found & !HIGHS == 0
                     };
                     assert!(is(equal(w, b':'), |b| b == b':'), "{bytes:?}");
                     assert!(is(equal(w, 0), |b| b == 0), "{bytes:?}");

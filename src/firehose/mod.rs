@@ -7,6 +7,7 @@ mod budget;
 mod event;
 mod response;
 
+use std::cell::Cell;
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 
@@ -75,6 +76,14 @@ enum Planned<'a> {
     Failed(Data<'a>),
 }
 
+thread_local! {
+    /// Every record's output, kept from one call to the next. A Lambda
+    /// function serves invocation after invocation on one thread: a buffer
+    /// of megabytes taken and freed each time would be mapped afresh, and
+    /// its pages faulted in again, costing more than the conversion.
+    static OUTPUTS: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
 /// [`transform`], with the step that converts one record as a parameter so
 /// tests can make it fail in ways real input cannot.
 ///
@@ -82,7 +91,7 @@ enum Planned<'a> {
 /// each takes; then the response is written once, into a buffer of exactly
 /// its size. Its memory is then freed at the size it was taken, which lets
 /// the allocator hand the same memory to the next invocation rather than
-/// map fresh pages, whose faults would cost more than the conversion.
+/// map fresh pages.
 fn transform_with(
     event_json: &str,
     config: &Config,
@@ -99,7 +108,7 @@ fn transform_with(
             .map(|arn| summary::delivery_stream_name(arn).to_owned()),
         ..Summary::default()
     };
-    let mut converter = RecordConverter::new(config, event_json.len());
+    let mut converter = RecordConverter::new(config, OUTPUTS.take());
     let mut planned = Vec::with_capacity(event.records.len());
     let mut len = Response::HEAD.len();
     for (i, record) in event.records.iter().enumerate() {
@@ -136,7 +145,12 @@ fn transform_with(
             Err(error) => error,
         };
         let data = budget.failed_data(i, record);
-        len += Response::entry_len(budget.id_len(i), Outcome::ProcessingFailed, &data, empty_keys);
+        len += Response::entry_len(
+            budget.id_len(i),
+            Outcome::ProcessingFailed,
+            &data,
+            empty_keys,
+        );
         planned.push(Planned::Failed(data));
         summary.count_failed(&record.record_id, error);
     }
@@ -155,6 +169,7 @@ fn transform_with(
     }
     debug_assert_eq!(response.len(), len, "entries take the room planned");
     let response = response.finish();
+    OUTPUTS.set(converter.outputs);
     summary.bytes_in = converter.bytes_in;
     if summary.lines_undeclared > 0 {
         let label = converter.converter.first_undeclared_label();
@@ -184,12 +199,14 @@ struct RecordConverter<'c> {
 }
 
 impl<'c> RecordConverter<'c> {
-    /// A converter for `config`, with room for `capacity` bytes of output.
-    fn new(config: &'c Config, capacity: usize) -> RecordConverter<'c> {
+    /// A converter for `config`, writing outputs after whatever `outputs`
+    /// held, which it keeps.
+    fn new(config: &'c Config, mut outputs: Vec<u8>) -> RecordConverter<'c> {
+        outputs.clear();
         RecordConverter {
             converter: Converter::new(config),
             decoded: Vec::new(),
-            outputs: Vec::with_capacity(capacity),
+            outputs,
             keys: Vec::new(),
             lines: LineCounts::default(),
             bytes_in: 0,

@@ -67,7 +67,9 @@ impl Response {
     ) -> usize {
         const FIXED: usize = r#"{"recordId":,"result":"","data":}"#.len();
         let data = match data {
-            Data::Encode(bytes) => 2 + base64::encoded_len(bytes.len(), true).expect("fits in memory"),
+            Data::Encode(bytes) => {
+                2 + base64::encoded_len(bytes.len(), true).expect("fits in memory")
+            }
             Data::Original(text) => 2 + text.len(),
             Data::Empty => 2,
         };
@@ -157,7 +159,12 @@ mod tests {
     fn entries_are_separated_and_take_the_room_reckoned() {
         let mut response = Response::with_capacity(0);
         let entries: [(Record, Outcome, Data, Option<&[u8]>); 3] = [
-            (Record::new("1", "x"), Outcome::Ok, Data::Encode(b"a"), Some(b"{}")),
+            (
+                Record::new("1", "x"),
+                Outcome::Ok,
+                Data::Encode(b"a"),
+                Some(b"{}"),
+            ),
             (Record::new("2", "x"), Outcome::Dropped, Data::Empty, None),
             (
                 Record::new("\"3", "YQ=="),

@@ -84,6 +84,9 @@ thread_local! {
     static OUTPUTS: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
+/// The step that converts one record.
+type Convert = for<'c> fn(&mut RecordConverter<'c>, &Record) -> Result<Outcome, Error>;
+
 /// [`transform`], with the step that converts one record as a parameter so
 /// tests can make it fail in ways real input cannot.
 ///
@@ -95,11 +98,10 @@ thread_local! {
 fn transform_with(
     event_json: &str,
     config: &Config,
-    convert: for<'c> fn(&mut RecordConverter<'c>, &Record) -> Result<Outcome, Error>,
+    convert: Convert,
 ) -> Result<(Box<RawValue>, Summary), Error> {
     let event = event::parse(event_json)?;
     let mut budget = ResponseBudget::new(&event.records)?;
-    let empty_keys = budget.metadata().then_some(&b"{}"[..]);
     let mut summary = Summary {
         records: event.records.len(),
         delivery_stream: event
@@ -109,66 +111,14 @@ fn transform_with(
         ..Summary::default()
     };
     let mut converter = RecordConverter::new(config, OUTPUTS.take());
-    let mut planned = Vec::with_capacity(event.records.len());
-    let mut len = Response::HEAD.len();
-    for (i, record) in event.records.iter().enumerate() {
-        budget.release(i);
-        len += usize::from(i > 0);
-        let (output, keys) = (converter.outputs.len(), converter.keys.len());
-        // A panic is a bug, but one record's bug must not cost the batch.
-        let converted = panic::catch_unwind(AssertUnwindSafe(|| convert(&mut converter, record)))
-            .unwrap_or_else(|_| Err(Error::new(ErrorKind::Panic)));
-        let error = match converted {
-            Ok(Outcome::Ok) => {
-                let (output, keys) = (output..converter.outputs.len(), keys..converter.keys.len());
-                let data = Data::Encode(&converter.outputs[output.clone()]);
-                let keys_json = Some(&converter.keys[keys.clone()]);
-                let entry = Response::entry_len(budget.id_len(i), Outcome::Ok, &data, keys_json);
-                if budget.fits(len + entry) {
-                    summary.count_ok(converter.lines, output.len());
-                    planned.push(Planned::Ok { output, keys });
-                    len += entry;
-                    continue;
-                }
-                converter.outputs.truncate(output.start);
-                converter.keys.truncate(keys.start);
-                Error::new(ErrorKind::ResponseFull {
-                    limit: MAX_RESPONSE_BYTES,
-                })
-            }
-            Ok(outcome) => {
-                len += Response::entry_len(budget.id_len(i), outcome, &Data::Empty, empty_keys);
-                summary.count_dropped(converter.lines);
-                planned.push(Planned::Dropped);
-                continue;
-            }
-            Err(error) => error,
-        };
-        let data = budget.failed_data(i, record);
-        len += Response::entry_len(
-            budget.id_len(i),
-            Outcome::ProcessingFailed,
-            &data,
-            empty_keys,
-        );
-        planned.push(Planned::Failed(data));
-        summary.count_failed(&record.record_id, error);
-    }
-    let mut response = Response::with_capacity(len + Response::TAIL.len());
-    for (record, planned) in event.records.iter().zip(&planned) {
-        let (outcome, data, keys) = match planned {
-            Planned::Ok { output, keys } => (
-                Outcome::Ok,
-                Data::Encode(&converter.outputs[output.clone()]),
-                Some(&converter.keys[keys.clone()]),
-            ),
-            Planned::Dropped => (Outcome::Dropped, Data::Empty, empty_keys),
-            Planned::Failed(data) => (Outcome::ProcessingFailed, *data, empty_keys),
-        };
-        response.push(record, outcome, data, keys);
-    }
-    debug_assert_eq!(response.len(), len, "entries take the room planned");
-    let response = response.finish();
+    let planned = plan(
+        &event.records,
+        &mut budget,
+        &mut converter,
+        &mut summary,
+        convert,
+    );
+    let response = write(&event.records, &planned, &budget, &converter);
     OUTPUTS.set(converter.outputs);
     summary.bytes_in = converter.bytes_in;
     if summary.lines_undeclared > 0 {
@@ -181,6 +131,93 @@ fn transform_with(
         "the budget holds"
     );
     Ok((response, summary))
+}
+
+/// The entries of a response, decided, and its length without its tail.
+struct Plan<'a> {
+    entries: Vec<Planned<'a>>,
+    len: usize,
+}
+
+/// Converts every record and decides its entry, in order, counting each
+/// in `summary`: `Ok` when its entry leaves room for every record after it
+/// to fail (see [`ResponseBudget`]).
+fn plan<'a>(
+    records: &'a [Record<'a>],
+    budget: &mut ResponseBudget,
+    converter: &mut RecordConverter,
+    summary: &mut Summary,
+    convert: Convert,
+) -> Plan<'a> {
+    let empty_keys = budget.metadata().then_some(&b"{}"[..]);
+    let mut entries = Vec::with_capacity(records.len());
+    let mut len = Response::HEAD.len();
+    for (i, record) in records.iter().enumerate() {
+        budget.release(i);
+        len += usize::from(i > 0);
+        let (output, keys) = (converter.outputs.len(), converter.keys.len());
+        // A panic is a bug, but one record's bug must not cost the batch.
+        let converted = panic::catch_unwind(AssertUnwindSafe(|| convert(converter, record)))
+            .unwrap_or_else(|_| Err(Error::new(ErrorKind::Panic)));
+        let error = match converted {
+            Ok(Outcome::Ok) => {
+                let (output, keys) = (output..converter.outputs.len(), keys..converter.keys.len());
+                let data = Data::Encode(&converter.outputs[output.clone()]);
+                let keys_json = Some(&converter.keys[keys.clone()]);
+                let entry = Response::entry_len(budget.id_len(i), Outcome::Ok, &data, keys_json);
+                if budget.fits(len + entry) {
+                    summary.count_ok(converter.lines, output.len());
+                    entries.push(Planned::Ok { output, keys });
+                    len += entry;
+                    continue;
+                }
+                converter.outputs.truncate(output.start);
+                converter.keys.truncate(keys.start);
+                Error::new(ErrorKind::ResponseFull {
+                    limit: MAX_RESPONSE_BYTES,
+                })
+            }
+            Ok(outcome) => {
+                len += Response::entry_len(budget.id_len(i), outcome, &Data::Empty, empty_keys);
+                summary.count_dropped(converter.lines);
+                entries.push(Planned::Dropped);
+                continue;
+            }
+            Err(error) => error,
+        };
+        let data = budget.failed_data(i, record);
+        let failed = Outcome::ProcessingFailed;
+        len += Response::entry_len(budget.id_len(i), failed, &data, empty_keys);
+        entries.push(Planned::Failed(data));
+        summary.count_failed(&record.record_id, error);
+    }
+    Plan { entries, len }
+}
+
+/// The response of the planned entries, written into a buffer of exactly
+/// its size.
+fn write(
+    records: &[Record],
+    plan: &Plan,
+    budget: &ResponseBudget,
+    converter: &RecordConverter,
+) -> Box<RawValue> {
+    let empty_keys = budget.metadata().then_some(&b"{}"[..]);
+    let mut response = Response::with_capacity(plan.len + Response::TAIL.len());
+    for (record, planned) in records.iter().zip(&plan.entries) {
+        let (outcome, data, keys) = match planned {
+            Planned::Ok { output, keys } => (
+                Outcome::Ok,
+                Data::Encode(&converter.outputs[output.clone()]),
+                Some(&converter.keys[keys.clone()]),
+            ),
+            Planned::Dropped => (Outcome::Dropped, Data::Empty, empty_keys),
+            Planned::Failed(data) => (Outcome::ProcessingFailed, *data, empty_keys),
+        };
+        response.push(record, outcome, data, keys);
+    }
+    debug_assert_eq!(response.len(), plan.len, "entries take the room planned");
+    response.finish()
 }
 
 /// Decodes and converts one record at a time, keeping every record's

@@ -6,6 +6,7 @@
 mod budget;
 mod event;
 mod response;
+mod scan;
 
 use std::cell::Cell;
 use std::ops::Range;

@@ -53,48 +53,15 @@ enum Problem {
 
 /// What `config` makes of `line`, by the rules alone.
 fn reference(config: &Config, line: &[u8]) -> Expected {
-    let mut fields: Vec<(&[u8], &[u8])> = Vec::new();
-    let mut byte = 0;
-    for (i, field) in line.split(|&b| b == b'\t').enumerate() {
-        let at = byte;
-        byte += field.len() + 1;
-        if field.is_empty() {
-            continue;
-        }
-        let refused = |problem| {
-            Expected::Failed(Why::Field {
-                field: i + 1,
-                byte: at,
-                problem,
-            })
-        };
-        let Some(colon) = field.iter().position(|&b| b == b':') else {
-            return refused(Problem::MissingColon);
-        };
-        let (label, value) = (&field[..colon], &field[colon + 1..]);
-        if label.is_empty() {
-            return refused(Problem::EmptyLabel);
-        }
-        match config.label_syntax {
-            LabelSyntax::Strict => {
-                let strict = |b: &u8| b.is_ascii_alphanumeric() || b"_.-".contains(b);
-                if let Some(&bad) = label.iter().find(|b| !strict(b)) {
-                    return refused(Problem::InvalidLabelByte(bad));
-                }
-            }
-            LabelSyntax::Any => {
-                if std::str::from_utf8(label).is_err() {
-                    return refused(Problem::LabelNotUtf8);
-                }
-            }
-        }
-        fields.push((label, value));
-    }
+    let fields = match fields(config, line) {
+        Ok(fields) => fields,
+        Err(why) => return Expected::Failed(why),
+    };
     if fields.is_empty() {
         return Expected::Blank;
     }
     // Each label once, where it first appears, with its last value.
-    let mut distinct: Vec<(&[u8], &[u8])> = Vec::new();
+    let mut distinct: Vec<Field> = Vec::new();
     for (label, value) in fields {
         match distinct.iter_mut().find(|(seen, _)| *seen == label) {
             Some(field) => field.1 = value,
@@ -119,6 +86,59 @@ fn reference(config: &Config, line: &[u8]) -> Expected {
             return Expected::Failed(Why::Folded);
         }
     }
+    match object(config, &distinct) {
+        Ok(text) => Expected::Written(text),
+        Err(why) => Expected::Failed(why),
+    }
+}
+
+/// A field's label and value.
+type Field<'a> = (&'a [u8], &'a [u8]);
+
+/// The fields of a line, in order, or why one is not a field.
+fn fields<'a>(config: &Config, line: &'a [u8]) -> Result<Vec<Field<'a>>, Why> {
+    let mut fields = Vec::new();
+    let mut byte = 0;
+    for (i, field) in line.split(|&b| b == b'\t').enumerate() {
+        let at = byte;
+        byte += field.len() + 1;
+        if field.is_empty() {
+            continue;
+        }
+        let refused = |problem| Why::Field {
+            field: i + 1,
+            byte: at,
+            problem,
+        };
+        let Some(colon) = field.iter().position(|&b| b == b':') else {
+            return Err(refused(Problem::MissingColon));
+        };
+        let (label, value) = (&field[..colon], &field[colon + 1..]);
+        if label.is_empty() {
+            return Err(refused(Problem::EmptyLabel));
+        }
+        match config.label_syntax {
+            LabelSyntax::Strict => {
+                let strict = |b: &u8| b.is_ascii_alphanumeric() || b"_.-".contains(b);
+                if let Some(&bad) = label.iter().find(|b| !strict(b)) {
+                    return Err(refused(Problem::InvalidLabelByte(bad)));
+                }
+            }
+            LabelSyntax::Any => {
+                if std::str::from_utf8(label).is_err() {
+                    return Err(refused(Problem::LabelNotUtf8));
+                }
+            }
+        }
+        fields.push((label, value));
+    }
+    Ok(fields)
+}
+
+/// The JSON object of a line's distinct labels and their values, and the
+/// request line's parts after them.
+fn object(config: &Config, distinct: &[Field]) -> Result<String, Why> {
+    let value_of = |label: &[u8]| distinct.iter().find(|(l, _)| *l == label).map(|(_, v)| *v);
     let mut out = b"{".to_vec();
     for (i, &(label, value)) in distinct.iter().enumerate() {
         if i > 0 {
@@ -128,7 +148,7 @@ fn reference(config: &Config, line: &[u8]) -> Expected {
         out.push(b':');
         if let Err(expected) = write_value(config, label, value, &mut out) {
             let label = label.escape_ascii().to_string();
-            return Expected::Failed(Why::Type { label, expected });
+            return Err(Why::Type { label, expected });
         }
     }
     if let Some(request) = &config.split_request {
@@ -147,7 +167,7 @@ fn reference(config: &Config, line: &[u8]) -> Expected {
         }
     }
     out.extend_from_slice(b"}\n");
-    Expected::Written(String::from_utf8(out).expect("JSON is UTF-8"))
+    Ok(String::from_utf8(out).expect("JSON is UTF-8"))
 }
 
 /// Writes a value per its label's type; on a type error that fails the

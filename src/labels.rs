@@ -1,9 +1,15 @@
 //! What the settings say of a label, found in constant time: its type,
-//! and whether the log format declares it.
+//! and whether the log format declares it; and of every label of a line,
+//! found once for all the lines with the same labels.
+
+use std::ops::Range;
 
 use crate::config::Config;
-use crate::line::label_bit;
+use crate::json;
+use crate::line::{ParsedLine, label_bit};
+use crate::ltsv::LabelSyntax;
 use crate::value::Type;
+use crate::words;
 
 /// A label the settings name.
 #[derive(Debug)]
@@ -77,6 +83,83 @@ impl LabelTable {
         let b = bit.trailing_zeros() as usize;
         let bucket = &self.entries[usize::from(self.starts[b])..usize::from(self.starts[b + 1])];
         bucket.iter().find(|entry| entry.label == label)
+    }
+}
+
+/// What the settings say of each label of a line, in order, and each
+/// label written as a JSON key: looked up again only when a line's labels
+/// are not those of the line before (see `ParsedLine::shape`).
+#[derive(Debug, Default)]
+pub(crate) struct LineLabels {
+    shape: Option<u64>,
+    fields: Vec<FieldLabel>,
+    /// Each key, `{"label":` for the first field and `,"label":` for the
+    /// others, one after another, then room to copy the last as a block.
+    keys: Vec<u8>,
+    first_undeclared: Option<usize>,
+}
+
+/// What the settings say of one label of a line.
+#[derive(Clone, Debug)]
+pub(crate) struct FieldLabel {
+    /// Its type, if it has one other than text.
+    pub(crate) ty: Option<Type>,
+    /// Where its key is in [`LineLabels::keys`].
+    key: Range<usize>,
+}
+
+impl LineLabels {
+    /// Looks up the labels of `line` in `table`, unless they are those
+    /// looked up last.
+    pub(crate) fn learn(&mut self, table: &LabelTable, line: &ParsedLine, syntax: LabelSyntax) {
+        if line.shape().is_some() && line.shape() == self.shape {
+            return;
+        }
+        self.shape = line.shape();
+        self.fields.clear();
+        self.keys.clear();
+        self.first_undeclared = None;
+        for (i, span) in line.spans().enumerate() {
+            let label = line.label(span);
+            let entry = table.get(span.bit, label);
+            let declared = entry.is_some_and(|entry| entry.declared);
+            if table.tracks_declared && !declared && self.first_undeclared.is_none() {
+                self.first_undeclared = Some(i);
+            }
+            let start = self.keys.len();
+            self.keys.push(if i == 0 { b'{' } else { b',' });
+            match syntax {
+                // Strict labels hold nothing JSON would escape.
+                LabelSyntax::Strict => {
+                    self.keys.push(b'"');
+                    self.keys.extend_from_slice(label);
+                    self.keys.push(b'"');
+                }
+                LabelSyntax::Any => json::write_str(&mut self.keys, label),
+            }
+            self.keys.push(b':');
+            self.fields.push(FieldLabel {
+                ty: entry.and_then(|entry| entry.ty),
+                key: start..self.keys.len(),
+            });
+        }
+        self.keys.extend_from_slice(&[0; 16]);
+    }
+
+    /// Each field's label, in order, as looked up last.
+    pub(crate) fn fields(&self) -> &[FieldLabel] {
+        &self.fields
+    }
+
+    /// Which field is the first whose label the log format does not
+    /// declare, when there is a format.
+    pub(crate) fn first_undeclared(&self) -> Option<usize> {
+        self.first_undeclared
+    }
+
+    /// Appends the key of `field`, with the `{` or `,` before it.
+    pub(crate) fn append_key(&self, field: &FieldLabel, out: &mut Vec<u8>) {
+        words::append(out, &self.keys, field.key.start, field.key.len());
     }
 }
 

@@ -13,17 +13,20 @@
 //! | `partition` | event time and partition keys of a line |
 //! | `columns` | the table the settings imply: column names and types |
 //! | `object` | a parsed line as a JSON object: types, nulls, request parts |
+//! | `typed` | typed values written as JSON, common cases without parsing |
 //! | `request` | request lines split into method, path, query, protocol |
 //! | `labels` | what the settings say of a label: type, declared |
 //! | `config` | settings, validated once |
 //! | `format` | a server's own log format line: labels and types |
 //! | `settings` | every setting defined once: variable, flag, default, help |
 //! | `line` | a line parsed once: repeated labels resolved |
+//! | `shape` | the labels lines keep repeating, checked rather than found |
 //! | `ltsv` | lines and fields, without allocating |
 //! | `error` | the one error type |
 //! | `value` | what a value means: escapes and types |
 //! | `time` | timestamps and zero-padded numbers |
 //! | `json` | JSON strings that stay valid whatever bytes a log holds |
+//! | `words` | bytes found eight at a time, in a machine word |
 //!
 //! ```
 //! use firehose_ltsv::{Config, transform};
@@ -52,9 +55,12 @@ mod object;
 mod partition;
 mod request;
 mod settings;
+mod shape;
 mod summary;
 mod time;
+mod typed;
 mod value;
+mod words;
 
 pub use columns::{Column, ColumnType, PARTITION_COLUMNS, column_name, columns};
 pub use config::{Config, DropRule, OnTypeError, PartitionKey};

@@ -17,6 +17,8 @@
 
 use crate::error::Error;
 use crate::ltsv::{self, LabelSyntax};
+use crate::shape::{Shape, Span};
+use crate::words;
 
 /// Lines with at most this many fields find repeated labels by comparing
 /// every pair; longer ones sort, so the cost stays `O(n log n)`.
@@ -24,27 +26,6 @@ const PAIRWISE_LIMIT: usize = 32;
 
 /// Marks a field whose label appears earlier in the line.
 const REPEAT: usize = usize::MAX;
-
-/// Where a field sits in its line.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Span {
-    start: usize,
-    label_len: usize,
-    value_len: usize,
-    /// [`label_bit`] of the label.
-    pub(crate) bit: u64,
-}
-
-impl Span {
-    fn label<'a>(&self, line: &'a [u8]) -> &'a [u8] {
-        &line[self.start..self.start + self.label_len]
-    }
-
-    fn value<'a>(&self, line: &'a [u8]) -> &'a [u8] {
-        let value_start = self.start + self.label_len + 1;
-        &line[value_start..value_start + self.value_len]
-    }
-}
 
 /// One of 64 bits picked by a label's length and end bytes, in either
 /// ASCII case: labels with different bits differ even ignoring case, so
@@ -69,6 +50,8 @@ pub struct LineParser {
     sorted: Vec<usize>,
     /// The first two distinct labels that differ only in case, by index.
     folded: Option<(usize, usize)>,
+    /// The labels of the last line whose labels were all distinct.
+    shape: Shape,
 }
 
 impl LineParser {
@@ -80,6 +63,7 @@ impl LineParser {
             winners: Vec::new(),
             sorted: Vec::new(),
             folded: None,
+            shape: Shape::default(),
         }
     }
 
@@ -87,26 +71,51 @@ impl LineParser {
     /// a valid `label:value` pair is the error.
     pub fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<ParsedLine<'a>, Error> {
         self.spans.clear();
-        for field in ltsv::fields(line, self.syntax) {
-            let field = field?;
-            self.spans.push(Span {
-                start: field.start,
-                label_len: field.label.len(),
-                value_len: field.value.len(),
-                bit: label_bit(field.label),
-            });
-        }
         self.folded = None;
-        self.resolve_repeats(line);
-        if self.syntax == LabelSyntax::Any && self.folded.is_none() {
-            self.fold_unicode(line);
-        }
+        let shape = if self.shape.split(line, &mut self.spans) {
+            // Labels already found valid and distinct, even ignoring case.
+            self.winners.clear();
+            self.winners.extend(0..self.spans.len());
+            self.shape.id()
+        } else {
+            self.parse_fields(line)?;
+            let distinct = self.winners.iter().enumerate().all(|(i, &w)| w == i);
+            if distinct && self.folded.is_none() && !self.spans.is_empty() {
+                self.shape.record(line, &self.spans);
+                self.shape.id()
+            } else {
+                None
+            }
+        };
         Ok(ParsedLine {
             line,
             spans: &self.spans,
             winners: &self.winners,
             folded: self.folded,
+            shape,
         })
+    }
+
+    /// Finds the fields of `line` and resolves its labels: the first
+    /// field that is not a valid `label:value` pair is the error.
+    fn parse_fields(&mut self, line: &[u8]) -> Result<(), Error> {
+        self.spans.clear();
+        let mut fields = ltsv::fields(line, self.syntax);
+        while let Some(field) = fields.next_field() {
+            let (field, plain) = field?;
+            self.spans.push(Span {
+                start: field.start,
+                label_len: field.label.len(),
+                value_len: field.value.len(),
+                bit: label_bit(field.label),
+                plain,
+            });
+        }
+        self.resolve_repeats(line);
+        if self.syntax == LabelSyntax::Any && self.folded.is_none() {
+            self.fold_unicode(line);
+        }
+        Ok(())
     }
 
     /// Fills `winners`: the first occurrence of each label points at its
@@ -220,6 +229,7 @@ pub struct ParsedLine<'a> {
     spans: &'a [Span],
     winners: &'a [usize],
     folded: Option<(usize, usize)>,
+    shape: Option<u64>,
 }
 
 impl<'a> ParsedLine<'a> {
@@ -236,16 +246,16 @@ impl<'a> ParsedLine<'a> {
     /// Each distinct label with its value, in the order labels first appear.
     pub fn fields(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + use<'a> {
         let line = self.line;
-        self.spans_with_values()
-            .map(move |(span, value)| (span.label(line), value))
+        self.spans()
+            .map(move |span| (span.label(line), span.value(line)))
     }
 
     /// The value `label` takes: its last one in the line.
     pub fn value_of(&self, label: &[u8]) -> Option<&'a [u8]> {
         let bit = label_bit(label);
-        self.spans_with_values()
-            .find(|(span, _)| span.bit == bit && span.label(self.line) == label)
-            .map(|(_, value)| value)
+        self.spans()
+            .find(|span| span.bit == bit && span.label(self.line) == label)
+            .map(|span| span.value(self.line))
     }
 
     /// Two distinct labels of the line that differ only in case (which
@@ -263,19 +273,37 @@ impl<'a> ParsedLine<'a> {
         self.value_of(label).is_some()
     }
 
-    /// [`fields`](Self::fields), with each label's place and bit.
-    pub(crate) fn spans_with_values(&self) -> impl Iterator<Item = (Span, &'a [u8])> + use<'a> {
-        let (line, spans) = (self.line, self.spans);
-        spans
+    /// A number for the line's labels, in order, when they are all
+    /// distinct: lines with the same number have the same labels in the
+    /// same order, which lets a writer keep what it looked up for them.
+    pub(crate) fn shape(&self) -> Option<u64> {
+        self.shape
+    }
+
+    /// The field each distinct label takes its value from, in the order
+    /// labels first appear: [`fields`](Self::fields) as places. A repeated
+    /// label's is its last field, which spells the label as its first does.
+    pub(crate) fn spans(&self) -> impl Iterator<Item = Span> + use<'a> {
+        let spans = self.spans;
+        self.winners
             .iter()
-            .zip(self.winners)
-            .filter(|&(_, &winner)| winner != REPEAT)
-            .map(move |(&span, &winner)| (span, spans[winner].value(line)))
+            .filter(|&&winner| winner != REPEAT)
+            .map(move |&winner| spans[winner])
     }
 
     /// The label of a span of this line.
     pub(crate) fn label(&self, span: Span) -> &'a [u8] {
         span.label(self.line)
+    }
+
+    /// The value of a span of this line.
+    pub(crate) fn value(&self, span: Span) -> &'a [u8] {
+        span.value(self.line)
+    }
+
+    /// Appends the value of a span of this line to `out`.
+    pub(crate) fn append_value(&self, span: Span, out: &mut Vec<u8>) {
+        words::append(out, self.line, span.value_start(), span.value_len);
     }
 }
 

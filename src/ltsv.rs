@@ -1,7 +1,7 @@
 //! Splitting LTSV data into lines and lines into `label:value` fields.
 //!
 //! This is the allocation-free core of the crate: every item borrows from the
-//! input, and the hot loops are `memchr` searches for `\n`, `\t` and `:`.
+//! input, and the hot loops search eight bytes at a time (see `words`).
 //!
 //! ```
 //! use firehose_ltsv::{fields, lines, LabelSyntax};
@@ -22,9 +22,10 @@
 //! assert!(numbered.next().is_none());
 //! ```
 
-use memchr::{Memchr2, memchr, memchr2_iter};
+use memchr::memchr;
 
 use crate::error::{Error, ErrorKind};
+use crate::words::{self, Word};
 
 /// One non-blank line of LTSV data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,10 +109,6 @@ pub struct Field<'a> {
 #[derive(Clone, Debug)]
 pub struct Fields<'a> {
     line: &'a [u8],
-    /// Every TAB and `:` of the line, found in one vectorized pass rather
-    /// than a search per field, which for short fields costs more to start
-    /// than to run.
-    stops: Memchr2<'a>,
     /// Where the next field starts; past the end when there is none.
     pos: usize,
     field: usize,
@@ -123,10 +120,142 @@ pub struct Fields<'a> {
 pub fn fields(line: &[u8], syntax: LabelSyntax) -> Fields<'_> {
     Fields {
         line,
-        stops: memchr2_iter(b'\t', b':', line),
         pos: 0,
         field: 0,
         syntax,
+    }
+}
+
+/// Whether a value's `byte` is one that ends it (TAB) or that its writer
+/// must look at: a backslash (an escape to decode), a quote or a control
+/// byte (a JSON escape), or a byte past ASCII (UTF-8 to check). As a
+/// signed byte, a control byte and one past ASCII are both below `0x20`.
+/// Written without branches so that a chunk's test vectorizes.
+fn is_stop(byte: u8) -> bool {
+    ((byte as i8) < 0x20) | (byte == b'"') | (byte == b'\\')
+}
+
+/// [`is_stop`] for each byte of a word.
+fn stops(word: Word) -> Word {
+    words::control_or_high(word) | words::equal(word, b'"') | words::equal(word, b'\\')
+}
+
+/// Bytes tested together when passing over a long value.
+const CHUNK: usize = 16;
+
+/// Where the value starting at `from` ends (its TAB, or the end of the
+/// line), and whether it is plain: free of every byte [`is_stop`] names,
+/// so that it is written exactly as it is.
+///
+/// Most values end within a word. A longer one is passed over a chunk at
+/// a time, each chunk tested whole with comparisons the compiler turns
+/// into vector instructions (SSE2, NEON), and the chunk that holds a stop
+/// is searched a word at a time.
+#[inline]
+pub(crate) fn value_end(line: &[u8], from: usize) -> (usize, bool) {
+    let mut at = from;
+    if let Some(word) = words::load(line, at) {
+        let found = stops(word);
+        if found != 0 {
+            return stopped(line, at + words::first(found));
+        }
+        at += words::WIDTH;
+        while let Some(chunk) = line.get(at..at + CHUNK) {
+            if chunk.iter().fold(false, |stop, &b| stop | is_stop(b)) {
+                break;
+            }
+            at += CHUNK;
+        }
+        while let Some(word) = words::load(line, at) {
+            let found = stops(word);
+            if found != 0 {
+                return stopped(line, at + words::first(found));
+            }
+            at += words::WIDTH;
+        }
+    }
+    match line[at..].iter().position(|&b| is_stop(b)) {
+        Some(i) => stopped(line, at + i),
+        None => (line.len(), true),
+    }
+}
+
+/// [`value_end`] for a value whose first stop is at `at`.
+fn stopped(line: &[u8], at: usize) -> (usize, bool) {
+    match line[at] {
+        b'\t' => (at, true),
+        _ => (
+            memchr(b'\t', &line[at..]).map_or(line.len(), |i| at + i),
+            false,
+        ),
+    }
+}
+
+/// The first `:` or TAB at or after `from`, or the end of the line: where
+/// a field's label ends, or the field itself when it has no `:`.
+fn colon_or_tab(line: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while let Some(word) = words::load(line, at) {
+        let found = words::equal(word, b':') | words::equal(word, b'\t');
+        if found != 0 {
+            return at + words::first(found);
+        }
+        at += words::WIDTH;
+    }
+    line[at..]
+        .iter()
+        .position(|&b| b == b':' || b == b'\t')
+        .map_or(line.len(), |i| at + i)
+}
+
+impl<'a> Fields<'a> {
+    /// The next field, and whether its value is plain (see [`value_end`]).
+    pub(crate) fn next_field(&mut self) -> Option<Result<(Field<'a>, bool), Error>> {
+        let line = self.line;
+        while self.pos <= line.len() {
+            let start = self.pos;
+            self.field += 1;
+            let error = |kind| Some(Err(Error::in_field(kind, self.field, start)));
+            let stop = colon_or_tab(line, start);
+            if line.get(stop) != Some(&b':') {
+                self.pos = stop + 1;
+                if stop == start {
+                    // An empty field, or none at the end of the line.
+                    continue;
+                }
+                return error(ErrorKind::MissingColon);
+            }
+            // The value runs to the next TAB: colons in it are data.
+            let (end, plain) = value_end(line, stop + 1);
+            self.pos = end + 1;
+            let label = &line[start..stop];
+            if label.is_empty() {
+                return error(ErrorKind::EmptyLabel);
+            }
+            match self.syntax {
+                // Tested whole, without a branch per byte: labels are valid.
+                LabelSyntax::Strict => {
+                    if !label.iter().fold(true, |ok, &b| ok & is_label_byte(b)) {
+                        let bad = label.iter().find(|&&b| !is_label_byte(b));
+                        return error(ErrorKind::InvalidLabelByte(*bad.expect("a bad byte")));
+                    }
+                }
+                // Written as a key, an invalid byte would become the same
+                // `\xhh` text as a label that spells it out.
+                LabelSyntax::Any => {
+                    if std::str::from_utf8(label).is_err() {
+                        return error(ErrorKind::LabelNotUtf8);
+                    }
+                }
+            }
+            let field = Field {
+                start,
+                label,
+                value: &line[stop + 1..end],
+            };
+            return Some(Ok((field, plain)));
+        }
+        None
     }
 }
 
@@ -134,63 +263,26 @@ impl<'a> Iterator for Fields<'a> {
     type Item = Result<Field<'a>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let line = self.line;
-        while self.pos <= line.len() {
-            let start = self.pos;
-            self.field += 1;
-            let error = |kind| Error::in_field(kind, self.field, start);
-            let Some(stop) = self.stops.next() else {
-                self.pos = line.len() + 1;
-                if start == line.len() {
-                    return None;
-                }
-                return Some(Err(error(ErrorKind::MissingColon)));
-            };
-            if line[stop] == b'\t' {
-                self.pos = stop + 1;
-                if stop == start {
-                    continue;
-                }
-                return Some(Err(error(ErrorKind::MissingColon)));
-            }
-            // The value runs to the next TAB: colons in it are data.
-            let end = self
-                .stops
-                .by_ref()
-                .find(|&p| line[p] == b'\t')
-                .unwrap_or(line.len());
-            self.pos = end + 1;
-            let label = &line[start..stop];
-            if label.is_empty() {
-                return Some(Err(error(ErrorKind::EmptyLabel)));
-            }
-            match self.syntax {
-                LabelSyntax::Strict => {
-                    if let Some(&bad) = label.iter().find(|&&b| !is_label_byte(b)) {
-                        return Some(Err(error(ErrorKind::InvalidLabelByte(bad))));
-                    }
-                }
-                // Written as a key, an invalid byte would become the same
-                // `\xhh` text as a label that spells it out.
-                LabelSyntax::Any => {
-                    if std::str::from_utf8(label).is_err() {
-                        return Some(Err(error(ErrorKind::LabelNotUtf8)));
-                    }
-                }
-            }
-            return Some(Ok(Field {
-                start,
-                label,
-                value: &line[stop + 1..end],
-            }));
-        }
-        None
+        self.next_field().map(|field| field.map(|(field, _)| field))
     }
 }
 
+/// Whether each byte may appear in a strict label: one lookup rather than
+/// five comparisons, since every label byte of every line is tested.
+static LABEL_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+        byte += 1;
+    }
+    table
+};
+
 /// Whether `byte` may appear in a strict LTSV label: `[0-9A-Za-z_.-]`.
 pub fn is_label_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'-')
+    LABEL_BYTES[usize::from(byte)]
 }
 
 #[cfg(test)]

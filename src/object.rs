@@ -5,39 +5,40 @@
 use crate::config::{Config, OnTypeError};
 use crate::error::{Error, ErrorKind, display_label};
 use crate::json;
-use crate::labels::LabelTable;
+use crate::labels::{LabelTable, LineLabels};
 use crate::line::ParsedLine;
-use crate::ltsv::LabelSyntax;
 use crate::request::{self, REQUEST_PARTS};
-use crate::value::{self, Type, Unescape};
+use crate::shape::Span;
+use crate::typed::TypedWriter;
+use crate::value::{Type, Unescape};
 
-/// Writes JSON objects with one [`Config`], reusing its buffer from value
-/// to value.
+/// Writes JSON objects with one [`Config`], reusing its buffers from line
+/// to line.
 #[derive(Debug)]
 pub(crate) struct ObjectWriter<'c> {
     config: &'c Config,
-    unescaped: Vec<u8>,
     /// Each label's type, and whether the log format declares it.
     labels: LabelTable,
-    /// Bit `n` is set when a null value is `n` bytes long (bit 63: 63 or
-    /// more), so most values are never compared with the null values.
-    null_lengths: u64,
-}
-
-fn length_bit(value: &[u8]) -> u64 {
-    1 << value.len().min(63)
+    /// The same for the labels of the last line written.
+    line_labels: LineLabels,
+    values: ValueWriter<'c>,
 }
 
 impl<'c> ObjectWriter<'c> {
     pub(crate) fn new(config: &'c Config) -> ObjectWriter<'c> {
         ObjectWriter {
             config,
-            unescaped: Vec::new(),
             labels: LabelTable::new(config),
-            null_lengths: config
-                .null_values
-                .iter()
-                .fold(0, |bits, null| bits | length_bit(null)),
+            line_labels: LineLabels::default(),
+            values: ValueWriter {
+                config,
+                unescaped: Vec::new(),
+                null_lengths: config
+                    .null_values
+                    .iter()
+                    .fold(0, |bits, null| bits | length_bit(null)),
+                typed: TypedWriter::default(),
+            },
         }
     }
 
@@ -51,34 +52,17 @@ impl<'c> ObjectWriter<'c> {
         out: &mut Vec<u8>,
     ) -> Result<Option<&'a [u8]>, Error> {
         let mark = out.len();
-        let mut undeclared = None;
-        out.push(b'{');
-        for (span, value) in line.spans_with_values() {
-            if out.len() > mark + 1 {
-                out.push(b',');
-            }
-            let label = line.label(span);
-            if self.config.label_syntax == LabelSyntax::Strict {
-                // Strict labels hold nothing JSON would escape.
-                out.push(b'"');
-                out.extend_from_slice(label);
-                out.extend_from_slice(b"\":");
-            } else {
-                json::write_str(out, label);
-                out.push(b':');
-            }
-            let entry = self.labels.get(span.bit, label);
-            let ty = entry.and_then(|entry| entry.ty);
-            if self.labels.tracks_declared
-                && undeclared.is_none()
-                && !entry.is_some_and(|entry| entry.declared)
-            {
-                undeclared = Some(label);
-            }
-            if let Err(expected) = self.write_value(ty, value, out) {
+        let labels = &mut self.line_labels;
+        labels.learn(&self.labels, line, self.config.label_syntax);
+        if line.is_blank() {
+            out.push(b'{');
+        }
+        for (span, field) in line.spans().zip(labels.fields()) {
+            labels.append_key(field, out);
+            if let Err(expected) = self.values.write(field.ty, line, span, out) {
                 out.truncate(mark);
                 return Err(Error::new(ErrorKind::Type {
-                    label: display_label(label),
+                    label: display_label(line.label(span)),
                     expected,
                 }));
             }
@@ -87,7 +71,8 @@ impl<'c> ObjectWriter<'c> {
             self.write_request_parts(label, line, out);
         }
         out.extend_from_slice(b"}\n");
-        Ok(undeclared)
+        let undeclared = self.line_labels.first_undeclared();
+        Ok(undeclared.and_then(|i| line.spans().nth(i).map(|span| line.label(span))))
     }
 
     /// Appends `method`, `path`, `query` and `protocol` from the request
@@ -106,26 +91,52 @@ impl<'c> ObjectWriter<'c> {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
             match parts.and_then(|parts| parts[i]) {
-                Some(part) => self.write_string(part, out),
+                Some(part) => self.values.write_string(part, out),
                 None => out.extend_from_slice(b"null"),
             }
         }
     }
+}
 
-    /// Writes `value` as JSON per its label's type `ty`; on a type error
-    /// with `LTSV_ON_TYPE_ERROR=fail`, writes nothing and returns the type.
-    fn write_value(
+/// Writes values as the settings say, reusing its buffers.
+#[derive(Debug)]
+struct ValueWriter<'c> {
+    config: &'c Config,
+    unescaped: Vec<u8>,
+    /// Bit `n` is set when a null value is `n` bytes long (bit 63: 63 or
+    /// more), so most values are never compared with the null values.
+    null_lengths: u64,
+    typed: TypedWriter,
+}
+
+fn length_bit(value: &[u8]) -> u64 {
+    1 << value.len().min(63)
+}
+
+impl ValueWriter<'_> {
+    /// Writes the value of `span` as JSON per its label's type `ty`; on a
+    /// type error with `LTSV_ON_TYPE_ERROR=fail`, writes nothing and
+    /// returns the type.
+    fn write(
         &mut self,
         ty: Option<Type>,
-        value: &[u8],
+        line: &ParsedLine,
+        span: Span,
         out: &mut Vec<u8>,
     ) -> Result<(), Type> {
-        let config = self.config;
-        if self.null_lengths & length_bit(value) != 0 && config.is_null(value) {
+        let value = line.value(span);
+        if self.null_lengths & length_bit(value) != 0 && self.config.is_null(value) {
             out.extend_from_slice(b"null");
             return Ok(());
         }
         let ty = match ty {
+            // Nothing to unescape, escape or check: the value as it is.
+            None | Some(Type::String) if span.plain => {
+                out.push(b'"');
+                line.append_value(span, out);
+                out.push(b'"');
+                return Ok(());
+            }
             None | Some(Type::String) => {
                 self.write_string(value, out);
                 return Ok(());
@@ -136,24 +147,7 @@ impl<'c> ObjectWriter<'c> {
             }
             Some(ty) => ty,
         };
-        let parsed = match ty {
-            Type::Integer => value::parse_integer(value).map(|n| {
-                out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-            }),
-            Type::Float => value::parse_float(value).map(|x| {
-                out.extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes());
-            }),
-            Type::Bool => value::parse_bool(value).map(|b| {
-                out.extend_from_slice(if b { b"true" } else { b"false" });
-            }),
-            Type::Time | Type::TimeMsec | Type::TimeUsec => ty.parse_time(value).map(|time| {
-                out.push(b'"');
-                time.write(out);
-                out.push(b'"');
-            }),
-            Type::String => unreachable!("strings are written above"),
-        };
-        match (parsed, config.on_type_error) {
+        match (self.typed.write(ty, value, out), self.config.on_type_error) {
             (Some(()), _) => Ok(()),
             (None, OnTypeError::Fail) => Err(ty),
             (None, OnTypeError::Null) => {

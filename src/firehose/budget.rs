@@ -2,9 +2,9 @@
 //! leaves room for all the records after it to come back failed, so a
 //! response that starts out fitting always fits.
 
-use super::MAX_RESPONSE_BYTES;
 use super::event::Record;
-use super::response::Response;
+use super::response::{Data, Response};
+use super::{MAX_RESPONSE_BYTES, Outcome};
 use crate::error::{Error, ErrorKind};
 use crate::json;
 
@@ -21,6 +21,11 @@ pub(crate) struct ResponseBudget {
     /// For each record, its comma and failed entry (with empty metadata
     /// when [`Self::metadata`]).
     failed: Vec<usize>,
+    /// For each record, the length of its id written as JSON.
+    ids: Vec<usize>,
+    /// For each record, whether its data is base64, to come back as it
+    /// came if it fails.
+    base64: Vec<bool>,
     reserved: usize,
     metadata: bool,
 }
@@ -35,10 +40,22 @@ impl ResponseBudget {
     /// larger than the request's entry for the same record, so every batch
     /// Firehose can send can be answered.
     pub(crate) fn new(records: &[Record]) -> Result<ResponseBudget, Error> {
+        let ids: Vec<usize> = records
+            .iter()
+            .map(|record| json::str_len(&record.record_id))
+            .collect();
+        let base64: Vec<bool> = records
+            .iter()
+            .map(|record| is_base64(record.data.as_bytes()))
+            .collect();
         let mut failed: Vec<usize> = records
             .iter()
             .enumerate()
-            .map(|(i, record)| usize::from(i > 0) + failed_entry_len(record))
+            .map(|(i, record)| {
+                let data = failed_data(record, base64[i]);
+                let entry = Response::entry_len(ids[i], Outcome::ProcessingFailed, &data, None);
+                usize::from(i > 0) + entry
+            })
             .collect();
         let frame = Response::HEAD.len() + Response::TAIL.len();
         let bare: usize = frame + failed.iter().sum::<usize>();
@@ -57,9 +74,21 @@ impl ResponseBudget {
         let reserved = failed.iter().sum();
         Ok(ResponseBudget {
             failed,
+            ids,
+            base64,
             reserved,
             metadata,
         })
+    }
+
+    /// The length of record `i`'s id, written as JSON.
+    pub(crate) fn id_len(&self, i: usize) -> usize {
+        self.ids[i]
+    }
+
+    /// The data `record`, record `i`, comes back with if it fails.
+    pub(crate) fn failed_data<'a>(&self, i: usize, record: &'a Record) -> Data<'a> {
+        failed_data(record, self.base64[i])
     }
 
     /// Whether entries that are not `Ok` carry an empty `metadata`.
@@ -79,17 +108,15 @@ impl ResponseBudget {
     }
 }
 
-/// The bytes a record's `ProcessingFailed` entry takes without comma or
-/// metadata, counting data that is not base64 as it comes back re-encoded.
-fn failed_entry_len(record: &Record) -> usize {
-    const FIXED: usize = r#"{"recordId":,"result":"ProcessingFailed","data":}"#.len();
-    // Base64 needs no JSON escapes.
-    let data_len = if is_base64(record.data.as_bytes()) {
-        2 + record.data.len()
-    } else {
-        2 + base64::encoded_len(record.data.len(), true).expect("fits in memory")
-    };
-    FIXED + json::str_len(&record.record_id) + data_len
+/// The data a failed record goes back with: exactly as received, except
+/// when that is not base64, which Firehose never sends and requires back:
+/// such text is encoded, so the error output still holds exactly the text
+/// that arrived.
+fn failed_data<'a>(record: &'a Record, base64: bool) -> Data<'a> {
+    match base64 {
+        true => Data::Original(&record.data),
+        false => Data::Encode(record.data.as_bytes()),
+    }
 }
 
 /// Whether the standard engine decodes `data`: padded, canonical base64.
@@ -97,7 +124,11 @@ fn failed_entry_len(record: &Record) -> usize {
 /// vectorize it: room is reserved for every record before any is decoded.
 pub(crate) fn is_base64(data: &[u8]) -> bool {
     fn is_symbol(byte: u8) -> bool {
-        byte.is_ascii_alphanumeric() | (byte == b'+') | (byte == b'/')
+        // Setting bit 5 turns upper case into lower and nothing else into
+        // a letter: one range test for both cases.
+        let letter = (byte | 0x20).wrapping_sub(b'a') < 26;
+        let digit = byte.wrapping_sub(b'0') < 10;
+        letter | digit | (byte == b'+') | (byte == b'/')
     }
     /// The 6-bit value of a symbol.
     fn value(byte: u8) -> u8 {

@@ -40,8 +40,12 @@ impl<'a> Record<'a> {
 }
 
 /// Parses the JSON text of a Firehose event; what is not one is an error
-/// that says where.
+/// that says where. Events of the shape Firehose writes are read by
+/// [`scan`](super::scan), the rest by serde.
 pub(crate) fn parse(event_json: &str) -> Result<Event<'_>, Error> {
+    if let Some(event) = super::scan::event(event_json) {
+        return Ok(event);
+    }
     serde_json::from_str(event_json).map_err(|error| {
         // Parse again, only on this rare path, for an error that names the
         // path; text after the event is found only by the first parse.

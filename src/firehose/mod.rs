@@ -6,7 +6,10 @@
 mod budget;
 mod event;
 mod response;
+mod scan;
 
+use std::cell::Cell;
+use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 
 use base64::Engine;
@@ -62,16 +65,44 @@ pub fn transform(event_json: &str, config: &Config) -> Result<(Box<RawValue>, Su
     })
 }
 
+/// What a record's entry holds, decided before the response is written.
+enum Planned<'a> {
+    /// Converted: the record's lines and partition keys, where they are in
+    /// [`RecordConverter::outputs`] and [`RecordConverter::keys`].
+    Ok {
+        output: Range<usize>,
+        keys: Range<usize>,
+    },
+    Dropped,
+    Failed(Data<'a>),
+}
+
+thread_local! {
+    /// Every record's output, kept from one call to the next. A Lambda
+    /// function serves invocation after invocation on one thread: a buffer
+    /// of megabytes taken and freed each time would be mapped afresh, and
+    /// its pages faulted in again, costing more than the conversion.
+    static OUTPUTS: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// The step that converts one record.
+type Convert = for<'c> fn(&mut RecordConverter<'c>, &Record) -> Result<Outcome, Error>;
+
 /// [`transform`], with the step that converts one record as a parameter so
 /// tests can make it fail in ways real input cannot.
+///
+/// Every record is converted and its entry decided first, with the room
+/// each takes; then the response is written once, into a buffer of exactly
+/// its size. Its memory is then freed at the size it was taken, which lets
+/// the allocator hand the same memory to the next invocation rather than
+/// map fresh pages.
 fn transform_with(
     event_json: &str,
     config: &Config,
-    convert: for<'c> fn(&mut RecordConverter<'c>, &Record) -> Result<Outcome, Error>,
+    convert: Convert,
 ) -> Result<(Box<RawValue>, Summary), Error> {
     let event = event::parse(event_json)?;
     let mut budget = ResponseBudget::new(&event.records)?;
-    let empty_keys = budget.metadata().then_some(&b"{}"[..]);
     let mut summary = Summary {
         records: event.records.len(),
         delivery_stream: event
@@ -80,42 +111,16 @@ fn transform_with(
             .map(|arn| summary::delivery_stream_name(arn).to_owned()),
         ..Summary::default()
     };
-    let mut converter = RecordConverter::new(config);
-    let mut response = Response::with_capacity(event_json.len() + event_json.len() / 2);
-    for (i, record) in event.records.iter().enumerate() {
-        budget.release(i);
-        // A panic is a bug, but one record's bug must not cost the batch.
-        let converted = panic::catch_unwind(AssertUnwindSafe(|| convert(&mut converter, record)))
-            .unwrap_or_else(|_| Err(Error::new(ErrorKind::Panic)));
-        let error = match converted {
-            Ok(Outcome::Ok) => {
-                let before = response.len();
-                let data = Data::Encode(&converter.converted);
-                response.push(record, Outcome::Ok, data, Some(&converter.keys));
-                if budget.fits(response.len()) {
-                    summary.count_ok(converter.lines, converter.converted.len());
-                    if summary.first_undeclared_label.is_none() {
-                        summary.first_undeclared_label = converter.undeclared_label();
-                    }
-                    continue;
-                }
-                response.pop(before);
-                Error::new(ErrorKind::ResponseFull {
-                    limit: MAX_RESPONSE_BYTES,
-                })
-            }
-            Ok(outcome) => {
-                response.push(record, outcome, Data::Empty, empty_keys);
-                summary.count_dropped(converter.lines);
-                continue;
-            }
-            Err(error) => error,
-        };
-        let data = failed_data(record, &error);
-        response.push(record, Outcome::ProcessingFailed, data, empty_keys);
-        summary.count_failed(&record.record_id, error);
-    }
-    let response = response.finish();
+    let mut converter = RecordConverter::new(config, OUTPUTS.take());
+    let planned = plan(
+        &event.records,
+        &mut budget,
+        &mut converter,
+        &mut summary,
+        convert,
+    );
+    let response = write(&event.records, &planned, &budget, &converter);
+    OUTPUTS.set(converter.outputs);
     summary.bytes_in = converter.bytes_in;
     summary.response_bytes = response.get().len();
     debug_assert!(
@@ -125,24 +130,104 @@ fn transform_with(
     Ok((response, summary))
 }
 
-/// The data a failed record goes back with: exactly as received, except
-/// when that is not base64, which Firehose never sends and requires back:
-/// such text is encoded, so the error output still holds exactly the text
-/// that arrived.
-fn failed_data<'a>(record: &'a Record, error: &Error) -> Data<'a> {
-    match error.kind() {
-        ErrorKind::Base64(_) => Data::Encode(record.data.as_bytes()),
-        _ => Data::Original(&record.data),
-    }
+/// The entries of a response, decided, and its length without its tail.
+struct Plan<'a> {
+    entries: Vec<Planned<'a>>,
+    len: usize,
 }
 
-/// Decodes and converts one record at a time, reusing its buffers.
+/// Converts every record and decides its entry, in order, counting each
+/// in `summary`: `Ok` when its entry leaves room for every record after it
+/// to fail (see [`ResponseBudget`]).
+fn plan<'a>(
+    records: &'a [Record<'a>],
+    budget: &mut ResponseBudget,
+    converter: &mut RecordConverter,
+    summary: &mut Summary,
+    convert: Convert,
+) -> Plan<'a> {
+    let empty_keys = budget.metadata().then_some(&b"{}"[..]);
+    let mut entries = Vec::with_capacity(records.len());
+    let mut len = Response::HEAD.len();
+    for (i, record) in records.iter().enumerate() {
+        budget.release(i);
+        len += usize::from(i > 0);
+        let (output, keys) = (converter.outputs.len(), converter.keys.len());
+        // A panic is a bug, but one record's bug must not cost the batch.
+        let converted = panic::catch_unwind(AssertUnwindSafe(|| convert(converter, record)))
+            .unwrap_or_else(|_| Err(Error::new(ErrorKind::Panic)));
+        let error = match converted {
+            Ok(Outcome::Ok) => {
+                let (output, keys) = (output..converter.outputs.len(), keys..converter.keys.len());
+                let data = Data::Encode(&converter.outputs[output.clone()]);
+                let keys_json = Some(&converter.keys[keys.clone()]);
+                let entry = Response::entry_len(budget.id_len(i), Outcome::Ok, &data, keys_json);
+                if budget.fits(len + entry) {
+                    summary.count_ok(converter.lines, output.len());
+                    if summary.first_undeclared_label.is_none() {
+                        summary.first_undeclared_label = converter.undeclared_label();
+                    }
+                    entries.push(Planned::Ok { output, keys });
+                    len += entry;
+                    continue;
+                }
+                converter.outputs.truncate(output.start);
+                converter.keys.truncate(keys.start);
+                Error::new(ErrorKind::ResponseFull {
+                    limit: MAX_RESPONSE_BYTES,
+                })
+            }
+            Ok(outcome) => {
+                len += Response::entry_len(budget.id_len(i), outcome, &Data::Empty, empty_keys);
+                summary.count_dropped(converter.lines);
+                entries.push(Planned::Dropped);
+                continue;
+            }
+            Err(error) => error,
+        };
+        let data = budget.failed_data(i, record);
+        let failed = Outcome::ProcessingFailed;
+        len += Response::entry_len(budget.id_len(i), failed, &data, empty_keys);
+        entries.push(Planned::Failed(data));
+        summary.count_failed(&record.record_id, error);
+    }
+    Plan { entries, len }
+}
+
+/// The response of the planned entries, written into a buffer of exactly
+/// its size.
+fn write(
+    records: &[Record],
+    plan: &Plan,
+    budget: &ResponseBudget,
+    converter: &RecordConverter,
+) -> Box<RawValue> {
+    let empty_keys = budget.metadata().then_some(&b"{}"[..]);
+    let mut response = Response::with_capacity(plan.len + Response::TAIL.len());
+    for (record, planned) in records.iter().zip(&plan.entries) {
+        let (outcome, data, keys) = match planned {
+            Planned::Ok { output, keys } => (
+                Outcome::Ok,
+                Data::Encode(&converter.outputs[output.clone()]),
+                Some(&converter.keys[keys.clone()]),
+            ),
+            Planned::Dropped => (Outcome::Dropped, Data::Empty, empty_keys),
+            Planned::Failed(data) => (Outcome::ProcessingFailed, *data, empty_keys),
+        };
+        response.push(record, outcome, data, keys);
+    }
+    debug_assert_eq!(response.len(), plan.len, "entries take the room planned");
+    response.finish()
+}
+
+/// Decodes and converts one record at a time, keeping every record's
+/// output until the response is written.
 struct RecordConverter<'c> {
     converter: Converter<'c>,
     decoded: Vec<u8>,
-    /// The last record's JSON lines.
-    converted: Vec<u8>,
-    /// The last record's `partitionKeys` object.
+    /// The JSON lines of every record so far.
+    outputs: Vec<u8>,
+    /// The `partitionKeys` object of every record so far.
     keys: Vec<u8>,
     /// The last record's line counts.
     lines: LineCounts,
@@ -151,11 +236,14 @@ struct RecordConverter<'c> {
 }
 
 impl<'c> RecordConverter<'c> {
-    fn new(config: &'c Config) -> RecordConverter<'c> {
+    /// A converter for `config`, writing outputs after whatever `outputs`
+    /// held, which it keeps.
+    fn new(config: &'c Config, mut outputs: Vec<u8>) -> RecordConverter<'c> {
+        outputs.clear();
         RecordConverter {
             converter: Converter::new(config),
             decoded: Vec::new(),
-            converted: Vec::new(),
+            outputs,
             keys: Vec::new(),
             lines: LineCounts::default(),
             bytes_in: 0,
@@ -169,8 +257,9 @@ impl<'c> RecordConverter<'c> {
         Some(display_label(label))
     }
 
-    /// Decodes and converts `record` into `converted`, with its partition
-    /// keys, from its first line written, in `keys`.
+    /// Decodes and converts `record`, appending its lines to `outputs`
+    /// and, from its first line written, its partition keys to `keys`; on
+    /// error, or when nothing is written, appends nothing.
     fn convert(&mut self, record: &Record) -> Result<Outcome, Error> {
         self.decoded.clear();
         self.lines = LineCounts::default();
@@ -178,18 +267,18 @@ impl<'c> RecordConverter<'c> {
             .decode_vec(record.data.as_bytes(), &mut self.decoded)
             .map_err(|error| Error::new(ErrorKind::Base64(error)))?;
         self.bytes_in += self.decoded.len();
-        self.converted.clear();
-        self.keys.clear();
         let config = self.converter.config();
+        let mark = self.keys.len();
         let keys = &mut self.keys;
-        self.lines =
+        let converted =
             self.converter
-                .convert_record_with(&self.decoded, &mut self.converted, |line, _| {
-                    match keys.is_empty() {
+                .convert_record_with(&self.decoded, &mut self.outputs, |line, _| {
+                    match keys.len() == mark {
                         true => partition::write_keys(config, line, keys),
                         false => Ok(()),
                     }
-                })?;
+                });
+        self.lines = converted.inspect_err(|_| self.keys.truncate(mark))?;
         Ok(match self.lines.written {
             0 => Outcome::Dropped,
             _ => Outcome::Ok,

@@ -168,15 +168,9 @@ pub(crate) fn parse(
     use lexopt::prelude::*;
 
     let mut parser = lexopt::Parser::from_args(args);
-    let mut overrides = Vec::new();
-    let mut subcommand: Option<String> = None;
-    let mut decode = false;
-    let mut out_dir = None;
-    let mut output_format = None;
-    let mut schema = Schema::default();
-    let mut shape = EventShape::default();
-    let mut files = Vec::new();
+    let mut seen = Seen::default();
     while let Some(arg) = parser.next()? {
+        let subcommand = seen.subcommand.as_deref();
         match arg {
             Short('h') | Long("help") => {
                 print!("{}", usage());
@@ -186,81 +180,108 @@ pub(crate) fn parse(
                 println!("ltsv2json {}", env!("CARGO_PKG_VERSION"));
                 return Ok(None);
             }
-            Long("decode") if subcommand.as_deref() == Some("invoke") => decode = true,
-            Long("out-dir") => out_dir = Some(PathBuf::from(parser.value()?)),
-            Long("output-format") => output_format = Some(parser.value()?.parse()?),
-            Long("aggregate") if subcommand.as_deref() == Some("event") => {
-                shape = EventShape::Aggregated(parser.value()?.parse()?);
+            Long("decode") if subcommand == Some("invoke") => seen.decode = true,
+            Long("out-dir") => seen.out_dir = Some(PathBuf::from(parser.value()?)),
+            Long("output-format") => seen.output_format = Some(parser.value()?.parse()?),
+            Long("aggregate") if subcommand == Some("event") => {
+                seen.shape = EventShape::Aggregated(parser.value()?.parse()?);
             }
-            Long("deaggregated") if subcommand.as_deref() == Some("event") => {
-                shape = EventShape::Deaggregated;
+            Long("deaggregated") if subcommand == Some("event") => {
+                seen.shape = EventShape::Deaggregated;
             }
-            Long("json") if subcommand.as_deref() == Some("schema") => {
-                schema.output = SchemaOutput::Json;
+            Long("json") if subcommand == Some("schema") => {
+                seen.schema.output = SchemaOutput::Json;
             }
-            Long("ddl") if subcommand.as_deref() == Some("schema") => {
-                schema.output = SchemaOutput::Ddl;
+            Long("ddl") if subcommand == Some("schema") => {
+                seen.schema.output = SchemaOutput::Ddl;
             }
-            Long("update-template") if subcommand.as_deref() == Some("schema") => {
-                schema.output = SchemaOutput::UpdateTemplate(parser.value()?.into());
+            Long("update-template") if subcommand == Some("schema") => {
+                seen.schema.output = SchemaOutput::UpdateTemplate(parser.value()?.into());
             }
-            Long("table") if subcommand.as_deref() == Some("schema") => {
-                schema.table = Some(parser.value()?.string()?);
+            Long("table") if subcommand == Some("schema") => {
+                seen.schema.table = Some(parser.value()?.string()?);
             }
-            Long("location") if subcommand.as_deref() == Some("schema") => {
-                schema.location = Some(parser.value()?.string()?);
+            Long("location") if subcommand == Some("schema") => {
+                seen.schema.location = Some(parser.value()?.string()?);
             }
             Long(flag) if SETTINGS.iter().any(|s| s.flag == flag) => {
                 let setting = SETTINGS.iter().find(|s| s.flag == flag);
                 let variable = setting.expect("checked by the guard").variable;
-                overrides.push((variable, parser.value()?.string()?));
+                seen.overrides.push((variable, parser.value()?.string()?));
             }
-            Value(value) if subcommand.is_none() && files.is_empty() => match value.to_str() {
+            Value(value) if subcommand.is_none() && seen.files.is_empty() => match value.to_str() {
                 Some(name @ ("invoke" | "event" | "replay" | "schema")) => {
-                    subcommand = Some(name.to_owned());
+                    seen.subcommand = Some(name.to_owned());
                 }
-                _ => files.push(value),
+                _ => seen.files.push(value),
             },
-            Value(value) => files.push(value),
+            Value(value) => seen.files.push(value),
             _ => return Err(arg.unexpected()),
         }
     }
-    let command = match subcommand.as_deref() {
-        None => Command::Convert(files),
-        Some("replay") => Command::Replay(files),
-        Some("event") => Command::Event { files, shape },
-        Some("schema") => match files.first() {
-            None => Command::Schema(schema),
-            Some(extra) => {
-                return Err(format!("schema takes no FILE: {}", extra.to_string_lossy()).into());
+    seen.args().map(Some)
+}
+
+/// The command line's parts, as they were read.
+#[derive(Default)]
+struct Seen {
+    subcommand: Option<String>,
+    decode: bool,
+    out_dir: Option<PathBuf>,
+    output_format: Option<OutputFormat>,
+    schema: Schema,
+    shape: EventShape,
+    files: Vec<OsString>,
+    overrides: Vec<(&'static str, String)>,
+}
+
+impl Seen {
+    /// The command they make, once they are known to go together.
+    fn args(self) -> Result<Args, lexopt::Error> {
+        let Seen { files, .. } = self;
+        let command = match self.subcommand.as_deref() {
+            None => Command::Convert(files),
+            Some("replay") => Command::Replay(files),
+            Some("event") => Command::Event {
+                files,
+                shape: self.shape,
+            },
+            Some("schema") => match files.first() {
+                None => Command::Schema(self.schema),
+                Some(extra) => {
+                    return Err(format!("schema takes no FILE: {}", extra.to_string_lossy()).into());
+                }
+            },
+            _ => {
+                let mut files = files.into_iter();
+                match (files.next(), files.next()) {
+                    (Some(event), None) => Command::Invoke {
+                        event,
+                        decode: self.decode,
+                    },
+                    _ => return Err("invoke takes exactly one EVENT.json".into()),
+                }
             }
-        },
-        _ => {
-            let mut files = files.into_iter();
-            match (files.next(), files.next()) {
-                (Some(event), None) => Command::Invoke { event, decode },
-                _ => return Err("invoke takes exactly one EVENT.json".into()),
-            }
+        };
+        if self.shape == EventShape::Aggregated(0) {
+            return Err("--aggregate takes a size in bytes, at least 1".into());
         }
-    };
-    if shape == EventShape::Aggregated(0) {
-        return Err("--aggregate takes a size in bytes, at least 1".into());
+        if self.out_dir.is_some() && !matches!(command, Command::Convert(_) | Command::Replay(_)) {
+            return Err("--out-dir works only when converting or replaying".into());
+        }
+        if self.output_format.is_some() && self.out_dir.is_none() {
+            return Err("--output-format works only with --out-dir".into());
+        }
+        let out_dir = self.out_dir.map(|dir| OutDir {
+            dir,
+            format: self.output_format.unwrap_or_default(),
+        });
+        Ok(Args {
+            command,
+            overrides: self.overrides,
+            out_dir,
+        })
     }
-    if out_dir.is_some() && !matches!(command, Command::Convert(_) | Command::Replay(_)) {
-        return Err("--out-dir works only when converting or replaying".into());
-    }
-    if output_format.is_some() && out_dir.is_none() {
-        return Err("--output-format works only with --out-dir".into());
-    }
-    let out_dir = out_dir.map(|dir| OutDir {
-        dir,
-        format: output_format.unwrap_or_default(),
-    });
-    Ok(Some(Args {
-        command,
-        overrides,
-        out_dir,
-    }))
 }
 
 #[cfg(test)]

@@ -534,6 +534,11 @@ mod tests {
             assert_eq!(format.server(), Server::Apache, "{text}");
             assert_eq!(types(text), expected, "{text}");
         }
+        // A bare string is nginx's only with a `$` and no `%`.
+        for text in ["price:$5\tstatus:%>s", "a:b"] {
+            let format = LogFormat::parse(text).unwrap();
+            assert_eq!(format.server(), Server::Apache, "{text}");
+        }
         let quoted = LogFormat::parse(r#"LogFormat "ua:\"%{User-Agent}i\"" x"#).unwrap();
         assert_eq!(quoted.fields()[0].template, "\"%{User-Agent}i\"");
     }

@@ -455,6 +455,7 @@ mod tests {
             "%{msec_frac}t",
             "%{X}i-%{Y}i",
             "[%t]",
+            "#%>s",
             "%Ds",
             "%%",
             "100%%",
@@ -561,6 +562,11 @@ mod tests {
         assert_eq!(none.unescape(), Unescape::Off);
         let default = LogFormat::parse("log_format x 'a:$status';").unwrap();
         assert_eq!(default.unescape(), Unescape::Escapes);
+        // As in nginx, only the word after the name can set the escaping;
+        // later, `escape=` is part of the format.
+        let late = LogFormat::parse("log_format x 'a:$status\\tb:' escape=json;").unwrap();
+        assert_eq!(late.unescape(), Unescape::Escapes);
+        assert_eq!(late.fields()[1].template, "escape=json");
         // Its string alone, or several, is nginx's too.
         let strings = LogFormat::parse("'a:$status\\t' 'b:$msec'").unwrap();
         assert_eq!(strings.server(), Server::Nginx);
@@ -595,6 +601,7 @@ mod tests {
             r#""%{User-Agent" has no closing '}'"#
         );
         assert_eq!(error("a:%"), r#""%" is not a directive"#);
+        assert_eq!(error("a:%-"), r#""%-" is not a directive"#);
         assert_eq!(error(r#"LogFormat "a:%s"#), "a \" quote is not closed");
         assert_eq!(
             error(r#"LogFormat "a:%s" ltsv extra"#),

@@ -335,10 +335,7 @@ fn nginx_type(template: &str) -> Type {
     let name = template
         .strip_prefix("${")
         .and_then(|t| t.strip_suffix('}'))
-        .or_else(|| template.strip_prefix('$'))
-        .filter(|name| {
-            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        });
+        .or_else(|| template.strip_prefix('$'));
     match name {
         Some(
             "status"

@@ -438,6 +438,23 @@ mod tests {
     }
 
     #[test]
+    fn lines_with_the_same_distinct_labels_share_a_shape() {
+        let mut parser = LineParser::new(LabelSyntax::Strict);
+        let mut shape = |line: &[u8]| parser.parse(line).unwrap().shape();
+        let first = shape(b"a:1\tb:2");
+        assert!(first.is_some());
+        assert_eq!(shape(b"a:x\tb:"), first);
+        // Repeated or case-folded labels, or none, have no shape, and leave
+        // the one recorded in place.
+        assert_eq!(shape(b"a:1\ta:2"), None);
+        assert_eq!(shape(b"a:1\tA:2"), None);
+        assert_eq!(shape(b""), None);
+        assert_eq!(shape(b"a:3\tb:4"), first);
+        let other = shape(b"b:1\ta:2");
+        assert!(other.is_some() && other != first);
+    }
+
+    #[test]
     fn labels_with_the_same_bit_are_still_told_apart() {
         // Same length, first and last byte: the same bit, different labels.
         assert_eq!(label_bit(b"axb"), label_bit(b"ayb"));

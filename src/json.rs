@@ -174,6 +174,13 @@ mod tests {
     }
 
     #[test]
+    fn the_quick_test_and_the_table_agree_on_every_byte() {
+        for byte in 0..=u8::MAX {
+            assert_eq!(special(byte), ESCAPE[usize::from(byte)] != 0, "{byte:#04x}");
+        }
+    }
+
+    #[test]
     fn str_len_matches_what_write_str_writes() {
         for text in ["", "plain", "q\"b\\", "\u{0}\u{1f}\t\n", "あいう", "\u{7f}"] {
             assert_eq!(str_len(text), written(text.as_bytes()).len(), "{text:?}");

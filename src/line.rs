@@ -455,6 +455,43 @@ mod tests {
     }
 
     #[test]
+    fn label_bits_ignore_case_and_spread_common_labels() {
+        assert_eq!(label_bit(b"UA"), label_bit(b"ua"));
+        assert_eq!(label_bit(b"Time"), label_bit(b"tIME"));
+        // The labels of the README's Apache and nginx formats: few share a
+        // bit, so most lookups compare one label at most.
+        let labels = [
+            "time",
+            "host",
+            "forwardedfor",
+            "req",
+            "method",
+            "uri",
+            "protocol",
+            "status",
+            "size",
+            "referer",
+            "ua",
+            "reqtime_microsec",
+            "cache",
+            "runtime",
+            "vhost",
+            "reqtime",
+            "upstream_response_time",
+            "time_iso8601",
+            "msec",
+        ];
+        let bits: std::collections::HashSet<u64> =
+            labels.iter().map(|l| label_bit(l.as_bytes())).collect();
+        assert!(
+            bits.len() >= 15,
+            "{} bits for {} labels",
+            bits.len(),
+            labels.len()
+        );
+    }
+
+    #[test]
     fn labels_with_the_same_bit_are_still_told_apart() {
         // Same length, first and last byte: the same bit, different labels.
         assert_eq!(label_bit(b"axb"), label_bit(b"ayb"));

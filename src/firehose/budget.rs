@@ -229,6 +229,24 @@ mod tests {
         );
     }
 
+    #[test]
+    fn is_base64_agrees_with_the_decoder_on_every_byte_in_every_place() {
+        for valid in ["QUJDREVG", "QUJDQUI=", "QUJDQQ=="] {
+            for at in 0..valid.len() {
+                for byte in 0..=u8::MAX {
+                    let mut data = valid.as_bytes().to_vec();
+                    data[at] = byte;
+                    assert_eq!(
+                        is_base64(&data),
+                        STANDARD.decode(&data).is_ok(),
+                        "{:?}",
+                        data.escape_ascii().to_string()
+                    );
+                }
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
 

@@ -325,7 +325,13 @@ mod tests {
         let event = super::event(text).expect("read here");
         assert_eq!(Some(terms(&event)), by_serde(text));
         assert!(super::event(" {\n\"records\" : [ ] } \n").is_some());
+        // Literals, a null stream, and strings with spaces are plain too.
+        let literals = r#"{"deliveryStreamArn":null,"records":[{"recordId":"1","data":"","a":[true,false,null,-0,12]}],"b":{"c":"x y"}}"#;
+        let event = super::event(literals).expect("read here");
+        assert_eq!(Some(terms(&event)), by_serde(literals));
         for left in [
+            "{\"records\":[{\"recordId\":\"\u{1}\u{2}\",\"data\":\"\"}]}",
+            r#"{"records":[{"recordId":"1\,"data":"YQ=="}]}"#,
             r#"{"records":[{"recordId":"x\u0031","data":"YQ=="}]}"#,
             r#"{"records":[],"records":[]}"#,
             r#"{"records":[{"recordId":"1","data":"a","data":"b"}]}"#,

@@ -167,7 +167,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// `-?(0|[1-9][0-9]*)`, not followed by a fraction or an exponent.
+    /// `-?(0|[1-9][0-9]*)`. A fraction or an exponent after it is not a
+    /// separator, so the object or array around it refuses it.
     fn integer(&mut self) -> Option<()> {
         let bytes = self.text.as_bytes();
         let start = self.at + usize::from(self.peek() == Some(b'-'));
@@ -180,10 +181,7 @@ impl<'a> Scanner<'a> {
             return None;
         }
         self.at = start + digits;
-        match self.peek() {
-            Some(b'.' | b'e' | b'E') => None,
-            _ => Some(()),
-        }
+        Some(())
     }
 }
 
@@ -338,6 +336,11 @@ mod tests {
             r#"{"records":[]} x"#,
             r#"{"records":[{"recordId":"1"}]}"#,
             r#"{"records":[],"n":1.5}"#,
+            r#"{"records":[],"n":1e3}"#,
+            r#"{"records":[],"n":-1E3}"#,
+            r#"{"records":[],"n":01}"#,
+            r#"{"records":[],"n":-}"#,
+            r#"{"records":[],"n":[-]}"#,
         ] {
             assert!(super::event(left).is_none(), "{left}");
         }

@@ -348,17 +348,19 @@ mod tests {
 
     #[test]
     fn values_nested_past_the_limit_are_left_to_serde() {
-        let nested = |depth: usize| {
-            format!(
-                r#"{{"records":[{{"recordId":"1","data":"","a":{}{}}}]}}"#,
-                "[".repeat(depth),
-                "]".repeat(depth)
-            )
-        };
-        // The record is one level, so its value may be nested this deep.
-        assert!(super::event(&nested(MAX_DEPTH)).is_some());
-        assert!(super::event(&nested(MAX_DEPTH + 1)).is_none());
-        // However deep, without exhausting the stack.
-        assert!(super::event(&nested(100_000)).is_none());
+        for (open, empty, close) in [("[", "[]", "]"), (r#"{"a":"#, "{}", "}")] {
+            let nested = |depth: usize| {
+                format!(
+                    r#"{{"records":[{{"recordId":"1","data":"","a":{}{empty}{}}}]}}"#,
+                    open.repeat(depth - 1),
+                    close.repeat(depth - 1)
+                )
+            };
+            // The record is one level, so its value may be nested this deep.
+            assert!(super::event(&nested(MAX_DEPTH)).is_some(), "{open}");
+            assert!(super::event(&nested(MAX_DEPTH + 1)).is_none(), "{open}");
+            // However deep, without exhausting the stack.
+            assert!(super::event(&nested(100_000)).is_none(), "{open}");
+        }
     }
 }

@@ -429,6 +429,11 @@ mod tests {
             pair("Äb", "äb")
         );
         assert_eq!(folded(LabelSyntax::Any, "Äb:1\tÄb:2".as_bytes()), None);
+        // A pair in ASCII, found while the line is split, is the one named.
+        assert_eq!(
+            folded(LabelSyntax::Any, "Äb:1\täb:2\tx:3\tX:4".as_bytes()),
+            pair("x", "X")
+        );
         // The Kelvin sign is `k` lowercased.
         assert_eq!(
             folded(LabelSyntax::Any, "\u{212a}:1\tx:2\tk:3".as_bytes()),

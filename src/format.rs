@@ -52,7 +52,7 @@ impl LogFormat {
     /// Reads a format line as written in the server's configuration. The
     /// error says what part could not be read.
     pub fn parse(text: &str) -> Result<LogFormat, String> {
-        let (server, strings, escape) = directive(text.trim())?;
+        let (server, strings, escape) = directive(without_comment_lines(text))?;
         let format = tabs(&strings);
         let server = server.unwrap_or(if format.contains('$') && !format.contains('%') {
             Server::Nginx
@@ -73,19 +73,22 @@ impl LogFormat {
                     i + 1
                 ));
             }
-            if fields.iter().any(|f| f.label == label) {
-                return Err(format!("label {label:?} appears twice"));
-            }
             let (ty, note) = match server {
                 Server::Apache => apache_type(template)?,
                 Server::Nginx => (nginx_type(template), None),
             };
-            fields.push(FormatField {
+            let field = FormatField {
                 label: label.to_owned(),
                 template: template.to_owned(),
                 ty,
                 note,
-            });
+            };
+            // As in a line, a repeated label keeps its first place and
+            // takes its last value: the last directive gives the column.
+            match fields.iter_mut().find(|f| f.label == label) {
+                Some(first) => *first = repeated(field),
+                None => fields.push(field),
+            }
         }
         if fields.is_empty() {
             return Err("no label:value field".to_owned());
@@ -114,13 +117,39 @@ impl LogFormat {
     }
 }
 
+/// `later`, a field whose label an earlier field has, to take that field's
+/// place, with a note that says which directive the values come from.
+fn repeated(later: FormatField) -> FormatField {
+    let repeat = format!(
+        "label {:?} appears more than once: its values are the last one's, {:?}",
+        later.label, later.template
+    );
+    FormatField {
+        note: Some(match later.note {
+            Some(note) => format!("{repeat}; {note}"),
+            None => repeat,
+        }),
+        ..later
+    }
+}
+
+/// `text` without the comment lines before it, which both servers'
+/// configuration files allow, trimmed.
+fn without_comment_lines(text: &str) -> &str {
+    let mut text = text.trim();
+    while text.starts_with('#') {
+        text = text.split_once('\n').map_or("", |(_, rest)| rest).trim();
+    }
+    text
+}
+
 /// The server (when the line names its directive), the format's strings
 /// joined, and nginx's `escape=`.
 fn directive(text: &str) -> Result<(Option<Server>, String, Option<Unescape>), String> {
     let word_end = text.find(char::is_whitespace).unwrap_or(text.len());
     let (word, rest) = text.split_at(word_end);
     if word.eq_ignore_ascii_case("LogFormat") {
-        let words = words(rest)?;
+        let words = words(rest, Syntax::Apache)?;
         // The format, then the nickname, if any.
         return match words.as_slice() {
             [format] | [format, _] => Ok((Some(Server::Apache), format.clone(), None)),
@@ -128,9 +157,7 @@ fn directive(text: &str) -> Result<(Option<Server>, String, Option<Unescape>), S
         };
     }
     if word == "log_format" {
-        let body = rest.trim_end();
-        let body = body.strip_suffix(';').unwrap_or(body);
-        let mut words = words(body)?.into_iter();
+        let mut words = words(rest, Syntax::Nginx)?.into_iter();
         words.next().ok_or("log_format has no name")?;
         let mut escape = None;
         let mut strings = Vec::new();
@@ -156,22 +183,43 @@ fn directive(text: &str) -> Result<(Option<Server>, String, Option<Unescape>), S
     }
     // Only the string: quoted (and, for nginx, several), or bare.
     if text.starts_with(['"', '\'']) {
-        return Ok((None, words(text)?.concat(), None));
+        return Ok((None, words(text, Syntax::Nginx)?.concat(), None));
     }
     Ok((None, text.to_owned(), None))
+}
+
+/// How a server's configuration file splits a directive's arguments.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Syntax {
+    /// Apache's: a directive is one line, and `#` is text.
+    Apache,
+    /// nginx's: a `#` that starts a word starts a comment, to the end of
+    /// its line, and `;` ends the directive.
+    Nginx,
 }
 
 /// The whitespace-separated words of a directive's arguments, quoted ones
 /// unquoted with the escapes Apache's and nginx's configuration parsers
 /// decode inside quotes (`\"`, `\'`, `\\`); `\t` and the like are left for
 /// [`tabs`].
-fn words(text: &str) -> Result<Vec<String>, String> {
+fn words(text: &str, syntax: Syntax) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut chars = text.trim().chars().peekable();
     while let Some(&first) = chars.peek() {
         if first.is_whitespace() {
             chars.next();
             continue;
+        }
+        if syntax == Syntax::Nginx && first == '#' {
+            chars.by_ref().find(|&c| c == '\n');
+            continue;
+        }
+        if syntax == Syntax::Nginx && first == ';' {
+            chars.next();
+            return match chars.find(|c| !c.is_whitespace()) {
+                None | Some('#') => Ok(words),
+                Some(_) => Err("text after the directive's ';'".to_owned()),
+            };
         }
         let mut word = String::new();
         if first == '"' || first == '\'' {
@@ -193,7 +241,7 @@ fn words(text: &str) -> Result<Vec<String>, String> {
             }
         } else {
             while let Some(&c) = chars.peek() {
-                if c.is_whitespace() {
+                if c.is_whitespace() || (syntax == Syntax::Nginx && c == ';') {
                     break;
                 }
                 word.push(c);
@@ -575,6 +623,76 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_label_keeps_its_first_place_and_takes_the_last_directive() {
+        // As a line's repeated label does: one column, where it first
+        // appears, of the type of the value that wins, the last.
+        let format = LogFormat::parse(r"runtime:%D\tstatus:%>s\truntime:%{X-Runtime}o").unwrap();
+        let fields: Vec<_> = format
+            .fields()
+            .iter()
+            .map(|f| (f.label.as_str(), f.template.as_str(), f.ty))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("runtime", "%{X-Runtime}o", Type::String),
+                ("status", "%>s", Type::Integer)
+            ]
+        );
+        assert_eq!(
+            format.fields()[0].note.as_deref(),
+            Some(
+                r#"label "runtime" appears more than once: its values are the last one's, "%{X-Runtime}o""#
+            )
+        );
+        assert_eq!(format.fields()[1].note, None);
+        // Three times, the last a time the reader cannot read: both said.
+        let format = LogFormat::parse(r"t:%s\tt:%t\tt:%{%d/%b/%Y %T}t").unwrap();
+        assert_eq!(format.fields().len(), 1);
+        assert_eq!(format.fields()[0].ty, Type::String);
+        assert_eq!(
+            format.fields()[0].note.as_deref(),
+            Some(
+                r#"label "t" appears more than once: its values are the last one's, "%{%d/%b/%Y %T}t"; %{%d/%b/%Y %T}t is not a time format the function reads with its UTC offset, so its values stay strings"#
+            )
+        );
+    }
+
+    #[test]
+    fn nginx_comments_between_strings_are_left_out() {
+        // As nginx reads its configuration: a `#` that starts a word starts
+        // a comment, to the end of its line; inside a string it is text.
+        let text = "log_format ltsv 'time:$time_local'\n                # '\\thost:$remote_addr'\n                '\\tstatus:$status' # trailing\n   '\\turi:$uri#frag' ; # after\n";
+        let format = LogFormat::parse(text).unwrap();
+        let fields: Vec<_> = format
+            .fields()
+            .iter()
+            .map(|f| (f.label.as_str(), f.template.as_str(), f.ty))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("time", "$time_local", Type::Time),
+                ("status", "$status", Type::Integer),
+                ("uri", "$uri#frag", Type::String)
+            ]
+        );
+        // A `#` inside a word is text; after the `;` only a comment may follow.
+        let inner = LogFormat::parse("log_format x a:$status#1;").unwrap();
+        assert_eq!(inner.fields()[0].template, "$status#1");
+        assert_eq!(
+            error("log_format x 'a:$status';\naccess_log /var/log/x.log x;"),
+            "text after the directive's ';'"
+        );
+        // Comment lines before the directive, as pasted from a file.
+        let commented = "# LTSV, for alp\n#\nlog_format x 'a:$status';";
+        assert_eq!(LogFormat::parse(commented).unwrap().fields().len(), 1);
+        // Apache has no comments inside a directive: a `#` there is text.
+        let apache = LogFormat::parse(r#"LogFormat "a:%s\tb:#%s" x"#).unwrap();
+        assert_eq!(apache.fields()[1].template, "#%s");
+    }
+
+    #[test]
     fn labels_keep_their_case_dashes_and_dots() {
         assert_eq!(
             types(r"X-Forwarded-For:%{X-Forwarded-For}i\ta.b:%>s"),
@@ -592,7 +710,6 @@ mod tests {
             error(r"time:%t\tst atus:%s"),
             r#"field 2 has label "st atus", not of [0-9A-Za-z_.-]"#
         );
-        assert_eq!(error(r"a:%t\ta:%s"), r#"label "a" appears twice"#);
         assert_eq!(
             error(r"a:%{User-Agent"),
             r#""%{User-Agent" has no closing '}'"#

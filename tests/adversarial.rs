@@ -727,6 +727,41 @@ fn typed_values_at_their_limits() {
     }
 }
 
+#[test]
+fn a_fraction_of_any_length_keeps_its_milliseconds() {
+    // Found by fuzzing `convert_line` (fuzz/seeds/convert_line/
+    // regression-long-fraction): a fraction longer than any integer holds
+    // is still a fraction, of which the first three digits are kept.
+    let config = config(&[
+        ("LTSV_LOG_FORMAT", ""),
+        ("LTSV_TYPES", "t:time,status:integer"),
+    ]);
+    for (input, time) in [
+        (
+            "t:1624868568.12162486824868568123456\tstatus:200",
+            "2021-06-28 08:22:48.121",
+        ),
+        (
+            "t:2021-06-28T17:22:48.9999999999999999999999999+09:00\tstatus:200",
+            "2021-06-28 08:22:48.999",
+        ),
+        ("t:1624868568.5\tstatus:200", "2021-06-28 08:22:48.500"),
+    ] {
+        assert_eq!(
+            line(&config, input.as_bytes()),
+            Ok(format!("{{\"t\":\"{time}\",\"status\":200}}\n")),
+            "{input}"
+        );
+    }
+    for bad in ["t:1624868568.\tstatus:200", "t:1624868568.12x\tstatus:200"] {
+        assert_eq!(
+            line(&config, bad.as_bytes()),
+            Err(type_error("t", Type::Time)),
+            "{bad}"
+        );
+    }
+}
+
 // --- Line ends, CR and NUL -----------------------------------------------------------
 
 #[test]

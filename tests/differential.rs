@@ -352,9 +352,12 @@ fn iso8601(text: &str) -> Option<(i64, Option<u32>)> {
     Some((seconds, millis))
 }
 
-/// The digits of a fraction of a second, as milliseconds.
+/// The digits of a fraction of a second, as milliseconds: any number of
+/// them, the finer ones dropped.
 fn millis(fraction: &str) -> Option<u32> {
-    number(fraction)?;
+    if fraction.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let three: String = fraction.chars().chain("00".chars()).take(3).collect();
     three.parse().ok()
 }

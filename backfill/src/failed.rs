@@ -10,13 +10,14 @@ use serde::Serialize;
 pub const ERROR_CODE: &str = "Backfill.ProcessingFailed";
 
 /// What every failed line of one task shares.
+///
+/// Both of a record's times are the source object's last modification,
+/// never the clock's: a task run again writes the same bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FailedLines {
     /// When the line arrived in S3: the source object's last modification,
     /// in milliseconds since the epoch.
     pub arrival_ms: i64,
-    /// When this attempt converted it, in milliseconds since the epoch.
-    pub attempt_ms: i64,
     /// The function's ARN, as Firehose names the function that failed a
     /// record.
     pub function_arn: String,
@@ -44,7 +45,7 @@ impl FailedLines {
             arrival_timestamp: self.arrival_ms,
             error_code: ERROR_CODE,
             error_message: &format!("line {number}: {reason}"),
-            attempt_ending_timestamp: self.attempt_ms,
+            attempt_ending_timestamp: self.arrival_ms,
             raw_data: &BASE64.encode(line),
             lambda_arn: &self.function_arn,
         };
@@ -62,7 +63,6 @@ mod tests {
     fn a_failed_line_is_a_firehose_error_record() {
         let failed = FailedLines {
             arrival_ms: 1_624_868_568_000,
-            attempt_ms: 1_700_000_000_123,
             function_arn: "arn:aws:lambda:us-east-1:123456789012:function:backfill".into(),
         };
         let mut out = b"{}\n".to_vec();
@@ -80,7 +80,7 @@ mod tests {
                 "arrivalTimestamp": 1_624_868_568_000u64,
                 "errorCode": "Backfill.ProcessingFailed",
                 "errorMessage": "line 7: label \"status\": bad",
-                "attemptEndingTimestamp": 1_700_000_000_123u64,
+                "attemptEndingTimestamp": 1_624_868_568_000u64,
                 "rawData": BASE64.encode(b"status:OK\r\n"),
                 "lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:backfill",
             })

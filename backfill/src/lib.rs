@@ -12,6 +12,7 @@
 //! | `s3` | the S3 client, and which errors are temporary |
 //! | `store` | the S3 calls a task makes, as a trait |
 //! | `lines` | the object's bytes into lines: gzip or plain |
+//! | `sniff` | whether the object is text at all |
 //! | `rows` | each line converted, into its hour or the failed lines |
 //! | `objects` | the hourly objects and the failed lines' object, in parts |
 //! | `encoding` | the hourly objects' file format: gzip NDJSON or Parquet |
@@ -31,6 +32,7 @@ mod outcome;
 mod rows;
 mod run;
 mod s3;
+mod sniff;
 mod store;
 mod task;
 mod uploads;

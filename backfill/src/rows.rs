@@ -120,7 +120,6 @@ mod tests {
         let objects = Objects::new(SourceId::new("b", "k", "e"), &encoding, Limits::default());
         let failed = FailedLines {
             arrival_ms: 1,
-            attempt_ms: 2,
             function_arn: "arn".into(),
         };
         let mut rows = Rows::new(&config, objects, failed);

@@ -5,7 +5,7 @@
 //! incomplete uploads, which S3 never shows.
 
 use std::io::Write;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use firehose_ltsv::Config;
 
@@ -17,6 +17,7 @@ use crate::naming::SourceId;
 use crate::objects::Objects;
 use crate::outcome::{Failure, Summary};
 use crate::rows::Rows;
+use crate::sniff::{NotALog, Sniff};
 use crate::store::{Body, Source, Store};
 use crate::task::Task;
 use crate::uploads::Uploads;
@@ -43,7 +44,7 @@ pub struct Invocation {
     pub deadline: Option<Instant>,
 }
 
-type Pipeline<'a> = Decoder<Lines<Rows<'a>>>;
+type Pipeline<'a> = Decoder<Sniff<Lines<Rows<'a>>>>;
 
 /// Backfills the object `task` names.
 pub async fn run<S: Store>(
@@ -56,18 +57,18 @@ pub async fn run<S: Store>(
     let id = SourceId::new(&task.bucket, &task.key, &source.etag);
     let failed = FailedLines {
         arrival_ms: source.last_modified_ms,
-        attempt_ms: now_ms(),
         function_arn: invocation.function_arn.clone(),
     };
     let objects = Objects::new(id.clone(), job.encoding.as_ref(), job.limits);
     let rows = Rows::new(&job.config, objects, failed);
-    let mut pipeline = Decoder::new(Lines::new(rows, job.limits.max_line));
+    let lines = Lines::new(rows, job.limits.max_line);
+    let mut pipeline = Decoder::new(Sniff::new(lines));
     let mut uploads = Uploads::new(job.store.clone(), job.limits.uploads_in_flight);
     let stop_at = invocation
         .deadline
         .map(|deadline| stop_at(started, deadline));
     let converted = convert(&mut pipeline, source, &mut uploads, job.limits, stop_at).await;
-    let rows = pipeline.get_mut().sink();
+    let rows = pipeline.get_mut().get_mut().sink();
     if let Some(label) = rows.first_undeclared_label() {
         tracing::warn!(
             lines = rows.summary.undeclared,
@@ -104,31 +105,53 @@ async fn convert<S: Store>(
 ) -> Result<u64, Failure> {
     let mut read = 0u64;
     let bad = |read: u64| {
-        move |error: std::io::Error| Failure::Permanent(format!("at byte {read}: {error}"))
+        move |error: std::io::Error| match error.get_ref() {
+            Some(not_a_log) if not_a_log.is::<NotALog>() => Failure::Permanent(error.to_string()),
+            _ => Failure::Permanent(format!("at byte {read}: {error}")),
+        }
     };
     while let Some(chunk) = source.body.next_chunk().await? {
         if stop_at.is_some_and(|at| Instant::now() >= at) {
             return Err(out_of_time(read, source.size));
         }
         for feed in chunk.chunks(limits.feed_bytes.max(1)) {
-            pipeline.write_all(feed).map_err(bad(read))?;
-            read += feed.len() as u64;
+            feed_all(pipeline, feed, &mut read).map_err(bad(read))?;
             send_pieces(pipeline, uploads).await?;
         }
     }
     pipeline.finish().map_err(bad(read))?;
-    let lines = pipeline.get_mut();
+    let sniff = pipeline.get_mut();
+    sniff.finish().map_err(bad(read))?;
+    let lines = sniff.get_mut();
     lines.finish().map_err(bad(read))?;
     lines.sink().objects().finish().map_err(bad(read))?;
     send_pieces(pipeline, uploads).await?;
     Ok(read)
 }
 
+/// Writes all of `feed`, counting in `read` the bytes the pipeline took,
+/// so that on error `read` is where the source went wrong (the decoder
+/// takes what it could decompress and fails on the next write), not where
+/// the feed began.
+fn feed_all(pipeline: &mut Pipeline<'_>, mut feed: &[u8], read: &mut u64) -> std::io::Result<()> {
+    while !feed.is_empty() {
+        let taken = match pipeline.write(feed) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(taken) => taken,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        *read += taken as u64;
+        feed = &feed[taken..];
+    }
+    Ok(())
+}
+
 async fn send_pieces<S: Store>(
     pipeline: &mut Pipeline<'_>,
     uploads: &mut Uploads<S>,
 ) -> Result<(), Failure> {
-    let objects = pipeline.get_mut().sink().objects();
+    let objects = pipeline.get_mut().get_mut().sink().objects();
     for piece in objects.take_pieces() {
         let key = objects.key(piece.object).to_owned();
         uploads.send(piece, &key).await?;
@@ -150,12 +173,6 @@ fn out_of_time(read: u64, size: Option<u64>) -> Failure {
         "out of time after reading {read} of {size} bytes: give the function more \
          memory, which brings more CPU, or split the object"
     ))
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as i64)
 }
 
 #[cfg(test)]

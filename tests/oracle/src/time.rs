@@ -231,9 +231,12 @@ fn offset(sign: u8, hours: &[u8; 2], minutes: &[u8; 2]) -> Option<i64> {
     }
 }
 
-/// The first three digits of a fraction as milliseconds; at least one digit.
+/// The first three digits of a fraction as milliseconds: at least one
+/// digit, and any number of them, the finer ones dropped, not rounded.
 fn millis(fraction: &[u8]) -> Option<u32> {
-    number(fraction)?;
+    if fraction.is_empty() || !fraction.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
     let padded: Vec<u8> = fraction.iter().copied().chain([b'0'; 3]).take(3).collect();
     u32::try_from(number(&padded)?).ok()
 }
@@ -281,6 +284,15 @@ mod tests {
             ("1624868568.1239", "2021-06-28 08:22:48.123"),
             ("2021-06-28T17:22:48,05+09:00", "2021-06-28 08:22:48.050"),
             ("2021-06-28T17:22:48.000Z", "2021-06-28 17:22:48.000"),
+            // Any number of digits: more than a u64 holds, too.
+            (
+                "1624868568.12162486824868568123456",
+                "2021-06-28 08:22:48.121",
+            ),
+            (
+                "2021-06-28T17:22:48.99999999999999999999999+09:00",
+                "2021-06-28 08:22:48.999",
+            ),
         ] {
             assert_eq!(parsed(text).as_deref(), Some(written), "{text}");
         }

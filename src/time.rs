@@ -73,7 +73,8 @@ impl Timestamp {
     /// - nginx `$time_local`: the same without brackets;
     /// - ISO 8601 / RFC 3339 (nginx `$time_iso8601`):
     ///   `2021-06-28T17:22:48+09:00`, with `T` or a space, an optional
-    ///   fraction, and an offset of `Z`, `±hh:mm` or `±hhmm`;
+    ///   fraction, and an offset of `Z`, `±hh:mm` or `±hhmm` (the last two
+    ///   after a space, too, as strftime's `%F %T %z` writes it);
     /// - epoch seconds with an optional fraction (nginx `$msec`):
     ///   `1624868568.123`.
     ///
@@ -252,9 +253,12 @@ fn parse_iso8601(text: &[u8]) -> Option<Timestamp> {
     };
     let offset = match *zone {
         [b'Z' | b'z'] => 0,
-        [sign, h1, h2, b':', m1, m2] | [sign, h1, h2, m1, m2] => {
-            utc_offset(sign, &[h1, h2], &[m1, m2])?
-        }
+        // strftime's `%T %z`, as Apache's and h2o's `%{…}t` write it, has a
+        // space before the offset.
+        [sign, h1, h2, b':', m1, m2]
+        | [sign, h1, h2, m1, m2]
+        | [b' ', sign @ (b'+' | b'-'), h1, h2, b':', m1, m2]
+        | [b' ', sign @ (b'+' | b'-'), h1, h2, m1, m2] => utc_offset(sign, &[h1, h2], &[m1, m2])?,
         _ => return None,
     };
     local_to_timestamp(year, month, day, second_of_day, offset, millis)
@@ -404,6 +408,8 @@ mod tests {
         assert_eq!(utc("28/Jun/2021:17:22:48 +0900"), expected);
         assert_eq!(utc("2021-06-28T17:22:48+09:00"), expected);
         assert_eq!(utc("2021-06-28T17:22:48+0900"), expected);
+        assert_eq!(utc("2021-06-28 17:22:48 +0900"), expected);
+        assert_eq!(utc("2021-06-28T17:22:48 +09:00"), expected);
         assert_eq!(utc("2021-06-28 08:22:48Z"), expected);
         assert_eq!(utc("2021-06-28t08:22:48z"), expected);
         assert_eq!(utc("1624868568"), expected);
@@ -463,6 +469,9 @@ mod tests {
             "2021-13-01T00:00:00Z",
             "2021-06-28X17:22:48Z",
             "2021-06-28T17:22:48+09",
+            "2021-06-28T17:22:48 Z",
+            "2021-06-28T17:22:48  +0900",
+            "2021-06-28T17:22:48 0900",
             "1624868568.",
             "1624868568.12a",
             "-1624868568",

@@ -345,7 +345,7 @@ fn iso8601(text: &str) -> Option<(i64, Option<u32>)> {
     };
     let zone = match zone {
         "Z" | "z" => 0,
-        zone => offset(zone)?,
+        zone => offset(zone.strip_prefix(' ').unwrap_or(zone))?,
     };
     let date = |at: usize, len: usize| number(text.get(at..at + len)?);
     let seconds = instant(date(0, 4)?, date(5, 2)?, date(8, 2)?, &text[11..19], zone)?;

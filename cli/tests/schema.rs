@@ -200,6 +200,53 @@ fn the_nginx_format_gives_a_table_with_every_column_of_the_nginx_sample() {
 }
 
 #[test]
+fn the_readme_h2o_format_types_its_timings_and_the_commands_paste_it() {
+    let readme_yaml = readme_format("yaml", "  format: ");
+    let readme = fs::read_to_string(project_file("README.md")).unwrap();
+    // The command pastes the very line the configuration shows.
+    let pasted = format!("format='{}'", readme_yaml.trim_start());
+    assert!(readme.lines().any(|line| line == pasted), "{pasted}");
+    let settings = vec![
+        "--log-format".into(),
+        readme_yaml,
+        "--types".into(),
+        String::new(),
+        "--split-request".into(),
+        "req".into(),
+    ];
+    let typed: Vec<(String, String)> = columns(&settings)
+        .into_iter()
+        .filter(|(_, _, ty)| ty != "string")
+        .map(|(name, _, ty)| (name, ty))
+        .collect();
+    let expected = [
+        ("time", "timestamp"),
+        ("status", "bigint"),
+        ("apptime", "double"),
+        ("size", "bigint"),
+    ];
+    assert_eq!(typed, expected.map(|(n, t)| (n.to_owned(), t.to_owned())));
+    // A line h2o writes with it: the `-` of a timing that does not apply,
+    // quotes YAML put around the user agent, and h2o's lower-case escapes.
+    let line = "time:[28/Jun/2021:17:22:48 +0900]\thost:192.0.2.1\tua:\"curl/8.5.0\"\tstatus:200\treq:GET /\\xe3\\x81\\x82?q=1 HTTP/2\turi:/\\xe3\\x81\\x82\tapptime:0.000250\tsize:0\tmethod:GET\n\
+                time:[28/Jun/2021:17:22:49 +0900]\thost:192.0.2.1\tua:-\tstatus:408\treq:-\turi:-\tapptime:-\tsize:0\tmethod:-\n";
+    let run = run(&settings, line.as_bytes());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            serde_json::json!({"time": "2021-06-28 08:22:48", "host": "192.0.2.1", "ua": "\"curl/8.5.0\"", "status": 200, "req": "GET /あ?q=1 HTTP/2", "uri": "/あ", "apptime": 0.00025, "size": 0, "method": "GET", "path": "/あ", "query": "q=1", "protocol": "HTTP/2"}),
+            serde_json::json!({"time": "2021-06-28 08:22:49", "host": "192.0.2.1", "ua": null, "status": 408, "req": null, "uri": null, "apptime": null, "size": 0, "method": null, "path": null, "query": null, "protocol": null}),
+        ]
+    );
+}
+
+#[test]
 fn nginx_escape_json_decodes_json_escapes_across_joined_strings() {
     let format = "log_format j escape=json 'ua:$http_user_agent\\t'\n  'status:$status';";
     let run = run(
@@ -334,4 +381,53 @@ fn the_template_rewritten_from_its_own_defaults_is_unchanged() {
     assert_eq!(changed[1].1, "    Default: ''", "LtsvTypes");
     assert!(updated.contains("            - { Name: reqtime, Type: double }\n"));
     assert!(updated.contains("            - { Name: msec, Type: timestamp, Comment: \"UTC\" }\n"));
+}
+
+#[test]
+fn every_real_format_gives_a_schema_or_a_reason() {
+    let folder = project_file("tests/data/formats");
+    let mut seen = 0;
+    let mut paths: Vec<_> = fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".sample.ltsv") {
+            continue;
+        }
+        let format = fs::read_to_string(&path).unwrap();
+        let settings = vec![
+            "--log-format".into(),
+            format.clone(),
+            "--types".into(),
+            String::new(),
+        ];
+        let mut args = settings.clone();
+        args.extend(["schema".into(), "--ddl".into()]);
+        let run = run(&args, b"");
+        // tests/formats.rs says which formats are refused, and why; here,
+        // that the command line says the same.
+        let config =
+            firehose_ltsv::Config::from_vars(&[("LTSV_LOG_FORMAT", &format), ("LTSV_TYPES", "")]);
+        match config {
+            Ok(config) => {
+                assert_eq!(run.code, Some(0), "{name}: {}", run.stderr);
+                let labels = config.log_format.unwrap().fields().len();
+                assert_eq!(columns(&settings).len(), labels, "{name}");
+                assert!(run.stdout.starts_with("CREATE EXTERNAL TABLE"), "{name}");
+            }
+            Err(error) => {
+                assert_eq!(run.code, Some(2), "{name}");
+                assert!(
+                    run.stderr.contains(&error.to_string()),
+                    "{name}: {}",
+                    run.stderr
+                );
+            }
+        }
+        seen += 1;
+    }
+    assert!(seen >= 20, "{seen}");
 }

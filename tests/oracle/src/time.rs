@@ -28,7 +28,8 @@ impl Time {
     ///   brackets (nginx `$time_local`);
     /// - `yyyy-mm-ddTHH:MM:SS`, with `T`, `t` or a space between date and
     ///   time, an optional fraction after `.` or `,`, and an offset `Z`,
-    ///   `z`, `±hh:mm` or `±hhmm` (ISO 8601, nginx `$time_iso8601`);
+    ///   `z`, `±hh:mm` or `±hhmm`, the last two after one space too
+    ///   (ISO 8601, nginx `$time_iso8601`, strftime's `%F %T %z`);
     /// - up to twelve digits of seconds since the Unix epoch, with an
     ///   optional fraction after `.` (nginx `$msec`).
     ///
@@ -164,6 +165,11 @@ fn iso8601(text: &[u8]) -> Option<Time> {
         }
         _ => (None, rest),
     };
+    // A numeric offset may follow one space (strftime's `%T %z`).
+    let zone = match zone {
+        [b' ', rest @ ..] if rest.len() >= 5 => rest,
+        zone => zone,
+    };
     let offset = match *zone {
         [b'Z' | b'z'] => 0,
         [sign, h1, h2, b':', m1, m2] | [sign, h1, h2, m1, m2] => {
@@ -265,6 +271,7 @@ mod tests {
             "28/Jun/2021:17:22:48 +0900",
             "2021-06-28T17:22:48+09:00",
             "2021-06-28t17:22:48+0900",
+            "2021-06-28 17:22:48 +0900",
             "2021-06-28 08:22:48Z",
             "2021-06-28T03:22:48-05:00",
             "1624868568",
@@ -397,12 +404,13 @@ mod tests {
             "[2021-06-28T17:22:48+09:00]",
             // ISO 8601 needs an offset, and the whole clock.
             "2021-06-28T17:22:48",
+            "2021-06-28T17:22:48 Z",
+            "2021-06-28T17:22:48  +0900",
             "2021-06-28T17:22",
             "2021-06-28T",
             "2021-06-28 1",
             "2021-06-28T17:22:48.+09:00",
             "2021-06-28T17:22:48+9:00",
-            "2021-06-28T17:22:48 +09:00",
             "2021-06-28T17:22:48+09",
             "+2021-06-28T17:22:48Z",
             // Epoch seconds: digits, at most twelve, no sign.

@@ -253,4 +253,42 @@ mod tests {
         }
         assert_eq!(lines(&[b'x'; 64], 10).unwrap().len(), 1);
     }
+
+    #[test]
+    fn a_line_of_exactly_the_longest_length_passes_however_it_is_split() {
+        // 64 bytes, its line end included, after a short line.
+        let longest = [&[b'x'; 63][..], b"\n"].concat();
+        let source = [&b"a\n"[..], &longest, &longest[..63]].concat();
+        for step in 1..=source.len() {
+            let got = lines(&source, step).unwrap();
+            assert_eq!(got, [&b"a\n"[..], &longest, &longest[..63]], "{step}");
+        }
+        // One byte more, as the first line, a later one or the last: refused.
+        let over = [&[b'x'; 64][..], b"\n"].concat();
+        for source in [
+            over.clone(),
+            [&b"a\n"[..], &over].concat(),
+            [&b"a\n"[..], &over[..65]].concat(),
+        ] {
+            for step in [1, 2, 63, 64, 65, 66, 1000] {
+                assert!(lines(&source, step).is_err(), "{step}");
+            }
+        }
+    }
+
+    #[test]
+    fn lines_pass_through_as_they_arrive_not_at_the_end() {
+        // Whatever the first write, plain or gzip: the complete lines are
+        // handed over before the source ends, so nothing is held whole.
+        let text = b"a:1\nb:2\nc:3\nd:4\n";
+        for source in [text.to_vec(), gzip(text)] {
+            for first in 1..=3 {
+                let mut decoder = Decoder::new(Lines::new(Collect::default(), 64));
+                decoder.write_all(&source[..first]).unwrap();
+                decoder.write_all(&source[first..]).unwrap();
+                decoder.flush().unwrap();
+                assert_eq!(decoder.get_mut().sink().0.len(), 4, "{first}");
+            }
+        }
+    }
 }

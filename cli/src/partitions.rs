@@ -422,4 +422,29 @@ mod tests {
         names.sort();
         assert_eq!(names, ["run-000001.parquet", "run-000002.parquet"]);
     }
+
+    #[test]
+    fn a_file_that_cannot_be_made_is_an_error_naming_it() {
+        // A name longer than any file system takes: not "already exists",
+        // so no other name is tried; the error names the file.
+        let dir = TempDir::new();
+        let long = "x".repeat(300);
+        let mut writer =
+            PartitionWriter::with_prefix(&dir.0, OutputFormat::Json, table(), long.as_str(), 4);
+        let error = writer
+            .write_line(hour(2021, 6, 28, 8), b"{}\n")
+            .unwrap_err();
+        assert_ne!(error.kind(), io::ErrorKind::AlreadyExists);
+        let expected = dir
+            .0
+            .join("year=2021/month=06/day=28/hour=08")
+            .join(format!("{long}-000001.json.gz"));
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("{}: ", expected.display())),
+            "{error}"
+        );
+        assert_eq!(writer.written().files, 0);
+    }
 }

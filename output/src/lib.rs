@@ -111,3 +111,61 @@ pub trait TableFile<W>: Send {
     /// Ends the file and gives back its sink.
     fn finish(self: Box<Self>) -> io::Result<W>;
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use firehose_ltsv::ColumnType;
+
+    use super::*;
+
+    #[test]
+    fn formats_are_named_and_read_back_by_name() {
+        let formats = [
+            (OutputFormat::Json, "json", "json.gz"),
+            (OutputFormat::Parquet, "parquet", "parquet"),
+        ];
+        for (format, name, extension) in formats {
+            assert_eq!(format.name(), name);
+            assert_eq!(format.to_string(), name);
+            assert_eq!(format.extension(), extension);
+            assert_eq!(name.parse::<OutputFormat>(), Ok(format));
+        }
+        assert_eq!(OutputFormat::default(), OutputFormat::Json);
+        for unknown in ["", "JSON", "csv", "json.gz", " json"] {
+            assert_eq!(
+                unknown.parse::<OutputFormat>(),
+                Err(format!(
+                    "{unknown:?} is not an output format (json or parquet)"
+                ))
+            );
+        }
+    }
+
+    #[test]
+    fn each_format_opens_its_own_kind_of_file() {
+        let table = Table::new(vec![Column::new("status", ColumnType::Bigint)]);
+        assert_eq!(table.columns()[0].name, "status");
+        let line = b"{\"status\":200,\"extra\":1}\n";
+
+        let mut json = OutputFormat::Json.open(&table, Vec::new()).unwrap();
+        json.write_line(line).unwrap();
+        assert_eq!(json.values_left_out(), 0);
+        let gzip = json.finish().unwrap();
+        let mut text = Vec::new();
+        flate2::read::GzDecoder::new(&gzip[..])
+            .read_to_end(&mut text)
+            .unwrap();
+        assert_eq!(text, line);
+
+        let mut parquet = OutputFormat::Parquet.open(&table, Vec::new()).unwrap();
+        parquet.write_line(line).unwrap();
+        assert_eq!(parquet.values_left_out(), 1, "extra has no column");
+        let file = parquet.finish().unwrap();
+        assert_eq!(
+            (&file[..4], &file[file.len() - 4..]),
+            (&b"PAR1"[..], &b"PAR1"[..])
+        );
+    }
+}

@@ -353,4 +353,102 @@ mod tests {
             ROW_GROUP_ROWS as i64 + 5
         );
     }
+
+    /// The rows of each row group, in order.
+    fn row_groups(reader: &SerializedFileReader<Bytes>) -> Vec<i64> {
+        reader
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|group| group.num_rows())
+            .collect()
+    }
+
+    #[test]
+    fn a_row_group_ends_at_its_row_limit_exactly() {
+        let line = r#"{"status":200}"#;
+        let (reader, _) = written(&vec![line; ROW_GROUP_ROWS]);
+        assert_eq!(row_groups(&reader), [ROW_GROUP_ROWS as i64]);
+        let (reader, _) = written(&vec![line; ROW_GROUP_ROWS + 1]);
+        assert_eq!(row_groups(&reader), [ROW_GROUP_ROWS as i64, 1]);
+    }
+
+    #[test]
+    fn a_row_group_ends_at_its_byte_limit() {
+        // Each row holds a 1 MiB string: 32 of them reach 32 MiB.
+        let value = "x".repeat(1 << 20);
+        let line = format!(r#"{{"X-Forwarded-For":"{value}"}}"#);
+        let lines: Vec<&str> = vec![&line; 40];
+        let (reader, _) = written(&lines);
+        assert_eq!(row_groups(&reader), [32, 8]);
+        assert_eq!(
+            (ROW_GROUP_BYTES / ((1 << 20) + 26 + 4 * 2)) + 1,
+            32,
+            "the 32nd row is the first past the limit"
+        );
+    }
+
+    #[test]
+    fn each_row_group_holds_only_its_own_rows() {
+        // Different values in every row, nulls among them, across three
+        // row groups: nothing of one group is left in the next.
+        let lines: Vec<String> = (0..2 * ROW_GROUP_ROWS + 7)
+            .map(|n| match n % 3 {
+                0 => format!(
+                    r#"{{"status":{n},"reqtime":{n}.5,"ok":true,"X-Forwarded-For":"a{n}"}}"#
+                ),
+                1 => format!(r#"{{"status":{n},"ok":false}}"#),
+                _ => r#"{"time":"2021-06-28 08:22:48"}"#.to_owned(),
+            })
+            .collect();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let (reader, _) = written(&lines);
+        assert_eq!(row_groups(&reader).len(), 3);
+        for (n, row) in reader.get_row_iter(None).unwrap().enumerate() {
+            let fields: Vec<Field> = row
+                .unwrap()
+                .get_column_iter()
+                .map(|(_, f)| f.clone())
+                .collect();
+            let expected = match n % 3 {
+                0 => vec![
+                    Field::Null,
+                    Field::Long(n as i64),
+                    Field::Double(n as f64 + 0.5),
+                    Field::Bool(true),
+                    Field::Str(format!("a{n}")),
+                ],
+                1 => vec![
+                    Field::Null,
+                    Field::Long(n as i64),
+                    Field::Null,
+                    Field::Bool(false),
+                    Field::Null,
+                ],
+                _ => vec![
+                    Field::TimestampMillis(1_624_868_568_000),
+                    Field::Null,
+                    Field::Null,
+                    Field::Null,
+                    Field::Null,
+                ],
+            };
+            assert_eq!(fields, expected, "row {n}");
+        }
+    }
+
+    #[test]
+    fn a_file_of_no_rows_has_the_schema_and_no_row_group() {
+        let (reader, left_out) = written(&[]);
+        assert_eq!(left_out, 0);
+        assert_eq!(row_groups(&reader), Vec::<i64>::new());
+        assert_eq!(
+            reader
+                .metadata()
+                .file_metadata()
+                .schema_descr()
+                .num_columns(),
+            5
+        );
+    }
 }

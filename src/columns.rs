@@ -12,11 +12,11 @@
 //! ```
 
 use crate::config::Config;
-use crate::request::REQUEST_PARTS;
-use crate::value::Type;
+use crate::values::request::REQUEST_PARTS;
+use crate::values::types::Type;
 
 /// The partition columns of the stream's layout, which no label may take.
-pub const PARTITION_COLUMNS: [&str; 4] = ["year", "month", "day", "hour"];
+pub(crate) const PARTITION_COLUMNS: [&str; 4] = ["year", "month", "day", "hour"];
 
 /// A column's type, as Glue and Athena spell it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +82,7 @@ impl Column {
 
 /// The column a label is read into: lowercase, with characters outside
 /// `[a-z0-9_]` made `_`, as Athena names columns.
-pub fn column_name(label: &str) -> String {
+pub(crate) fn column_name(label: &str) -> String {
     label
         .chars()
         .map(|c| match c.to_ascii_lowercase() {
@@ -98,8 +98,7 @@ pub fn column_name(label: &str) -> String {
 /// one column, or for a label to take a partition column's name.
 pub fn columns(config: &Config, split_request: bool) -> Result<Vec<Column>, String> {
     let format = config
-        .log_format
-        .as_ref()
+        .log_format()
         .ok_or("LTSV_LOG_FORMAT is empty: the labels, and so the columns, are unknown")?;
     let labels = format.fields().iter().map(|field| field.label.as_str());
     let parts = REQUEST_PARTS

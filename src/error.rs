@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::value::Type;
+use crate::values::types::Type;
 
 /// An error reading settings, converting data or answering an invocation.
 ///

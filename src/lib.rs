@@ -1,32 +1,24 @@
 //! Amazon Data Firehose transformation of LTSV access logs into typed,
 //! newline-delimited JSON.
 //!
-//! Data flows one way, and a module only uses the ones after it here:
+//! The folders are the stages of a record's way: a Firehose event comes
+//! in, each record is decoded and its lines converted, each line is parsed
+//! into fields, each field's value read as its type, and the line written
+//! as a JSON object; then the response goes back. A stage uses only the
+//! stages after it in this map (each folder's own map orders its files the
+//! same way), so data flows one way and nothing reaches back up:
 //!
 //! | module | concern |
 //! |---|---|
 //! | `lambda` | the Lambda glue: [`handle`], logs, metrics, clock |
-//! | `metrics` | one CloudWatch Embedded Metric Format line per invocation |
-//! | `firehose` | the batch: event in, one result per record out, the response budget |
-//! | `summary` | what an invocation did: counts and failed records |
-//! | `convert` | records into lines, drop rules, one object per line |
-//! | `partition` | event time and partition keys of a line |
+//! | `firehose` | the batch: event in, records decoded, one result per record out |
+//! | `convert` | records into lines: drop rules, one object per line, partition keys |
+//! | `write` | a parsed line as a JSON object: keys, types, nulls, request parts |
 //! | `columns` | the table the settings imply: column names and types |
-//! | `object` | a parsed line as a JSON object: types, nulls, request parts |
-//! | `typed` | typed values written as JSON, common cases without parsing |
-//! | `request` | request lines split into method, path, query, protocol |
-//! | `labels` | what the settings say of a label: type, declared |
-//! | `config` | settings, validated once |
-//! | `format` | a server's own log format line: labels and types |
-//! | `settings` | every setting defined once: variable, flag, default, help |
-//! | `line` | a line parsed once: repeated labels resolved |
-//! | `shape` | the labels lines keep repeating, checked rather than found |
-//! | `ltsv` | lines and fields, without allocating |
-//! | `error` | the one error type |
-//! | `value` | what a value means: escapes and types |
-//! | `time` | timestamps and zero-padded numbers |
-//! | `json` | JSON strings that stay valid whatever bytes a log holds |
-//! | `words` | bytes found eight at a time, in a machine word |
+//! | `config` | the settings, validated once, and the server's log format |
+//! | `parse` | lines and fields, each line parsed once |
+//! | `error` | the one error type: kind and place |
+//! | `values` | what a value means: types, escapes, request lines, times |
 //!
 //! ```
 //! use firehose_ltsv::{Config, transform};
@@ -44,39 +36,25 @@ mod config;
 mod convert;
 mod error;
 mod firehose;
-mod format;
-mod json;
-mod labels;
 mod lambda;
-mod line;
-mod ltsv;
-mod metrics;
-mod object;
-mod partition;
-mod request;
-mod settings;
-mod shape;
-mod summary;
-mod time;
-mod typed;
-mod value;
-mod words;
+mod parse;
+mod values;
+mod write;
 
-pub use columns::{Column, ColumnType, PARTITION_COLUMNS, column_name, columns};
+pub use columns::{Column, ColumnType, columns};
+pub use config::format::{FormatField, LogFormat, Server};
+pub use config::settings::{SETTINGS, Setting};
 pub use config::{Config, DropRule, OnTypeError, PartitionKey};
+pub use convert::partition::event_hour;
 pub use convert::{Converter, LineCounts, LineOutcome};
 pub use error::{Error, ErrorKind, Position};
-pub use firehose::{MAX_RESPONSE_BYTES, Outcome, transform};
-pub use format::{FormatField, LogFormat, Server};
-pub use json::{str_len as json_str_len, write_str as write_json_str};
+pub use firehose::summary::{Failure, NoRoom, Summary};
+pub use firehose::{MAX_RESPONSE_BYTES, transform};
 pub use lambda::{handle, handle_with_metrics, init_tracing};
-pub use line::{LineParser, ParsedLine};
-pub use ltsv::{
-    Field, Fields, LabelSyntax, Line, Lines, fields, is_label_byte, lines, trim_line_end,
-};
-pub use partition::{MAX_VALUE_LEN, event_hour, event_time, write_keys};
-pub use request::REQUEST_PARTS;
-pub use settings::{SETTINGS, Setting};
-pub use summary::{Failure, NoRoom, Summary};
-pub use time::{DateHour, Timestamp};
-pub use value::{Type, Unescape};
+pub use parse::line::{LineParser, ParsedLine};
+pub use parse::ltsv::{Field, Fields, LabelSyntax, Line, Lines, fields, lines, trim_line_end};
+pub use values::escapes::Unescape;
+pub use values::request::REQUEST_PARTS;
+pub use values::time::{DateHour, Timestamp};
+pub use values::types::Type;
+pub use write::json::{str_len as json_str_len, write_str as write_json_str};

@@ -69,11 +69,14 @@ fn reference(config: &Config, line: &[u8]) -> Expected {
         }
     }
     let value_of = |label: &[u8]| distinct.iter().find(|(l, _)| *l == label).map(|(_, v)| *v);
-    let dropped = config.drop.iter().any(|rule| match value_of(&rule.label) {
-        Some(value) if rule.prefix => value.starts_with(&rule.value),
-        Some(value) => value == rule.value,
-        None => false,
-    });
+    let dropped = config
+        .drop_rules()
+        .iter()
+        .any(|rule| match value_of(&rule.label) {
+            Some(value) if rule.prefix => value.starts_with(&rule.value),
+            Some(value) => value == rule.value,
+            None => false,
+        });
     if dropped {
         return Expected::Excluded;
     }
@@ -117,7 +120,7 @@ fn fields<'a>(config: &Config, line: &'a [u8]) -> Result<Vec<Field<'a>>, Why> {
         if label.is_empty() {
             return Err(refused(Problem::EmptyLabel));
         }
-        match config.label_syntax {
+        match config.label_syntax() {
             LabelSyntax::Strict => {
                 let strict = |b: &u8| b.is_ascii_alphanumeric() || b"_.-".contains(b);
                 if let Some(&bad) = label.iter().find(|b| !strict(b)) {
@@ -151,9 +154,9 @@ fn object(config: &Config, distinct: &[Field]) -> Result<String, Why> {
             return Err(Why::Type { label, expected });
         }
     }
-    if let Some(request) = &config.split_request {
+    if let Some(request) = &config.split_request() {
         let parts = value_of(request)
-            .filter(|value| !config.null_values.iter().any(|null| null == value))
+            .filter(|value| !config.null_values().iter().any(|null| null == value))
             .and_then(split_request);
         for (i, name) in ["method", "path", "query", "protocol"].iter().enumerate() {
             if value_of(name.as_bytes()).is_some() {
@@ -173,12 +176,12 @@ fn object(config: &Config, distinct: &[Field]) -> Result<String, Why> {
 /// Writes a value per its label's type; on a type error that fails the
 /// line, returns the type.
 fn write_value(config: &Config, label: &[u8], value: &[u8], out: &mut Vec<u8>) -> Result<(), Type> {
-    if config.null_values.iter().any(|null| null == value) {
+    if config.null_values().iter().any(|null| null == value) {
         out.extend_from_slice(b"null");
         return Ok(());
     }
     let ty = config
-        .types
+        .types()
         .iter()
         .find(|(l, _)| l == label)
         .map(|&(_, ty)| ty);
@@ -193,7 +196,7 @@ fn write_value(config: &Config, label: &[u8], value: &[u8], out: &mut Vec<u8>) -
         }
         Some(ty) => ty,
     };
-    match (typed(ty, value), config.on_type_error) {
+    match (typed(ty, value), config.on_type_error()) {
         (Some(json), _) => out.extend_from_slice(json.as_bytes()),
         (None, OnTypeError::Fail) => return Err(ty),
         (None, OnTypeError::Null) => out.extend_from_slice(b"null"),
@@ -404,7 +407,7 @@ fn split_request(request: &[u8]) -> Option<[Option<&[u8]>; 4]> {
 /// Writes a string value: unescaped when the settings say and the result
 /// is UTF-8, as logged otherwise.
 fn write_string(config: &Config, value: &[u8], out: &mut Vec<u8>) {
-    let decoded = match config.unescape {
+    let decoded = match config.unescape() {
         _ if !value.contains(&b'\\') => None,
         Unescape::Off => None,
         Unescape::Escapes => Some(unescape(value)),

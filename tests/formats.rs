@@ -260,12 +260,12 @@ fn each_format_gives_its_table() {
     for (name, expected) in EXPECTED {
         match (config(name), expected) {
             (Ok(config), Ok((server, count, typed))) => {
-                let format = config.log_format.as_ref().unwrap();
+                let format = config.log_format().unwrap();
                 assert_eq!(format.server(), *server, "{name}");
                 let columns = columns(&config, false).unwrap_or_else(|e| panic!("{name}: {e}"));
                 assert_eq!(columns.len(), *count, "{name}");
                 let types: Vec<String> = config
-                    .types
+                    .types()
                     .iter()
                     .map(|(label, ty)| format!("{}:{ty}", String::from_utf8_lossy(label)))
                     .collect();
@@ -309,7 +309,7 @@ fn a_line_each_format_writes_converts_into_its_table() {
         let mut line = Vec::new();
         let mut row = serde_json::Map::new();
         for (field, column) in config
-            .log_format
+            .log_format()
             .as_ref()
             .unwrap()
             .fields()

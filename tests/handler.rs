@@ -155,7 +155,7 @@ fn real_server_logs_convert_in_full_under_their_own_formats() {
         let records = check_contract(&event, &response);
         assert!(records.iter().all(|r| r.result == "Ok"), "{name}");
         let declared: Vec<&str> = config
-            .log_format
+            .log_format()
             .as_ref()
             .unwrap()
             .fields()
@@ -173,7 +173,7 @@ fn real_server_logs_convert_in_full_under_their_own_formats() {
                     let split = ["method", "path", "query", "protocol"].contains(&key.as_str());
                     assert!(
                         declared.contains(&key.as_str())
-                            || (split && config.split_request.is_some()),
+                            || (split && config.split_request().is_some()),
                         "{name}: {key} is not in the format"
                     );
                 }
@@ -256,7 +256,7 @@ fn the_documented_nginx_settings_type_the_nginx_sample() {
     // string.
     let config = readme_nginx_config();
     let types: Vec<(&str, &str)> = config
-        .types
+        .types()
         .iter()
         .map(|(label, ty)| (std::str::from_utf8(label).unwrap(), ty.name()))
         .collect();
@@ -271,7 +271,7 @@ fn the_documented_nginx_settings_type_the_nginx_sample() {
             ("msec", "time"),
         ]
     );
-    assert_eq!(config.unescape.name(), "true", "nginx's default escaping");
+    assert_eq!(config.unescape().name(), "true", "nginx's default escaping");
     let event = fs::read_to_string(project_file("events/nginx.json")).unwrap();
     let response = invoke(&event, &config).unwrap();
     let records = check_contract(&event, &response);
@@ -528,8 +528,8 @@ fn lines_with_labels_the_format_does_not_declare_are_counted_in_a_metric() {
     // Declared labels are matched exactly: another case is another label.
     let format = config(&[("LTSV_LOG_FORMAT", r"Status:%>s\tua:%{User-Agent}i")]);
     assert_eq!(
-        format.log_format,
-        Some(LogFormat::parse(r"Status:%>s\tua:%{User-Agent}i").unwrap())
+        format.log_format(),
+        Some(&LogFormat::parse(r"Status:%>s\tua:%{User-Agent}i").unwrap())
     );
     let (_, summary) = transform(&event_of(&[b"status:200\n", b"Status:200\n"]), &format).unwrap();
     assert_eq!(summary.lines_undeclared, 1);

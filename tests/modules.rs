@@ -1,110 +1,199 @@
-//! The library's modules use only the modules below them in the map in
-//! src/lib.rs, so data flows one way and no module reaches back up.
+//! The library's modules use only the modules after them in the maps: the
+//! stages in src/lib.rs's, and in each folder the files in its mod.rs's.
+//! So data flows one way, no module reaches back up, and no file reaches
+//! into its own folder's mod.rs.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-fn lib() -> String {
-    fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs")).unwrap()
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
-/// The modules in the order of lib.rs's map: each may use only those after it.
-fn layers() -> Vec<String> {
-    lib()
-        .lines()
+/// A module's path from the crate root, as the module tree has it.
+type Module = Vec<String>;
+
+/// The file of `module`: `a/b.rs`, or `a/b/mod.rs` for a folder.
+fn file_of(module: &[String]) -> Option<PathBuf> {
+    let path = src().join(module.join("/"));
+    let file = path.with_extension("rs");
+    let folder = path.join("mod.rs");
+    if module.is_empty() {
+        Some(src().join("lib.rs"))
+    } else if file.exists() {
+        Some(file)
+    } else if folder.exists() {
+        Some(folder)
+    } else {
+        None
+    }
+}
+
+/// The map in `module`'s doc comment: the names in its table's first
+/// column, in order.
+fn map(module: &[String]) -> Vec<String> {
+    let text = fs::read_to_string(file_of(module).unwrap()).unwrap();
+    text.lines()
         .filter_map(|line| line.strip_prefix("//! | `"))
         .map(|row| row.split('`').next().unwrap().to_owned())
         .collect()
 }
 
-/// The module an item re-exported at the crate root comes from, or the
-/// module itself.
-fn module_of(name: &str) -> Option<String> {
-    let lib = lib();
-    if lib.lines().any(|line| line == format!("mod {name};")) {
-        return Some(name.to_owned());
-    }
-    lib.lines()
-        .filter_map(|line| line.strip_prefix("pub use "))
-        .find(|line| {
-            let items = line.split_once("::").map_or("", |(_, items)| items);
-            items
-                .trim_matches(|c| "{};".contains(c))
-                .split(", ")
-                .any(|item| item.rsplit(' ').next() == Some(name))
+/// The modules `module` declares (`mod x;`, of any visibility).
+fn declared(module: &[String]) -> Vec<String> {
+    let text = fs::read_to_string(file_of(module).unwrap()).unwrap();
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let line = line.strip_prefix("pub(crate) ").unwrap_or(line);
+            line.strip_prefix("mod ")?
+                .strip_suffix(';')
+                .map(str::to_owned)
         })
-        .map(|line| line.split("::").next().unwrap().to_owned())
+        .collect()
 }
 
-/// The `crate::` paths a module's code names (its tests and comments aside).
-fn uses(module: &str) -> Vec<String> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let file = src.join(format!("{module}.rs"));
-    let paths = if file.exists() {
-        vec![file]
-    } else {
-        fs::read_dir(src.join(module))
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .collect()
+/// Every module of the crate, the root aside.
+fn modules() -> Vec<Module> {
+    fn walk(module: Module, out: &mut Vec<Module>) {
+        for child in declared(&module) {
+            let mut path = module.clone();
+            path.push(child);
+            out.push(path.clone());
+            walk(path, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(Vec::new(), &mut out);
+    out
+}
+
+/// The module paths `module`'s code names (its tests and comments aside),
+/// `crate::` and `super::` alike, from the crate root.
+fn uses(module: &[String]) -> Vec<Module> {
+    let text = fs::read_to_string(file_of(module).unwrap()).unwrap();
+    let code: String = text
+        .split("#[cfg(test)]")
+        .next()
+        .unwrap()
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let is_folder = file_of(module).unwrap().ends_with("mod.rs");
+    // `super::` is the folder a file is in; a folder's mod.rs is its
+    // folder's own module, so its `super::` is the folder above.
+    let parent: Module = match is_folder {
+        true => module[..module.len().saturating_sub(1)].to_vec(),
+        false => module[..module.len() - 1].to_vec(),
     };
     let mut used = Vec::new();
-    for path in paths {
-        let text = fs::read_to_string(&path).unwrap();
-        let code: String = text
-            .split("#[cfg(test)]")
-            .next()
-            .unwrap()
-            .lines()
-            .filter(|line| !line.trim_start().starts_with("//"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        for part in code.split("crate::").skip(1) {
-            let name: String = part
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
+    for (prefix, base) in [("crate::", Vec::new()), ("super::", parent)] {
+        for part in code.split(prefix).skip(1) {
+            let path: Vec<String> = part
+                .split("::")
+                .map(|s| {
+                    s.chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect::<String>()
+                })
+                .take_while(|s| !s.is_empty())
                 .collect();
-            used.push(name);
+            let mut full = base.clone();
+            full.extend(path);
+            used.push(full);
         }
     }
     used
 }
 
+/// Why `user` may not use `used`, if it may not: where their paths part,
+/// both must be on that folder's map, and `used` not before `user`.
+fn refused(user: &[String], used: &[String]) -> Option<String> {
+    let common = user.iter().zip(used).take_while(|(a, b)| a == b).count();
+    if common == user.len() {
+        // A module's own children, or itself.
+        return None;
+    }
+    let folder = &user[..common];
+    let map = map(folder);
+    let place = |name: &String| map.iter().position(|entry| entry == name);
+    let shown = |path: &[String]| path.join("::");
+    let Some(at) = place(&user[common]) else {
+        return Some(format!(
+            "{} is not on the map of {:?}",
+            shown(user),
+            shown(folder)
+        ));
+    };
+    let Some(used_at) = used.get(common).and_then(place) else {
+        return Some(format!(
+            "{} uses {}, which is not a module on the map of {:?}: it reaches into its folder's own items",
+            shown(user),
+            shown(used),
+            shown(folder)
+        ));
+    };
+    (used_at < at).then(|| {
+        format!(
+            "{} uses {}, which the map of {:?} puts above it",
+            shown(user),
+            shown(used),
+            shown(folder)
+        )
+    })
+}
+
 #[test]
-fn modules_use_only_the_modules_below_them() {
-    let layers = layers();
-    assert!(layers.len() > 10, "the map lists the modules: {layers:?}");
-    for (level, module) in layers.iter().enumerate() {
+fn modules_use_only_the_modules_after_them() {
+    let modules = modules();
+    assert!(modules.len() > 25, "{modules:?}");
+    let mut wrong = Vec::new();
+    for module in &modules {
         for used in uses(module) {
-            let used = module_of(&used).unwrap_or_else(|| panic!("{module} uses crate::{used}"));
-            let at = layers.iter().position(|l| *l == used).unwrap();
-            assert!(
-                at >= level,
-                "{module} uses {used}, which the map puts above it"
-            );
+            if let Some(why) = refused(module, &used) {
+                wrong.push(why);
+            }
         }
+    }
+    wrong.dedup();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[test]
+fn every_folder_maps_exactly_the_modules_it_declares() {
+    let mut folders = vec![Vec::new()];
+    folders.extend(
+        modules()
+            .into_iter()
+            .filter(|m| file_of(m).unwrap().ends_with("mod.rs")),
+    );
+    for folder in folders {
+        let mut map = map(&folder);
+        let mut declared = declared(&folder);
+        map.sort();
+        declared.sort();
+        assert_eq!(map, declared, "the map of {folder:?}");
     }
 }
 
 #[test]
-fn items_through_the_root_are_traced_to_their_module() {
-    assert_eq!(module_of("MAX_RESPONSE_BYTES").as_deref(), Some("firehose"));
-    assert_eq!(module_of("Timestamp").as_deref(), Some("time"));
-    assert_eq!(module_of("write_json_str").as_deref(), Some("json"));
-    assert_eq!(module_of("line").as_deref(), Some("line"));
-    assert_eq!(module_of("nothing"), None);
-}
-
-#[test]
-fn every_module_is_on_the_map() {
-    let layers = layers();
-    let lib = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs")).unwrap();
-    for line in lib.lines() {
-        if let Some(module) = line.strip_prefix("mod ").and_then(|m| m.strip_suffix(';')) {
-            assert!(
-                layers.iter().any(|m| m == module),
-                "{module} is not on the map in lib.rs"
-            );
-        }
-    }
+fn the_rules_refuse_what_reaches_back_up() {
+    let path = |text: &str| -> Module { text.split("::").map(str::to_owned).collect() };
+    // Down the stages and down a folder's files: allowed.
+    assert_eq!(refused(&path("convert"), &path("write::json")), None);
+    assert_eq!(
+        refused(&path("firehose::event"), &path("firehose::scan")),
+        None
+    );
+    assert_eq!(refused(&path("firehose"), &path("firehose::budget")), None);
+    // Up the stages, up a folder, into a folder's own items: refused.
+    assert!(refused(&path("parse::line"), &path("convert::partition")).is_some());
+    assert!(refused(&path("firehose::scan"), &path("firehose::event")).is_some());
+    let inward = refused(&path("firehose::budget"), &path("firehose::transform"));
+    assert!(
+        inward
+            .unwrap()
+            .contains("reaches into its folder's own items")
+    );
 }

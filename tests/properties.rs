@@ -544,7 +544,7 @@ proptest! {
             ("LTSV_LOG_FORMAT", NGINX_JSON_FORMAT),
             ("LTSV_NULL_VALUES", ""),
         ]);
-        prop_assert_eq!(config.unescape, Unescape::Json);
+        prop_assert_eq!(config.unescape(), Unescape::Json);
         let quoted = match every_char {
             true => escape_every_char(&text),
             false => serde_json::to_string(&text).unwrap(),
@@ -630,7 +630,7 @@ proptest! {
             _ => prop_assert!(!folded, "{:?}", expected),
         }
         // The parser finds a pair exactly when there is one.
-        let mut parser = LineParser::new(config.label_syntax);
+        let mut parser = LineParser::new(config.label_syntax());
         let parsed = parser.parse(&line).unwrap();
         prop_assert_eq!(parsed.folded_labels().is_some(), folded);
     }
@@ -729,7 +729,7 @@ proptest! {
             (_, other) => prop_assert!(false, "{}: {:?}", line, other),
         }
         // The event hour, from the first time label: `ms`.
-        let mut parser = LineParser::new(config.label_syntax);
+        let mut parser = LineParser::new(config.label_syntax());
         let hour = event_hour(&config, &parser.parse(line.as_bytes()).unwrap());
         let keys_settings = Settings {
             partition_keys: vec![Key::Year, Key::Month, Key::Day, Key::Hour],
@@ -860,7 +860,7 @@ proptest! {
                         .map(|(key, _)| key.as_bytes());
                     prop_assert_eq!(undeclared, first_undeclared(&settings, line));
                 }
-                if config.log_format.is_none() {
+                if config.log_format().is_none() {
                     prop_assert_eq!(counts.undeclared, 0);
                 }
             }

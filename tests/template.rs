@@ -471,7 +471,7 @@ impl<'t> Stack<'t> {
 
 fn partition_key_names(config: &Config) -> Vec<&str> {
     config
-        .partition_keys
+        .partition_keys()
         .iter()
         .map(PartitionKey::name)
         .collect()

@@ -15,13 +15,11 @@
 //! | `sniff` | whether the object is text at all |
 //! | `rows` | each line converted, into its hour or the failed lines |
 //! | `objects` | the hourly objects and the failed lines' object, in parts |
-//! | `encoding` | the hourly objects' file format: gzip NDJSON or Parquet |
 //! | `failed` | failed lines as Firehose's error records |
 //! | `naming` | deterministic keys per source object |
 //! | `limits` | what a task may hold in memory |
 //! | `outcome` | a task's counts, or why it failed |
 
-mod encoding;
 mod failed;
 mod handler;
 mod limits;
@@ -37,7 +35,6 @@ mod store;
 mod task;
 mod uploads;
 
-pub use encoding::{Encoder, Encoding, GzipJson, ParquetRows};
 pub use failed::{ERROR_CODE, FailedLines};
 pub use handler::handle;
 pub use limits::{Limits, MIN_PART_BYTES};

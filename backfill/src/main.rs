@@ -3,8 +3,8 @@
 //! each S3 Batch Operations task it is given.
 
 use firehose_ltsv::{Config, columns, init_tracing};
-use firehose_ltsv_backfill::{Encoding, GzipJson, Job, Limits, ParquetRows, S3Store, handle};
-use firehose_ltsv_output::{OutputFormat, Table};
+use firehose_ltsv_backfill::{Job, Limits, S3Store, handle};
+use firehose_ltsv_output::{Files, OutputFormat, Table};
 use lambda_runtime::{Error, service_fn};
 
 #[tokio::main]
@@ -17,13 +17,13 @@ async fn main() -> Result<(), Error> {
         .ok()
         .filter(|bucket| !bucket.is_empty())
         .ok_or("LOG_BUCKET: the bucket to write into is not set")?;
-    let encoding = encoding(&config).inspect_err(|error| {
+    let files = files(&config).inspect_err(|error| {
         tracing::error!(%error, "invalid configuration");
     })?;
     let job = Job {
         store: S3Store::from_env(log_bucket).await,
         config,
-        encoding,
+        files,
         limits: Limits::default(),
     };
     let job = &job;
@@ -33,19 +33,18 @@ async fn main() -> Result<(), Error> {
 /// The hourly objects' format: `OUTPUT_FORMAT`, the stack's `OutputFormat`
 /// (`json` when unset), so that old hours are written as the stream writes
 /// new ones.
-fn encoding(config: &Config) -> Result<Box<dyn Encoding>, String> {
+fn files(config: &Config) -> Result<Files, String> {
     let format = match std::env::var("OUTPUT_FORMAT") {
         Ok(name) if !name.is_empty() => name
             .parse()
             .map_err(|error| format!("OUTPUT_FORMAT: {error}"))?,
         _ => OutputFormat::Json,
     };
-    Ok(match format {
-        OutputFormat::Json => Box::new(GzipJson::default()),
+    let table = match format {
+        OutputFormat::Json => Table::new(Vec::new()),
         OutputFormat::Parquet => {
-            let columns =
-                columns(config, true).map_err(|error| format!("OUTPUT_FORMAT: {error}"))?;
-            Box::new(ParquetRows::new(Table::new(columns)))
+            Table::new(columns(config, true).map_err(|error| format!("OUTPUT_FORMAT: {error}"))?)
         }
-    })
+    };
+    Ok(Files::new(format, table))
 }

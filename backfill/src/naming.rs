@@ -41,7 +41,7 @@ impl SourceId {
     /// `logs/year=…/month=…/day=…/hour=…/backfill-ID-000001.json.gz`.
     pub fn hour_key(&self, hour: DateHour, seq: u32, extension: &str) -> String {
         format!(
-            "{LOGS_PREFIX}{}/backfill-{self}-{seq:06}{extension}",
+            "{LOGS_PREFIX}{}/backfill-{self}-{seq:06}.{extension}",
             hour.partition_path()
         )
     }
@@ -117,7 +117,7 @@ mod tests {
             hour: 8,
         };
         assert_eq!(
-            id.hour_key(hour, 2, ".json.gz"),
+            id.hour_key(hour, 2, "json.gz"),
             "logs/year=2021/month=06/day=28/hour=08/backfill-00112233445566778899aabbccddeeff-000002.json.gz"
         );
         assert_eq!(

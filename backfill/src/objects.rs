@@ -1,18 +1,16 @@
-//! The objects a task writes: one per hour of event time at a time, plus
-//! one for failed lines, each handed out in pieces to upload as parts.
+//! The objects a task writes: the files of each hour of event time, as
+//! `firehose_ltsv_output`'s [`HourFiles`] keeps them, plus one for failed
+//! lines, each handed out in pieces to upload as parts of its object.
 //!
-//! At most [`Limits::open_hours`] hours are open. A line of another hour
-//! finishes the hour written least recently; a line of that hour that
-//! comes later starts its next object. An object gathers at most
-//! [`Limits::part_bytes`] encoded bytes before they become a piece, so
-//! what is held stays bounded whatever the object's size or hours.
+//! An object gathers at most [`Limits::part_bytes`] encoded bytes before
+//! they become a piece, and at most [`Limits::open_hours`] hours are open,
+//! so what is held stays bounded whatever the object's size or hours.
 
-use std::collections::HashMap;
 use std::io;
 
 use firehose_ltsv::DateHour;
+use firehose_ltsv_output::{Destination, Files, HourFiles, OutputFormat, Table, TableFile};
 
-use crate::encoding::{Encoder, Encoding, GzipJson};
 use crate::limits::Limits;
 use crate::naming::SourceId;
 
@@ -25,114 +23,140 @@ pub(crate) struct Piece {
     pub(crate) bytes: Vec<u8>,
 }
 
-struct Open {
-    encoder: Box<dyn Encoder>,
+/// The S3 objects of one source: each file's key, and the pieces of
+/// every file waiting to be uploaded, in order.
+#[derive(Debug)]
+pub(crate) struct Parts {
+    id: SourceId,
+    keys: Vec<String>,
+    pieces: Vec<Piece>,
+}
+
+impl Parts {
+    fn start(&mut self, key: String) -> usize {
+        self.keys.push(key);
+        self.keys.len() - 1
+    }
+}
+
+impl Destination for Parts {
+    type File = usize;
+
+    fn create(&mut self, hour: DateHour, seq: u32, extension: &str) -> io::Result<usize> {
+        Ok(self.start(self.id.hour_key(hour, seq, extension)))
+    }
+
+    fn write(&mut self, object: &mut usize, bytes: Vec<u8>) -> io::Result<()> {
+        self.pieces.push(Piece {
+            object: *object,
+            bytes,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self, object: usize, last: Vec<u8>) -> io::Result<()> {
+        self.write(&mut { object }, last)
+    }
+}
+
+/// The failed lines' object, once a line fails.
+struct FailedObject {
+    file: Box<dyn TableFile>,
     object: usize,
-    /// When it was last written to, in writes since the start.
-    last_used: u64,
 }
 
 /// The objects of one source, as they are written.
-pub(crate) struct Objects<'e> {
-    id: SourceId,
-    encoding: &'e dyn Encoding,
-    limits: Limits,
-    open: HashMap<DateHour, Open>,
-    failed: Option<Open>,
-    /// How many objects each hour has had.
-    seqs: HashMap<DateHour, u32>,
-    keys: Vec<String>,
-    pieces: Vec<Piece>,
-    writes: u64,
+pub(crate) struct Objects {
+    hours: HourFiles<Parts>,
+    /// Gzip NDJSON, for the failed lines' records.
+    records: Files,
+    failed: Option<FailedObject>,
     failed_object: Option<usize>,
+    part_bytes: usize,
 }
 
-impl std::fmt::Debug for Objects<'_> {
+impl std::fmt::Debug for Objects {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Objects")
-            .field("id", &self.id)
-            .field("open", &self.open.len())
-            .field("objects", &self.keys.len())
+            .field("hours", &self.hours)
+            .field("failed_object", &self.failed_object)
             .finish()
     }
 }
 
-impl<'e> Objects<'e> {
-    /// The objects of the source `id`, encoded with `encoding`.
-    pub(crate) fn new(id: SourceId, encoding: &'e dyn Encoding, limits: Limits) -> Objects<'e> {
-        Objects {
+impl Objects {
+    /// The objects of the source `id`, as files of `files`.
+    pub(crate) fn new(id: SourceId, files: &Files, limits: Limits) -> Objects {
+        let parts = Parts {
             id,
-            encoding,
-            limits: Limits {
-                open_hours: limits.open_hours.max(1),
-                ..limits
-            },
-            open: HashMap::new(),
-            failed: None,
-            seqs: HashMap::new(),
             keys: Vec::new(),
             pieces: Vec::new(),
-            writes: 0,
+        };
+        Objects {
+            hours: HourFiles::new(files.clone(), parts, limits.open_hours, limits.part_bytes),
+            records: Files::new(OutputFormat::Json, Table::new(Vec::new())),
+            failed: None,
             failed_object: None,
+            part_bytes: limits.part_bytes,
         }
     }
 
     /// Adds `row` to the object of `hour`.
     pub(crate) fn write_row(&mut self, hour: DateHour, row: &[u8]) -> io::Result<()> {
-        self.writes += 1;
-        if !self.open.contains_key(&hour) {
-            if self.open.len() >= self.limits.open_hours {
-                self.finish_least_recently_used()?;
-            }
-            let seq = self.seqs.entry(hour).or_insert(0);
-            *seq += 1;
-            let key = self.id.hour_key(hour, *seq, self.encoding.extension());
-            let open = self.start(key, self.encoding.encoder()?);
-            self.open.insert(hour, open);
-        }
-        let open = self.open.get_mut(&hour).expect("opened above");
-        open.last_used = self.writes;
-        write_to(open, row, self.limits.part_bytes, &mut self.pieces)
+        self.hours.write_line(hour, row)
     }
 
     /// Adds a failed line's error record to the failed lines' object.
     pub(crate) fn write_failed(&mut self, record: &[u8]) -> io::Result<()> {
-        if self.failed.is_none() {
-            let open = self.start(self.id.failed_key(), GzipJson::default().encoder()?);
-            self.failed_object = Some(open.object);
-            self.failed = Some(open);
+        let failed = match &mut self.failed {
+            Some(failed) => failed,
+            None => {
+                let parts = self.hours.destination_mut();
+                let object = parts.start(parts.id.failed_key());
+                self.failed_object = Some(object);
+                let file = self.records.open()?;
+                self.failed.insert(FailedObject { file, object })
+            }
+        };
+        failed.file.write_line(record)?;
+        if failed.file.pending() >= self.part_bytes {
+            let bytes = failed.file.take();
+            let object = failed.object;
+            self.hours
+                .destination_mut()
+                .pieces
+                .push(Piece { object, bytes });
         }
-        let open = self.failed.as_mut().expect("opened above");
-        write_to(open, record, self.limits.part_bytes, &mut self.pieces)
+        Ok(())
     }
 
-    /// The pieces ready to upload, in order; the object's first piece
+    /// The pieces ready to upload, in order; an object's first piece
     /// comes before its others.
     pub(crate) fn take_pieces(&mut self) -> Vec<Piece> {
-        std::mem::take(&mut self.pieces)
+        std::mem::take(&mut self.hours.destination_mut().pieces)
     }
 
     /// The key of `object`.
     pub(crate) fn key(&self, object: usize) -> &str {
-        &self.keys[object]
+        &self.hours.destination().keys[object]
     }
 
     /// Finishes every object; their last pieces follow in
     /// [`take_pieces`](Self::take_pieces).
     pub(crate) fn finish(&mut self) -> io::Result<()> {
-        let mut open: Vec<Open> = self.open.drain().map(|(_, open)| open).collect();
-        open.extend(self.failed.take());
-        // In the order they were started, so that the pieces are too.
-        open.sort_by_key(|open| open.object);
-        for open in open {
-            self.pieces.push(finish(open)?);
+        self.hours.finish()?;
+        if let Some(mut failed) = self.failed.take() {
+            let mut last = failed.file.take();
+            last.extend(failed.file.finish()?);
+            let object = failed.object;
+            self.hours.destination_mut().close(object, last)?;
         }
         Ok(())
     }
 
     /// Objects of rows started so far.
     pub(crate) fn row_objects(&self) -> u64 {
-        (self.keys.len() - usize::from(self.failed_object.is_some())) as u64
+        self.hours.written().files
     }
 
     /// The failed lines' object, if a line failed.
@@ -142,51 +166,8 @@ impl<'e> Objects<'e> {
 
     /// The key the failed lines go to, whether or not any did.
     pub(crate) fn failed_key(&self) -> String {
-        self.id.failed_key()
+        self.hours.destination().id.failed_key()
     }
-
-    fn start(&mut self, key: String, encoder: Box<dyn Encoder>) -> Open {
-        self.keys.push(key);
-        Open {
-            encoder,
-            object: self.keys.len() - 1,
-            last_used: self.writes,
-        }
-    }
-
-    fn finish_least_recently_used(&mut self) -> io::Result<()> {
-        let oldest = self
-            .open
-            .iter()
-            .min_by_key(|(_, open)| open.last_used)
-            .map(|(&hour, _)| hour);
-        if let Some(open) = oldest.and_then(|hour| self.open.remove(&hour)) {
-            self.pieces.push(finish(open)?);
-        }
-        Ok(())
-    }
-}
-
-/// Writes `bytes` to `open`, cutting a piece when it has gathered a part.
-fn write_to(open: &mut Open, bytes: &[u8], part: usize, pieces: &mut Vec<Piece>) -> io::Result<()> {
-    open.encoder.write_row(bytes)?;
-    if open.encoder.pending() >= part {
-        pieces.push(Piece {
-            object: open.object,
-            bytes: open.encoder.take(),
-        });
-    }
-    Ok(())
-}
-
-/// The last piece of `open`: what it gathered and the encoder's end.
-fn finish(mut open: Open) -> io::Result<Piece> {
-    let mut bytes = open.encoder.take();
-    bytes.extend(open.encoder.finish()?);
-    Ok(Piece {
-        object: open.object,
-        bytes,
-    })
 }
 
 #[cfg(test)]
@@ -213,11 +194,15 @@ mod tests {
         }
     }
 
+    fn json() -> Files {
+        Files::new(OutputFormat::Json, Table::new(Vec::new()))
+    }
+
     /// Each object's key and text, from its pieces in order; an object
     /// that was not finished has no gzip trailer and fails to decode.
-    fn objects(objects: &mut Objects) -> Vec<(String, String)> {
-        let mut bytes = vec![Vec::new(); objects.keys.len()];
-        for piece in objects.take_pieces() {
+    fn objects(objects: &mut Objects, earlier: Vec<Piece>) -> Vec<(String, String)> {
+        let mut bytes = vec![Vec::new(); objects.hours.destination().keys.len()];
+        for piece in earlier.into_iter().chain(objects.take_pieces()) {
             bytes[piece.object].extend(piece.bytes);
         }
         bytes
@@ -235,21 +220,21 @@ mod tests {
 
     #[test]
     fn hours_past_the_bound_are_finished_and_start_their_next_object() {
-        let encoding = GzipJson::default();
         let id = SourceId::new("b", "k", "e");
-        let mut writer = Objects::new(id.clone(), &encoding, limits(2, 1 << 20));
+        let mut writer = Objects::new(id.clone(), &json(), limits(2, 1 << 20));
         writer.write_row(hour(8), b"a1\n").unwrap();
         writer.write_row(hour(9), b"b1\n").unwrap();
         writer.write_row(hour(8), b"a2\n").unwrap(); // 8 is now the most recent
         writer.write_row(hour(10), b"c1\n").unwrap(); // finishes 9
         writer.write_row(hour(9), b"b2\n").unwrap(); // finishes 8: 9's second object
         writer.write_failed(b"{\"rawData\":\"x\"}\n").unwrap();
+        assert_eq!(writer.failed_key(), id.failed_key());
         writer.finish().unwrap();
         assert_eq!(writer.row_objects(), 4);
         assert_eq!(writer.failed_object(), Some(4));
         let name = |seq: u32| format!("backfill-{id}-{seq:06}.json.gz");
         assert_eq!(
-            objects(&mut writer),
+            objects(&mut writer, Vec::new()),
             [
                 (name(1), "a1\na2\n".into()),
                 (name(1), "b1\n".into()),
@@ -261,31 +246,55 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(writer.key(3), id.hour_key(hour(9), 2, ".json.gz"));
-        assert_eq!(writer.key(1), id.hour_key(hour(9), 1, ".json.gz"));
+        assert_eq!(writer.key(3), id.hour_key(hour(9), 2, "json.gz"));
+        assert_eq!(writer.key(1), id.hour_key(hour(9), 1, "json.gz"));
     }
 
     #[test]
     fn an_object_is_cut_into_parts_and_holds_less_than_a_part() {
-        let encoding = GzipJson::new(1);
-        let mut writer = Objects::new(SourceId::new("b", "k", "e"), &encoding, limits(4, 4096));
+        let mut writer = Objects::new(SourceId::new("b", "k", "e"), &json(), limits(4, 4096));
         let mut expected = String::new();
+        let mut failed = String::new();
         let mut pieces = Vec::new();
-        for i in 0..20_000u64 {
+        for i in 0..40_000u64 {
             let row = format!(
                 "{{\"n\":{i},\"h\":\"{:x}\"}}\n",
                 i.wrapping_mul(0x9e37_79b9_7f4a_7c15)
             );
             writer.write_row(hour(1), row.as_bytes()).unwrap();
             expected.push_str(&row);
-            let open = writer.open.get_mut(&hour(1)).unwrap();
-            assert!(open.encoder.pending() < 4096);
+            if i % 2 == 0 {
+                writer.write_failed(row.as_bytes()).unwrap();
+                failed.push_str(&row);
+            }
             pieces.extend(writer.take_pieces());
         }
-        assert!(pieces.len() > 3, "{} parts", pieces.len());
+        let parts = |object: usize| pieces.iter().filter(|p| p.object == object).count();
+        assert!(
+            parts(0) > 3 && parts(1) > 3,
+            "{} and {} parts",
+            parts(0),
+            parts(1)
+        );
         assert!(pieces.iter().all(|p| p.bytes.len() >= 4096));
         writer.finish().unwrap();
-        writer.pieces.splice(0..0, pieces);
-        assert_eq!(objects(&mut writer)[0].1, expected);
+        let objects = objects(&mut writer, pieces);
+        assert_eq!(objects[0].1, expected);
+        assert_eq!(objects[1].1, failed);
+    }
+
+    #[test]
+    fn parquet_objects_end_in_parquet() {
+        use firehose_ltsv::{Column, ColumnType};
+
+        let table = Table::new(vec![Column::new("n", ColumnType::Bigint)]);
+        let files = Files::new(OutputFormat::Parquet, table);
+        let id = SourceId::new("b", "k", "e");
+        let mut writer = Objects::new(id.clone(), &files, limits(4, 1 << 20));
+        writer.write_row(hour(3), b"{\"n\":1}\n").unwrap();
+        writer.finish().unwrap();
+        assert_eq!(writer.key(0), id.hour_key(hour(3), 1, "parquet"));
+        let pieces = writer.take_pieces();
+        assert!(pieces[0].bytes.starts_with(b"PAR1"));
     }
 }

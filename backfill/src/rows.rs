@@ -16,7 +16,7 @@ use crate::outcome::Summary;
 pub(crate) struct Rows<'a> {
     config: &'a Config,
     converter: Converter<'a>,
-    objects: Objects<'a>,
+    objects: Objects,
     failed: FailedLines,
     json: Vec<u8>,
     record: Vec<u8>,
@@ -28,7 +28,7 @@ pub(crate) struct Rows<'a> {
 impl<'a> Rows<'a> {
     /// Lines converted with `config` into `objects`, failed ones described
     /// by `failed`.
-    pub(crate) fn new(config: &'a Config, objects: Objects<'a>, failed: FailedLines) -> Rows<'a> {
+    pub(crate) fn new(config: &'a Config, objects: Objects, failed: FailedLines) -> Rows<'a> {
         Rows {
             config,
             converter: Converter::new(config),
@@ -42,7 +42,7 @@ impl<'a> Rows<'a> {
     }
 
     /// The objects written into.
-    pub(crate) fn objects(&mut self) -> &mut Objects<'a> {
+    pub(crate) fn objects(&mut self) -> &mut Objects {
         &mut self.objects
     }
 
@@ -97,9 +97,9 @@ impl LineSink for Rows<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encoding::GzipJson;
     use crate::limits::Limits;
     use crate::naming::SourceId;
+    use firehose_ltsv_output::{Files, OutputFormat, Table};
     use std::io::Read;
 
     use flate2::read::MultiGzDecoder;
@@ -116,8 +116,8 @@ mod tests {
     #[test]
     fn lines_go_to_their_hour_failures_to_error_records() {
         let config = Config::from_vars(&[("LTSV_DROP", "ua=probe")]).unwrap();
-        let encoding = GzipJson::default();
-        let objects = Objects::new(SourceId::new("b", "k", "e"), &encoding, Limits::default());
+        let files = Files::new(OutputFormat::Json, Table::new(Vec::new()));
+        let objects = Objects::new(SourceId::new("b", "k", "e"), &files, Limits::default());
         let failed = FailedLines {
             arrival_ms: 1,
             function_arn: "arn".into(),
@@ -151,18 +151,19 @@ mod tests {
         objects.finish().unwrap();
         let pieces = objects.take_pieces();
         assert_eq!(pieces.len(), 3);
+        let piece = |object: usize| &pieces.iter().find(|p| p.object == object).unwrap().bytes;
         assert!(
             objects
                 .key(0)
                 .starts_with("logs/year=2021/month=06/day=28/hour=08/")
         );
         assert_eq!(
-            text(&pieces[0].bytes),
+            text(piece(0)),
             "{\"time\":\"2021-06-28 08:22:48\",\"status\":200}\n"
         );
         assert!(objects.key(1).starts_with("errors/backfill-failed/"));
         assert_eq!(objects.failed_object(), Some(1));
-        let failed: Vec<Value> = text(&pieces[1].bytes)
+        let failed: Vec<Value> = text(piece(1))
             .lines()
             .map(|line| serde_json::from_str(line).unwrap())
             .collect();

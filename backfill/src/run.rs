@@ -8,8 +8,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use firehose_ltsv::Config;
+use firehose_ltsv_output::Files;
 
-use crate::encoding::Encoding;
 use crate::failed::FailedLines;
 use crate::limits::Limits;
 use crate::lines::{Decoder, Lines};
@@ -29,8 +29,8 @@ pub struct Job<S> {
     pub store: S,
     /// The conversion settings, the transformation function's.
     pub config: Config,
-    /// The hourly objects' format.
-    pub encoding: Box<dyn Encoding>,
+    /// The hourly objects' format: the stack's `OutputFormat`.
+    pub files: Files,
     /// What a task may hold in memory.
     pub limits: Limits,
 }
@@ -59,7 +59,7 @@ pub async fn run<S: Store>(
         arrival_ms: source.last_modified_ms,
         function_arn: invocation.function_arn.clone(),
     };
-    let objects = Objects::new(id.clone(), job.encoding.as_ref(), job.limits);
+    let objects = Objects::new(id.clone(), &job.files, job.limits);
     let rows = Rows::new(&job.config, objects, failed);
     let lines = Lines::new(rows, job.limits.max_line);
     let mut pipeline = Decoder::new(Sniff::new(lines));

@@ -142,7 +142,7 @@ fn decode(event: &Event, out: &mut Vec<u8>) {
 
 #[inline(never)]
 fn split(config: &Config, records: &[Vec<u8>]) {
-    let mut parser = LineParser::new(config.label_syntax);
+    let mut parser = LineParser::new(config.label_syntax());
     for record in records {
         for line in lines(record) {
             black_box(parser.parse(line.bytes).expect("LTSV").is_blank());

@@ -1,106 +1,50 @@
-//! Files of the table in the delivery stream's S3 layout, so that old logs
-//! and replayed records land where Firehose would have put them: under
-//! `year=YYYY/month=MM/day=DD/hour=HH/` by each line's event time in UTC,
-//! as gzip NDJSON or as Parquet.
+//! The table's files in a folder laid out as the delivery stream lays out
+//! its S3 prefix, so that old logs and replayed records land where
+//! Firehose would have put them: under `year=YYYY/month=MM/day=DD/hour=HH/`
+//! by each line's event time in UTC. Which file a line goes to, and when a
+//! file ends, is `firehose_ltsv_output`'s [`HourFiles`]; this is where the
+//! files go, and their names.
 
-use std::collections::HashMap;
-use std::fmt;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use firehose_ltsv::{DateHour, Timestamp};
-use firehose_ltsv_output::{OutputFormat, Table, TableFile};
+use firehose_ltsv_output::{Destination, Files, HourFiles};
 
-/// How many partition files a [`PartitionWriter`] keeps open at once by
-/// default.
+/// How many files are open at once by default.
 pub(crate) const MAX_OPEN_FILES: usize = 64;
 
-struct OpenFile {
-    file: Box<dyn TableFile<BufWriter<File>>>,
-    /// When this file was last written to, in writes since the start.
-    last_used: u64,
-}
+/// Encoded bytes a file gathers before they are written to it.
+const PIECE_BYTES: usize = 1 << 16;
 
-/// What a finished [`PartitionWriter`] wrote.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Written {
-    /// Files created.
-    pub(crate) files: usize,
-    /// Lines written.
-    pub(crate) lines: u64,
-    /// Bytes written, before compression.
-    pub(crate) bytes: u64,
-    /// Values of labels the table has no column for, left out of Parquet.
-    pub(crate) left_out: u64,
-}
-
-/// Writes converted lines into files of the table under
-/// `DIR/year=…/month=…/day=…/hour=…/`, one file per hour at a time.
+/// The hourly folders under a directory, as a destination of files.
 ///
-/// Files stay open while their hour keeps coming back, up to a bound
-/// ([`MAX_OPEN_FILES`] by default); past it, the least recently used one is
-/// closed, and an hour that comes back after that gets a new file. Every
-/// file is new: names are `PREFIX-SEQ.EXT`, the prefix being
+/// Every file is new: names are `PREFIX-SEQ.EXT`, the prefix being
 /// `ltsv2json-PID-YYYYMMDDTHHMMSSZ` (process and start time), the sequence
 /// counting up over the whole run, and a name that exists already is
 /// skipped, so nothing in the folder is ever overwritten or appended to.
-pub(crate) struct PartitionWriter {
+#[derive(Debug)]
+pub(crate) struct Folder {
     dir: PathBuf,
-    format: OutputFormat,
-    table: Table,
     prefix: String,
-    max_open: usize,
-    open: HashMap<DateHour, OpenFile>,
     next_seq: u64,
-    writes: u64,
-    written: Written,
 }
 
-impl fmt::Debug for PartitionWriter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PartitionWriter")
-            .field("dir", &self.dir)
-            .field("prefix", &self.prefix)
-            .field("max_open", &self.max_open)
-            .field("open", &self.open.len())
-            .field("written", &self.written)
-            .finish()
-    }
-}
-
-impl PartitionWriter {
-    /// A writer of `format` files of `table` into `dir` (created when the
-    /// first line comes), with file names from this process and the
-    /// current time.
-    pub(crate) fn new(
-        dir: impl Into<PathBuf>,
-        format: OutputFormat,
-        table: Table,
-    ) -> PartitionWriter {
-        PartitionWriter::with_prefix(dir, format, table, default_prefix(), MAX_OPEN_FILES)
+impl Folder {
+    /// Files under `dir` (created when the first comes), named from this
+    /// process and the current time.
+    pub(crate) fn new(dir: impl Into<PathBuf>) -> Folder {
+        Folder::with_prefix(dir, default_prefix())
     }
 
-    /// A writer into `dir` naming its files `PREFIX-SEQ.EXT` and keeping
-    /// at most `max_open` (at least 1) files open.
-    pub(crate) fn with_prefix(
-        dir: impl Into<PathBuf>,
-        format: OutputFormat,
-        table: Table,
-        prefix: impl Into<String>,
-        max_open: usize,
-    ) -> PartitionWriter {
-        PartitionWriter {
+    /// Files under `dir` named `PREFIX-SEQ.EXT`.
+    pub(crate) fn with_prefix(dir: impl Into<PathBuf>, prefix: impl Into<String>) -> Folder {
+        Folder {
             dir: dir.into(),
-            format,
-            table,
             prefix: prefix.into(),
-            max_open: max_open.max(1),
-            open: HashMap::new(),
             next_seq: 1,
-            writes: 0,
-            written: Written::default(),
         }
     }
 
@@ -109,95 +53,40 @@ impl PartitionWriter {
         &self.dir
     }
 
-    /// What has been written so far (files created, lines, bytes).
-    pub(crate) fn written(&self) -> Written {
-        self.written
+    /// The files of `files`' format in the hourly folders of `self`, at
+    /// most `max_open` open at once.
+    pub(crate) fn hour_files(self, files: Files, max_open: usize) -> HourFiles<Folder> {
+        HourFiles::new(files, self, max_open, PIECE_BYTES)
     }
+}
 
-    /// Appends one JSON line (ending in `\n`) to the file of `hour`, opening
-    /// a new one if that hour has none open.
-    pub(crate) fn write_line(&mut self, hour: DateHour, line: &[u8]) -> io::Result<()> {
-        self.writes += 1;
-        let key = hour;
-        if !self.open.contains_key(&key) {
-            if self.open.len() >= self.max_open {
-                self.close_least_recently_used()?;
-            }
-            let file = BufWriter::with_capacity(1 << 16, self.create(hour)?);
-            self.open.insert(
-                key,
-                OpenFile {
-                    file: self.format.open(&self.table, file)?,
-                    last_used: 0,
-                },
-            );
-        }
-        let open = self.open.get_mut(&key).expect("opened above");
-        open.last_used = self.writes;
-        open.file.write_line(line)?;
-        self.written.lines += 1;
-        self.written.bytes += line.len() as u64;
-        Ok(())
-    }
-
-    /// Closes every file and returns what was written.
-    pub(crate) fn finish(mut self) -> io::Result<Written> {
-        let mut first_error = None;
-        for (_, open) in self.open.drain() {
-            match close(open) {
-                Ok(left_out) => self.written.left_out += left_out,
-                Err(error) => {
-                    first_error.get_or_insert(error);
-                }
-            }
-        }
-        match first_error {
-            Some(error) => Err(error),
-            None => Ok(self.written),
-        }
-    }
-
-    fn close_least_recently_used(&mut self) -> io::Result<()> {
-        let oldest = self
-            .open
-            .iter()
-            .min_by_key(|(_, open)| open.last_used)
-            .map(|(&key, _)| key);
-        if let Some(open) = oldest.and_then(|key| self.open.remove(&key)) {
-            self.written.left_out += close(open)?;
-        }
-        Ok(())
-    }
+impl Destination for Folder {
+    type File = File;
 
     /// Creates the next file of `hour`'s folder that does not exist yet.
-    fn create(&mut self, hour: DateHour) -> io::Result<File> {
+    fn create(&mut self, hour: DateHour, _seq: u32, extension: &str) -> io::Result<File> {
         let folder = self.dir.join(hour.partition_path());
         fs::create_dir_all(&folder).map_err(|e| with_path(e, &folder))?;
         loop {
-            let path = folder.join(format!(
-                "{}-{:06}.{}",
-                self.prefix,
-                self.next_seq,
-                self.format.extension()
-            ));
+            let name = format!("{}-{:06}.{extension}", self.prefix, self.next_seq);
+            let path = folder.join(name);
             self.next_seq += 1;
             match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(file) => {
-                    self.written.files += 1;
-                    return Ok(file);
-                }
+                Ok(file) => return Ok(file),
                 Err(error) if error.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(error) => return Err(with_path(error, &path)),
             }
         }
     }
-}
 
-/// Ends a file, and gives how many values it left out.
-fn close(open: OpenFile) -> io::Result<u64> {
-    let left_out = open.file.values_left_out();
-    open.file.finish()?.flush()?;
-    Ok(left_out)
+    fn write(&mut self, file: &mut File, piece: Vec<u8>) -> io::Result<()> {
+        file.write_all(&piece)
+    }
+
+    fn close(&mut self, mut file: File, last: Vec<u8>) -> io::Result<()> {
+        file.write_all(&last)?;
+        file.flush()
+    }
 }
 
 fn with_path(error: io::Error, path: &Path) -> io::Error {
@@ -230,6 +119,7 @@ mod tests {
     use std::io::Read;
 
     use firehose_ltsv::{Column, ColumnType};
+    use firehose_ltsv_output::{OutputFormat, Table, Written};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use flate2::read::MultiGzDecoder;
@@ -291,8 +181,7 @@ mod tests {
     #[test]
     fn lines_go_to_their_hour_and_files_are_closed_least_recently_used_first() {
         let dir = TempDir::new();
-        let mut writer =
-            PartitionWriter::with_prefix(&dir.0, OutputFormat::Json, table(), "run", 2);
+        let mut writer = hour_files(&dir.0, OutputFormat::Json, "run", 2);
         let (a, b, c) = (
             hour(2021, 6, 28, 8),
             hour(2021, 6, 28, 9),
@@ -305,7 +194,8 @@ mod tests {
         writer.write_line(a, b"a3\n").unwrap(); // a stayed open
         writer.write_line(b, b"b2\n").unwrap(); // closes c, new file for b
         assert_eq!(writer.written().files, 4);
-        let written = writer.finish().unwrap();
+        writer.finish().unwrap();
+        let written = writer.written();
         assert_eq!(
             written,
             Written {
@@ -346,10 +236,10 @@ mod tests {
         fs::create_dir_all(&folder).unwrap();
         fs::write(folder.join("run-000001.json.gz"), b"older").unwrap();
         fs::create_dir(folder.join("run-000002.json.gz")).unwrap();
-        let mut writer =
-            PartitionWriter::with_prefix(&dir.0, OutputFormat::Json, table(), "run", 64);
+        let mut writer = hour_files(&dir.0, OutputFormat::Json, "run", 64);
         writer.write_line(a, b"new\n").unwrap();
-        assert_eq!(writer.finish().unwrap().files, 1);
+        writer.finish().unwrap();
+        assert_eq!(writer.written().files, 1);
         assert_eq!(
             fs::read(folder.join("run-000001.json.gz")).unwrap(),
             b"older"
@@ -364,9 +254,10 @@ mod tests {
     #[test]
     fn nothing_written_creates_nothing() {
         let dir = TempDir::new();
-        let written = PartitionWriter::new(&dir.0, OutputFormat::Parquet, table())
-            .finish()
-            .unwrap();
+        let mut files =
+            Folder::new(&dir.0).hour_files(Files::new(OutputFormat::Parquet, table()), 4);
+        files.finish().unwrap();
+        let written = files.written();
         assert_eq!(written, Written::default());
         assert!(!dir.0.exists());
     }
@@ -388,6 +279,15 @@ mod tests {
         );
     }
 
+    fn hour_files(
+        dir: &Path,
+        format: OutputFormat,
+        prefix: &str,
+        max_open: usize,
+    ) -> HourFiles<Folder> {
+        Folder::with_prefix(dir, prefix).hour_files(Files::new(format, table()), max_open)
+    }
+
     fn table() -> Table {
         Table::new(vec![Column::new("status", ColumnType::Bigint)])
     }
@@ -395,8 +295,7 @@ mod tests {
     #[test]
     fn parquet_files_take_the_table_and_count_what_it_cannot_hold() {
         let dir = TempDir::new();
-        let mut writer =
-            PartitionWriter::with_prefix(&dir.0, OutputFormat::Parquet, table(), "run", 1);
+        let mut writer = hour_files(&dir.0, OutputFormat::Parquet, "run", 1);
         let (a, b) = (hour(2021, 6, 28, 8), hour(2021, 6, 28, 9));
         writer
             .write_line(a, b"{\"status\":200,\"ua\":\"x\"}\n")
@@ -406,7 +305,8 @@ mod tests {
             .unwrap();
         // Not of its column's type: a null, and counted.
         writer.write_line(b, b"{\"status\":\"x\"}\n").unwrap();
-        let written = writer.finish().unwrap();
+        writer.finish().unwrap();
+        let written = writer.written();
         assert_eq!((written.files, written.lines, written.left_out), (2, 3, 4));
         let mut names: Vec<String> = Vec::new();
         for folder in [
@@ -429,8 +329,7 @@ mod tests {
         // so no other name is tried; the error names the file.
         let dir = TempDir::new();
         let long = "x".repeat(300);
-        let mut writer =
-            PartitionWriter::with_prefix(&dir.0, OutputFormat::Json, table(), long.as_str(), 4);
+        let mut writer = hour_files(&dir.0, OutputFormat::Json, long.as_str(), 4);
         let error = writer
             .write_line(hour(2021, 6, 28, 8), b"{}\n")
             .unwrap_err();

@@ -105,7 +105,7 @@ impl Tally {
         let files = match dir.zip(written) {
             Some((dir, written)) => format!(
                 "; {} written under {dir}",
-                counted(written.files as u64, "file")
+                counted(written.files, "file")
             ),
             None => String::new(),
         };

@@ -20,10 +20,10 @@ const LOCATION: &str = "s3://BUCKET/logs/";
 
 /// Prints what `config`'s log format implies, or rewrites a template.
 pub(crate) fn run(schema: &Schema, config: &Config, given: &Given) -> Result<ExitCode> {
-    let split = config.split_request.is_some();
+    let split = config.split_request().is_some();
     let notes = config
-        .log_format
-        .iter()
+        .log_format()
+        .into_iter()
         .flat_map(|f| f.fields())
         .filter_map(|f| f.note.as_ref());
     for note in notes {
@@ -36,7 +36,7 @@ pub(crate) fn run(schema: &Schema, config: &Config, given: &Given) -> Result<Exi
             let json = JsonSchema {
                 columns: columns.iter().map(JsonColumn::from).collect(),
                 ltsv_types: ltsv_types(config),
-                unescape: config.unescape.name(),
+                unescape: config.unescape().name(),
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
         }
@@ -111,7 +111,7 @@ impl<'a> From<&'a Column> for JsonColumn<'a> {
 /// The types as an `LTSV_TYPES` value.
 fn ltsv_types(config: &Config) -> String {
     let types: Vec<String> = config
-        .types
+        .types()
         .iter()
         .map(|(label, ty)| format!("{}:{ty}", String::from_utf8_lossy(label)))
         .collect();

@@ -6,10 +6,10 @@ use std::ops::Range;
 use std::path::Path;
 
 use firehose_ltsv::{Config, Converter, DateHour, Error, LineCounts, columns, event_hour};
-use firehose_ltsv_output::{OutputFormat, Table};
+use firehose_ltsv_output::{Files, HourFiles, OutputFormat, Table, Written};
 
 use crate::args::OutDir;
-use crate::partitions::{PartitionWriter, Written};
+use crate::partitions::{Folder, MAX_OPEN_FILES};
 
 /// Where converted lines go, and the buffers for converting into it.
 pub(crate) struct Sink<'a> {
@@ -21,7 +21,7 @@ pub(crate) struct Sink<'a> {
 
 enum Out<'a> {
     Stdout(BufWriter<StdoutLock<'a>>),
-    Dir(PartitionWriter),
+    Dir(HourFiles<Folder>),
 }
 
 impl Sink<'_> {
@@ -37,7 +37,8 @@ impl Sink<'_> {
                     })?),
                     OutputFormat::Json => Table::new(Vec::new()),
                 };
-                Out::Dir(PartitionWriter::new(dir, *format, table))
+                let files = Files::new(*format, table);
+                Out::Dir(Folder::new(dir).hour_files(files, MAX_OPEN_FILES))
             }
             None => Out::Stdout(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
         };
@@ -85,7 +86,10 @@ impl Sink<'_> {
     pub(crate) fn files(&self) -> Option<(&Path, usize)> {
         match &self.out {
             Out::Stdout(_) => None,
-            Out::Dir(writer) => Some((writer.dir(), writer.written().files)),
+            Out::Dir(files) => {
+                let count = files.written().files as usize;
+                Some((files.destination().dir(), count))
+            }
         }
     }
 
@@ -93,7 +97,7 @@ impl Sink<'_> {
     pub(crate) fn finish(self) -> io::Result<Option<Written>> {
         match self.out {
             Out::Stdout(mut out) => out.flush().map(|()| None),
-            Out::Dir(writer) => writer.finish().map(Some),
+            Out::Dir(mut files) => files.finish().map(|()| Some(files.written())),
         }
     }
 }

@@ -414,7 +414,7 @@ fn every_real_format_gives_a_schema_or_a_reason() {
         match config {
             Ok(config) => {
                 assert_eq!(run.code, Some(0), "{name}: {}", run.stderr);
-                let labels = config.log_format.unwrap().fields().len();
+                let labels = config.log_format().unwrap().fields().len();
                 assert_eq!(columns(&settings).len(), labels, "{name}");
                 assert!(run.stdout.starts_with("CREATE EXTERNAL TABLE"), "{name}");
             }

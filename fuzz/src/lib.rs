@@ -217,14 +217,14 @@ pub fn check_parser(config: &Config, data: &[u8]) {
         "lines of {:?}",
         data.escape_ascii().to_string()
     );
-    let any_labels = config.label_syntax == LabelSyntax::Any;
+    let any_labels = config.label_syntax() == LabelSyntax::Any;
     let settings = settings(config);
-    let mut parser = LineParser::new(config.label_syntax);
+    let mut parser = LineParser::new(config.label_syntax());
     for (_, line) in rule_lines {
         let shown = || line.escape_ascii().to_string();
         let expected = line_fields(line, any_labels);
         let crate_fields: Result<Vec<_>, Rejection> =
-            firehose_ltsv::fields(line, config.label_syntax)
+            firehose_ltsv::fields(line, config.label_syntax())
                 .map(|field| field.map(|f| (f.label, f.value)).map_err(|e| rejection(&e)))
                 .collect();
         assert_eq!(crate_fields, expected, "fields of {}", shown());

@@ -1,28 +1,43 @@
-//! The files of the table: converted lines written as gzip NDJSON, as
-//! Firehose delivers them, or as Parquet, as Firehose's record format
-//! conversion does, into any [`Write`].
+//! The table's files, written apart from the stream: converted lines as
+//! gzip NDJSON, as Firehose delivers them, or as Parquet, as Firehose's
+//! record format conversion writes them; and the files of each hour of
+//! event time, a bounded number open at once, wherever they go. The
+//! command line's `--out-dir` and the backfill function's objects are both
+//! written through [`HourFiles`]: a format is written once, here.
+//!
+//! | module | concern |
+//! |---|---|
+//! | `hours` | the files of each hour, a bounded number open; where they go |
+//! | `file` | one file: lines in, its bytes out as they accumulate |
+//! | `ndjson` | gzip NDJSON, its compressors reused |
+//! | `parquet` | Parquet of the table's column types |
 //!
 //! ```
 //! use firehose_ltsv::{Config, columns};
-//! use firehose_ltsv_output::{OutputFormat, Table};
+//! use firehose_ltsv_output::{Files, OutputFormat, Table};
 //!
 //! let config = Config::default();
 //! let table = Table::new(columns(&config, true).unwrap());
-//! let mut file = OutputFormat::Parquet.open(&table, Vec::new()).unwrap();
+//! let files = Files::new(OutputFormat::Parquet, table);
+//! let mut file = files.open().unwrap();
 //! file.write_line(br#"{"time":"2021-06-28 08:22:48","status":200}"#).unwrap();
 //! let bytes = file.finish().unwrap();
 //! assert_eq!(&bytes[..4], b"PAR1");
 //! ```
 
+mod file;
+mod hours;
 mod ndjson;
 mod parquet;
 
 use std::fmt;
-use std::io::{self, Write};
 use std::str::FromStr;
 use std::sync::Arc;
 
 use firehose_ltsv::Column;
+
+pub use file::{Files, TableFile};
+pub use hours::{Destination, HourFiles, Written};
 
 /// The format of the table's files.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,6 +50,9 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
+    /// Every format, as `--output-format` and the template list them.
+    pub const ALL: [OutputFormat; 2] = [OutputFormat::Json, OutputFormat::Parquet];
+
     /// Its name, as `--output-format` and the template's `OutputFormat`
     /// spell it.
     pub fn name(self) -> &'static str {
@@ -51,18 +69,6 @@ impl OutputFormat {
             OutputFormat::Parquet => "parquet",
         }
     }
-
-    /// A file of this format of `table`'s rows, written into `sink`.
-    pub fn open<W: Write + Send + 'static>(
-        self,
-        table: &Table,
-        sink: W,
-    ) -> io::Result<Box<dyn TableFile<W>>> {
-        Ok(match self {
-            OutputFormat::Json => Box::new(ndjson::GzipLines::new(sink)),
-            OutputFormat::Parquet => Box::new(parquet::ParquetFile::new(table, sink)?),
-        })
-    }
 }
 
 impl fmt::Display for OutputFormat {
@@ -75,7 +81,7 @@ impl FromStr for OutputFormat {
     type Err = String;
 
     fn from_str(name: &str) -> Result<OutputFormat, String> {
-        [OutputFormat::Json, OutputFormat::Parquet]
+        OutputFormat::ALL
             .into_iter()
             .find(|format| format.name() == name)
             .ok_or_else(|| format!("{name:?} is not an output format (json or parquet)"))
@@ -98,20 +104,6 @@ impl Table {
     }
 }
 
-/// One file being written: lines in, the finished file's sink out.
-pub trait TableFile<W>: Send {
-    /// Adds one line the function wrote (a JSON object, `\n` optional).
-    fn write_line(&mut self, line: &[u8]) -> io::Result<()>;
-
-    /// Values left out so far: Parquet files hold only the table's columns,
-    /// each of its type, so a value of a label without a column, or not of
-    /// its column's type, is left out (the latter as a null).
-    fn values_left_out(&self) -> u64;
-
-    /// Ends the file and gives back its sink.
-    fn finish(self: Box<Self>) -> io::Result<W>;
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::Read;
@@ -126,6 +118,7 @@ mod tests {
             (OutputFormat::Json, "json", "json.gz"),
             (OutputFormat::Parquet, "parquet", "parquet"),
         ];
+        assert_eq!(OutputFormat::ALL, formats.map(|(format, _, _)| format));
         for (format, name, extension) in formats {
             assert_eq!(format.name(), name);
             assert_eq!(format.to_string(), name);
@@ -149,7 +142,9 @@ mod tests {
         assert_eq!(table.columns()[0].name, "status");
         let line = b"{\"status\":200,\"extra\":1}\n";
 
-        let mut json = OutputFormat::Json.open(&table, Vec::new()).unwrap();
+        let mut json = Files::new(OutputFormat::Json, table.clone())
+            .open()
+            .unwrap();
         json.write_line(line).unwrap();
         assert_eq!(json.values_left_out(), 0);
         let gzip = json.finish().unwrap();
@@ -159,7 +154,7 @@ mod tests {
             .unwrap();
         assert_eq!(text, line);
 
-        let mut parquet = OutputFormat::Parquet.open(&table, Vec::new()).unwrap();
+        let mut parquet = Files::new(OutputFormat::Parquet, table).open().unwrap();
         parquet.write_line(line).unwrap();
         assert_eq!(parquet.values_left_out(), 1, "extra has no column");
         let file = parquet.finish().unwrap();

@@ -2,7 +2,7 @@
 //! conversion writes, for files written apart from the stream.
 
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use firehose_ltsv::{ColumnType, Timestamp};
 use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as Physical};
@@ -24,10 +24,11 @@ const ROW_GROUP_ROWS: usize = 128 * 1024;
 const ROW_GROUP_BYTES: usize = 32 << 20;
 
 /// A Parquet file being written: rows gathered by column, then written a
-/// row group at a time.
-pub(crate) struct ParquetFile<W: Write + Send> {
+/// row group at a time into bytes its [`take`](TableFile::take) empties.
+pub(crate) struct ParquetFile {
     table: Table,
-    writer: SerializedFileWriter<W>,
+    writer: SerializedFileWriter<Shared>,
+    written: Shared,
     columns: Vec<Values>,
     rows: usize,
     bytes: usize,
@@ -57,8 +58,29 @@ enum Cell {
     Text(ByteArray),
 }
 
-impl<W: Write + Send> ParquetFile<W> {
-    pub(crate) fn new(table: &Table, sink: W) -> io::Result<ParquetFile<W>> {
+/// Bytes the Parquet writer writes and its file takes.
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Shared {
+    fn bytes(&self) -> MutexGuard<'_, Vec<u8>> {
+        self.0.lock().expect("not poisoned")
+    }
+}
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.bytes().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl ParquetFile {
+    pub(crate) fn new(table: &Table) -> io::Result<ParquetFile> {
         let fields = table.columns().iter().map(|column| {
             let (physical, logical) = match column.ty {
                 ColumnType::Bigint => (Physical::INT64, None),
@@ -85,8 +107,10 @@ impl<W: Write + Send> ParquetFile<W> {
         let properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .build();
-        let writer = SerializedFileWriter::new(sink, Arc::new(schema), Arc::new(properties))
-            .map_err(invalid)?;
+        let written = Shared::default();
+        let writer =
+            SerializedFileWriter::new(written.clone(), Arc::new(schema), Arc::new(properties))
+                .map_err(invalid)?;
         let columns = table
             .columns()
             .iter()
@@ -103,6 +127,7 @@ impl<W: Write + Send> ParquetFile<W> {
         Ok(ParquetFile {
             table: table.clone(),
             writer,
+            written,
             columns,
             rows: 0,
             bytes: 0,
@@ -146,7 +171,7 @@ impl<W: Write + Send> ParquetFile<W> {
     }
 }
 
-impl<W: Write + Send> TableFile<W> for ParquetFile<W> {
+impl TableFile for ParquetFile {
     fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
         let object: Map<String, Value> = serde_json::from_slice(line)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
@@ -170,15 +195,24 @@ impl<W: Write + Send> TableFile<W> for ParquetFile<W> {
         Ok(())
     }
 
+    fn pending(&self) -> usize {
+        self.written.bytes().len()
+    }
+
+    fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut *self.written.bytes())
+    }
+
     fn values_left_out(&self) -> u64 {
         self.left_out
     }
 
-    fn finish(mut self: Box<Self>) -> io::Result<W> {
+    fn finish(mut self: Box<Self>) -> io::Result<Vec<u8>> {
         if self.rows > 0 {
             self.write_row_group()?;
         }
-        self.writer.into_inner().map_err(invalid)
+        let written = self.writer.into_inner().map_err(invalid)?;
+        Ok(std::mem::take(&mut *written.bytes()))
     }
 }
 
@@ -261,8 +295,7 @@ mod tests {
     }
 
     fn written(lines: &[&str]) -> (SerializedFileReader<Bytes>, u64) {
-        let mut file: Box<dyn TableFile<Vec<u8>>> =
-            Box::new(ParquetFile::new(&table(), Vec::new()).unwrap());
+        let mut file: Box<dyn TableFile> = Box::new(ParquetFile::new(&table()).unwrap());
         for line in lines {
             file.write_line(line.as_bytes()).unwrap();
         }
@@ -337,7 +370,7 @@ mod tests {
                 "{row}"
             );
         }
-        let mut file = ParquetFile::new(&table(), Vec::new()).unwrap();
+        let mut file = ParquetFile::new(&table()).unwrap();
         assert!(file.write_line(b"not json").is_err());
         assert_eq!(file.rows, 0);
     }
@@ -450,5 +483,35 @@ mod tests {
                 .num_columns(),
             5
         );
+    }
+
+    #[test]
+    fn pieces_taken_and_the_end_make_the_same_file() {
+        let rows: Vec<String> = (0..140_000)
+            .map(|i| {
+                format!(
+                    "{{\"status\":{i},\"X-Forwarded-For\":\"agent {}\"}}\n",
+                    i % 7
+                )
+            })
+            .collect();
+        let mut file: Box<dyn TableFile> = Box::new(ParquetFile::new(&table()).unwrap());
+        let mut bytes = Vec::new();
+        for row in &rows {
+            file.write_line(row.as_bytes()).unwrap();
+            if file.pending() > 1000 {
+                bytes.extend(file.take());
+            }
+        }
+        // More rows than one row group holds: the first was taken early.
+        assert!(bytes.len() > 1000, "pieces were taken along the way");
+        assert_eq!(file.pending(), 0);
+        bytes.extend(file.finish().unwrap());
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let (reader, _) = written(&rows);
+        let whole = reader.metadata().file_metadata().num_rows();
+        let pieces = SerializedFileReader::new(Bytes::from(bytes)).unwrap();
+        assert_eq!(pieces.metadata().file_metadata().num_rows(), whole);
+        assert_eq!(row_groups(&pieces), row_groups(&reader));
     }
 }

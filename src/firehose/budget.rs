@@ -2,11 +2,11 @@
 //! leaves room for all the records after it to come back failed, so a
 //! response that starts out fitting always fits.
 
-use super::event::Record;
-use super::response::{Data, Response};
-use super::{MAX_RESPONSE_BYTES, Outcome};
 use crate::error::{Error, ErrorKind};
-use crate::json;
+use crate::firehose::decode::is_base64;
+use crate::firehose::record::Record;
+use crate::firehose::response::{Data, MAX_RESPONSE_BYTES, Outcome, Response};
+use crate::write::json;
 
 /// The metadata of a record without partition keys.
 pub(crate) const EMPTY_METADATA: &[u8] = br#","metadata":{"partitionKeys":{}}"#;
@@ -119,50 +119,8 @@ fn failed_data<'a>(record: &'a Record, base64: bool) -> Data<'a> {
     }
 }
 
-/// Whether the standard engine decodes `data`: padded, canonical base64.
-/// The body is checked without branching per byte, so the compiler can
-/// vectorize it: room is reserved for every record before any is decoded.
-pub(crate) fn is_base64(data: &[u8]) -> bool {
-    fn is_symbol(byte: u8) -> bool {
-        // Setting bit 5 turns upper case into lower and nothing else into
-        // a letter: one range test for both cases.
-        let letter = (byte | 0x20).wrapping_sub(b'a') < 26;
-        let digit = byte.wrapping_sub(b'0') < 10;
-        letter | digit | (byte == b'+') | (byte == b'/')
-    }
-    /// The 6-bit value of a symbol.
-    fn value(byte: u8) -> u8 {
-        match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' => 62,
-            _ => 63,
-        }
-    }
-    let Some(last) = data.len().checked_sub(4) else {
-        return data.is_empty();
-    };
-    let (body, quad) = data.split_at(last);
-    if !data.len().is_multiple_of(4) || !body.iter().fold(true, |ok, &b| ok & is_symbol(b)) {
-        return false;
-    }
-    // The bits past the last whole byte must be zero, as the engine requires.
-    match *quad {
-        [a, b, b'=', b'='] => is_symbol(a) && is_symbol(b) && value(b) & 0x0f == 0,
-        [a, b, c, b'='] => is_symbol(a) && is_symbol(b) && is_symbol(c) && value(c) & 0x03 == 0,
-        _ => quad.iter().all(|&b| is_symbol(b)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use base64::Engine;
-    use base64::engine::general_purpose::STANDARD;
-    use proptest::prelude::*;
-
-    use super::super::Outcome;
-    use super::super::response::Data;
     use super::*;
 
     #[test]
@@ -227,46 +185,5 @@ mod tests {
         assert!(
             matches!(error.kind(), ErrorKind::ResponseTooLarge { len, .. } if *len > MAX_RESPONSE_BYTES)
         );
-    }
-
-    #[test]
-    fn is_base64_agrees_with_the_decoder_on_every_byte_in_every_place() {
-        for valid in ["QUJDREVG", "QUJDQUI=", "QUJDQQ=="] {
-            for at in 0..valid.len() {
-                for byte in 0..=u8::MAX {
-                    let mut data = valid.as_bytes().to_vec();
-                    data[at] = byte;
-                    assert_eq!(
-                        is_base64(&data),
-                        STANDARD.decode(&data).is_ok(),
-                        "{:?}",
-                        data.escape_ascii().to_string()
-                    );
-                }
-            }
-        }
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
-
-        /// Room for failed records is reserved with `is_base64`, and their
-        /// data is chosen by whether decoding fails: the two must agree.
-        #[test]
-        fn is_base64_agrees_with_the_decoder(
-            text in prop_oneof![
-                "[A-Za-z0-9+/=]{0,12}",
-                "([A-Za-z0-9+/]{4}){0,3}[A-Za-z0-9+/]{2,3}={0,2}",
-                proptest::collection::vec(any::<u8>(), 0..12)
-                    .prop_map(|bytes| STANDARD.encode(bytes)),
-                ".{0,8}",
-            ]
-        ) {
-            prop_assert_eq!(
-                is_base64(text.as_bytes()),
-                STANDARD.decode(&text).is_ok(),
-                "{:?}", text
-            );
-        }
     }
 }

@@ -1,49 +1,14 @@
 //! The request: a Firehose transformation event, read without copying.
-//!
-//! Records are read here rather than through `aws_lambda_events`, whose
-//! event type decodes every record's base64 while parsing and so rejects a
-//! whole batch for one record's bad data: here only that record fails.
-
-use std::borrow::Cow;
-
-use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind};
-
-/// The parts of the event the function reads; others are ignored.
-#[derive(Deserialize)]
-pub(crate) struct Event<'a> {
-    #[serde(borrow, default, rename = "deliveryStreamArn")]
-    pub(crate) delivery_stream_arn: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    pub(crate) records: Vec<Record<'a>>,
-}
-
-/// One record: its id and its data, still base64.
-#[derive(Deserialize)]
-pub(crate) struct Record<'a> {
-    #[serde(borrow, rename = "recordId")]
-    pub(crate) record_id: Cow<'a, str>,
-    #[serde(borrow)]
-    pub(crate) data: Cow<'a, str>,
-}
-
-#[cfg(test)]
-impl<'a> Record<'a> {
-    /// A record with `record_id` and `data`, as the event would hold it.
-    pub(crate) fn new(record_id: &'a str, data: &'a str) -> Record<'a> {
-        Record {
-            record_id: Cow::Borrowed(record_id),
-            data: Cow::Borrowed(data),
-        }
-    }
-}
+use crate::firehose::record::Event;
+use crate::firehose::scan;
 
 /// Parses the JSON text of a Firehose event; what is not one is an error
 /// that says where. Events of the shape Firehose writes are read by
-/// [`scan`](super::scan), the rest by serde.
+/// [`scan`], the rest by serde.
 pub(crate) fn parse(event_json: &str) -> Result<Event<'_>, Error> {
-    if let Some(event) = super::scan::event(event_json) {
+    if let Some(event) = scan::event(event_json) {
         return Ok(event);
     }
     serde_json::from_str(event_json).map_err(|error| {
@@ -60,6 +25,8 @@ pub(crate) fn parse(event_json: &str) -> Result<Event<'_>, Error> {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
     fn why(text: &str) -> String {

@@ -3,55 +3,40 @@
 //! response and a [`Summary`] out; logging and metrics are the Lambda
 //! glue's (`lambda.rs`).
 
+//!
+//! | module | concern |
+//! |---|---|
+//! | `event` | the request, read without copying |
+//! | `scan` | requests of Firehose's own shape, read without serde |
+//! | `budget` | room in the response for every record to fail |
+//! | `response` | the response, written into one buffer: its limit, the results |
+//! | `decode` | a record's base64 data, decoded; data that is not base64 |
+//! | `record` | the event's records, borrowed from its text |
+//! | `summary` | what an invocation did: counts and failed records |
+
 mod budget;
+mod decode;
 mod event;
+mod record;
 mod response;
 mod scan;
+pub(crate) mod summary;
 
 use std::cell::Cell;
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 
-use base64::Engine;
-
 use serde_json::value::RawValue;
 
 use crate::config::Config;
+use crate::convert::partition;
 use crate::convert::{Converter, LineCounts};
 use crate::error::{Error, ErrorKind, display_label};
-use crate::partition;
-use crate::summary::{self, Summary};
+use crate::firehose::summary::Summary;
 use budget::ResponseBudget;
-use event::Record;
-use response::{BASE64, Data, Response};
-
-/// The largest response this function returns, in bytes: Lambda rejects
-/// responses of 6 MB (6,291,456 bytes) or more; Firehose's documentation
-/// asks for less than 6,000,000.
-pub const MAX_RESPONSE_BYTES: usize = 5_999_999;
-
-/// A record's result, as Firehose spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Transformed; Firehose delivers the new data.
-    Ok,
-    /// Deliberately left out: the record had no lines, or `LTSV_DROP`
-    /// removed them all.
-    Dropped,
-    /// Not transformed; Firehose writes the original data to the error prefix.
-    ProcessingFailed,
-}
-
-impl Outcome {
-    /// The `result` string of the response.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Ok => "Ok",
-            Outcome::Dropped => "Dropped",
-            Outcome::ProcessingFailed => "ProcessingFailed",
-        }
-    }
-}
+use record::Record;
+pub use response::MAX_RESPONSE_BYTES;
+use response::{Data, Outcome, Response};
 
 /// Transforms the JSON text of a Firehose event into the JSON response.
 ///
@@ -59,10 +44,34 @@ impl Outcome {
 /// `Dropped` when it held no lines, or `ProcessingFailed` with its data
 /// exactly as received. The invocation fails only for a request that is
 /// not a Firehose event, or a batch too large to return even unchanged.
+///
+/// Every record is converted and its entry decided first, with the room
+/// each takes; then the response is written once, into a buffer of exactly
+/// its size. Its memory is then freed at the size it was taken, which lets
+/// the allocator hand the same memory to the next invocation rather than
+/// map fresh pages.
 pub fn transform(event_json: &str, config: &Config) -> Result<(Box<RawValue>, Summary), Error> {
-    transform_with(event_json, config, |converter, record| {
-        converter.convert(record)
-    })
+    let event = event::parse(event_json)?;
+    let mut budget = ResponseBudget::new(&event.records)?;
+    let mut summary = Summary {
+        records: event.records.len(),
+        delivery_stream: event
+            .delivery_stream_arn
+            .as_deref()
+            .map(|arn| summary::delivery_stream_name(arn).to_owned()),
+        ..Summary::default()
+    };
+    let mut converter = RecordConverter::new(config, OUTPUTS.take());
+    let planned = plan(&event.records, &mut budget, &mut converter, &mut summary);
+    let response = write(&event.records, &planned, &budget, &converter);
+    OUTPUTS.set(converter.outputs);
+    summary.bytes_in = converter.bytes_in;
+    summary.response_bytes = response.get().len();
+    debug_assert!(
+        summary.response_bytes <= MAX_RESPONSE_BYTES,
+        "the budget holds"
+    );
+    Ok((response, summary))
 }
 
 /// What a record's entry holds, decided before the response is written.
@@ -85,49 +94,11 @@ thread_local! {
     static OUTPUTS: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
-/// The step that converts one record.
-type Convert = for<'c> fn(&mut RecordConverter<'c>, &Record) -> Result<Outcome, Error>;
-
-/// [`transform`], with the step that converts one record as a parameter so
-/// tests can make it fail in ways real input cannot.
-///
-/// Every record is converted and its entry decided first, with the room
-/// each takes; then the response is written once, into a buffer of exactly
-/// its size. Its memory is then freed at the size it was taken, which lets
-/// the allocator hand the same memory to the next invocation rather than
-/// map fresh pages.
-fn transform_with(
-    event_json: &str,
-    config: &Config,
-    convert: Convert,
-) -> Result<(Box<RawValue>, Summary), Error> {
-    let event = event::parse(event_json)?;
-    let mut budget = ResponseBudget::new(&event.records)?;
-    let mut summary = Summary {
-        records: event.records.len(),
-        delivery_stream: event
-            .delivery_stream_arn
-            .as_deref()
-            .map(|arn| summary::delivery_stream_name(arn).to_owned()),
-        ..Summary::default()
-    };
-    let mut converter = RecordConverter::new(config, OUTPUTS.take());
-    let planned = plan(
-        &event.records,
-        &mut budget,
-        &mut converter,
-        &mut summary,
-        convert,
-    );
-    let response = write(&event.records, &planned, &budget, &converter);
-    OUTPUTS.set(converter.outputs);
-    summary.bytes_in = converter.bytes_in;
-    summary.response_bytes = response.get().len();
-    debug_assert!(
-        summary.response_bytes <= MAX_RESPONSE_BYTES,
-        "the budget holds"
-    );
-    Ok((response, summary))
+#[cfg(test)]
+thread_local! {
+    /// The id of a record whose conversion panics, so that a test can
+    /// reach the panic guard no real input reaches.
+    static PANIC_ON: Cell<Option<&'static str>> = const { Cell::new(None) };
 }
 
 /// The entries of a response, decided, and its length without its tail.
@@ -144,7 +115,6 @@ fn plan<'a>(
     budget: &mut ResponseBudget,
     converter: &mut RecordConverter,
     summary: &mut Summary,
-    convert: Convert,
 ) -> Plan<'a> {
     let empty_keys = budget.metadata().then_some(&b"{}"[..]);
     let mut entries = Vec::with_capacity(records.len());
@@ -154,7 +124,7 @@ fn plan<'a>(
         len += usize::from(i > 0);
         let (output, keys) = (converter.outputs.len(), converter.keys.len());
         // A panic is a bug, but one record's bug must not cost the batch.
-        let converted = panic::catch_unwind(AssertUnwindSafe(|| convert(converter, record)))
+        let converted = panic::catch_unwind(AssertUnwindSafe(|| converter.convert(record)))
             .unwrap_or_else(|_| Err(Error::new(ErrorKind::Panic)));
         let error = match converted {
             Ok(Outcome::Ok) => {
@@ -261,11 +231,12 @@ impl<'c> RecordConverter<'c> {
     /// and, from its first line written, its partition keys to `keys`; on
     /// error, or when nothing is written, appends nothing.
     fn convert(&mut self, record: &Record) -> Result<Outcome, Error> {
-        self.decoded.clear();
+        #[cfg(test)]
+        if PANIC_ON.get() == Some(&*record.record_id) {
+            panic!("injected");
+        }
         self.lines = LineCounts::default();
-        BASE64
-            .decode_vec(record.data.as_bytes(), &mut self.decoded)
-            .map_err(|error| Error::new(ErrorKind::Base64(error)))?;
+        decode::decode(&record.data, &mut self.decoded)?;
         self.bytes_in += self.decoded.len();
         let config = self.converter.config();
         let mark = self.keys.len();
@@ -294,13 +265,10 @@ mod tests {
     fn a_panic_fails_only_its_own_record() {
         // "YTox" is the line `a:1`.
         let event = r#"{"records":[{"recordId":"1","data":"YTox"},{"recordId":"boom","data":"YTox"},{"recordId":"3","data":"YTox"}]}"#;
-        let (response, summary) = transform_with(event, &Config::default(), |converter, record| {
-            if record.record_id == "boom" {
-                panic!("injected");
-            }
-            converter.convert(record)
-        })
-        .unwrap();
+        PANIC_ON.set(Some("boom"));
+        let transformed = transform(event, &Config::default());
+        PANIC_ON.set(None);
+        let (response, summary) = transformed.unwrap();
         assert_eq!((summary.ok, summary.failed), (2, 1));
         assert_eq!(summary.failures[0].record_id, "boom");
         assert_eq!(*summary.failures[0].error.kind(), ErrorKind::Panic);

@@ -1,23 +1,44 @@
 //! The response, written straight into one buffer as JSON, with converted
-//! data base64-encoded in place.
+//! data base64-encoded in place; its limit, and the results it gives.
 
 use std::iter;
-use std::sync::LazyLock;
 
 use base64::Engine;
-use base64::engine::Simd;
-use base64::engine::general_purpose::PAD;
 use serde::Deserialize;
 use serde::de::value::{self, MapDeserializer};
 use serde_json::value::RawValue;
 
-use super::Outcome;
-use super::event::Record;
-use crate::json;
+use crate::firehose::decode::BASE64;
+use crate::firehose::record::Record;
+use crate::write::json;
 
-/// Standard, padded base64, with the vector instructions the CPU has
-/// (NEON on Graviton).
-pub(crate) static BASE64: LazyLock<Simd> = LazyLock::new(|| Simd::standard(PAD));
+/// The largest response this function returns, in bytes: Lambda rejects
+/// responses of 6 MB (6,291,456 bytes) or more; Firehose's documentation
+/// asks for less than 6,000,000.
+pub const MAX_RESPONSE_BYTES: usize = 5_999_999;
+
+/// A record's result, as Firehose spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Transformed; Firehose delivers the new data.
+    Ok,
+    /// Deliberately left out: the record had no lines, or `LTSV_DROP`
+    /// removed them all.
+    Dropped,
+    /// Not transformed; Firehose writes the original data to the error prefix.
+    ProcessingFailed,
+}
+
+impl Outcome {
+    /// The `result` string of the response.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "Ok",
+            Outcome::Dropped => "Dropped",
+            Outcome::ProcessingFailed => "ProcessingFailed",
+        }
+    }
+}
 
 /// What an entry's `data` holds.
 #[derive(Clone, Copy)]

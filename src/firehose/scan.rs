@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use memchr::memchr2;
 
-use super::event::{Event, Record};
+use crate::firehose::record::{Event, Record};
 
 /// Objects and arrays nested deeper than this are left to serde.
 const MAX_DEPTH: usize = 16;

@@ -11,9 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use firehose_ltsv::{Config, Converter, event_hour};
-use firehose_ltsv_backfill::{
-    Body, Failure, GzipJson, Invocation, Job, Limits, Source, Store, Task,
-};
+use firehose_ltsv_backfill::{Body, Failure, Invocation, Job, Limits, Source, Store, Task};
+use firehose_ltsv_output::{Files, OutputFormat, Table};
 use flate2::Compression;
 use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
@@ -253,7 +252,7 @@ pub(crate) fn job(memory: &Memory, config: Config, limits: Limits) -> Job<Memory
     Job {
         store: memory.clone(),
         config,
-        encoding: Box::new(GzipJson::default()),
+        files: Files::new(OutputFormat::Json, Table::new(Vec::new())),
         limits,
     }
 }

@@ -10,33 +10,33 @@ use crate::settings::{DropRule, Key, OnTypeError, Settings, Type, Unescape};
 /// The product's `config`, described as the oracle describes settings.
 pub fn settings(config: &Config) -> Settings {
     Settings {
-        any_labels: config.label_syntax == LabelSyntax::Any,
-        unescape: match config.unescape {
+        any_labels: config.label_syntax() == LabelSyntax::Any,
+        unescape: match config.unescape() {
             firehose_ltsv::Unescape::Off => Unescape::Off,
             firehose_ltsv::Unescape::Escapes => Unescape::Escapes,
             firehose_ltsv::Unescape::Json => Unescape::Json,
         },
-        null_values: config.null_values.clone(),
+        null_values: config.null_values().to_vec(),
         types: config
-            .types
+            .types()
             .iter()
             .map(|(label, ty)| (label.clone(), oracle_type(*ty)))
             .collect(),
-        declared: config.log_format.as_ref().map(|format| {
+        declared: config.log_format().as_ref().map(|format| {
             format
                 .fields()
                 .iter()
                 .map(|field| field.label.as_bytes().to_vec())
                 .collect()
         }),
-        on_type_error: match config.on_type_error {
+        on_type_error: match config.on_type_error() {
             firehose_ltsv::OnTypeError::Fail => OnTypeError::Fail,
             firehose_ltsv::OnTypeError::Null => OnTypeError::Null,
             firehose_ltsv::OnTypeError::String => OnTypeError::String,
         },
-        split_request: config.split_request.clone(),
+        split_request: config.split_request().map(<[u8]>::to_vec),
         drop: config
-            .drop
+            .drop_rules()
             .iter()
             .map(|rule| DropRule {
                 label: rule.label.clone(),
@@ -44,7 +44,7 @@ pub fn settings(config: &Config) -> Settings {
                 value: rule.value.clone(),
             })
             .collect(),
-        partition_keys: config.partition_keys.iter().map(key).collect(),
+        partition_keys: config.partition_keys().iter().map(key).collect(),
     }
 }
 

@@ -25,7 +25,7 @@
 use memchr::memchr;
 
 use crate::error::{Error, ErrorKind};
-use crate::words::{self, Word};
+use crate::parse::words::{self, Word};
 
 /// One non-blank line of LTSV data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -281,7 +281,7 @@ static LABEL_BYTES: [bool; 256] = {
 };
 
 /// Whether `byte` may appear in a strict LTSV label: `[0-9A-Za-z_.-]`.
-pub fn is_label_byte(byte: u8) -> bool {
+pub(crate) fn is_label_byte(byte: u8) -> bool {
     LABEL_BYTES[usize::from(byte)]
 }
 

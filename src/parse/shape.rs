@@ -10,8 +10,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::ltsv;
-use crate::words::{self, Word};
+use crate::parse::ltsv;
+use crate::parse::words::{self, Word};
 
 /// Where a field sits in its line.
 #[derive(Clone, Copy, Debug)]

@@ -16,9 +16,9 @@
 //! ```
 
 use crate::error::Error;
-use crate::ltsv::{self, LabelSyntax};
-use crate::shape::{Shape, Span};
-use crate::words;
+use crate::parse::ltsv::{self, LabelSyntax};
+use crate::parse::shape::{Shape, Span};
+use crate::parse::words;
 
 /// Lines with at most this many fields find repeated labels by comparing
 /// every pair; longer ones sort, so the cost stays `O(n log n)`.

@@ -1,5 +1,11 @@
 //! The Lambda function around the pure [`transform`]: the runtime's event
 //! type, the log lines, the metrics line and the clock.
+//!
+//! | module | concern |
+//! |---|---|
+//! | `metrics` | one CloudWatch Embedded Metric Format line per invocation |
+
+pub(crate) mod metrics;
 
 use std::io::{self, Write};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -12,9 +18,8 @@ use tracing_subscriber::fmt::MakeWriter;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
+use crate::firehose::summary::Summary;
 use crate::firehose::{MAX_RESPONSE_BYTES, transform};
-use crate::metrics;
-use crate::summary::Summary;
 
 /// The Lambda handler: transforms a Firehose event, logs one summary line
 /// and one warning per failed record, writes the invocation's metrics to
@@ -35,7 +40,7 @@ pub fn handle_with_metrics(
     let started = Instant::now();
     let (response, summary) = transform(event.payload.get(), config)?;
     warn_failures(&summary);
-    if let Some(namespace) = &config.metrics_namespace {
+    if let Some(namespace) = &config.metrics_namespace() {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde_json::json;
 
-use crate::summary::Summary;
+use crate::firehose::summary::Summary;
 
 /// A metric's name, its unit, and how it is read off a [`Summary`].
 type Metric = (&'static str, &'static str, fn(&Summary) -> usize);

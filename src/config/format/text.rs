@@ -2,8 +2,19 @@
 //! `LogFormat` line, nginx's `log_format` directive (comments and all), or
 //! the string alone; what is left is the format's text, with its TABs.
 
-use super::Server;
-use crate::value::Unescape;
+use crate::values::escapes::Unescape;
+
+/// Which server wrote the format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Server {
+    /// Apache httpd's `LogFormat`, with `%` directives.
+    Apache,
+    /// nginx's `log_format`, with `$` variables.
+    Nginx,
+    /// h2o's `access-log` `format`: Apache's `%` directives, less some,
+    /// and its own `%{…}x` extensions.
+    H2o,
+}
 
 /// A format as its configuration writes it, read.
 #[derive(Debug)]

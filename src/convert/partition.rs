@@ -4,15 +4,15 @@
 
 use crate::config::{Config, PartitionKey};
 use crate::error::{Error, ErrorKind};
-use crate::json;
-use crate::line::ParsedLine;
-use crate::ltsv;
-use crate::time::{DateHour, Timestamp, padded};
-use crate::value::Type;
+use crate::parse::line::ParsedLine;
+use crate::parse::ltsv;
+use crate::values::time::{DateHour, Timestamp, padded};
+use crate::values::types::Type;
+use crate::write::json;
 
 /// Label values longer than this are cut, keeping S3 prefixes well inside
 /// the 1,024-byte key limit.
-pub const MAX_VALUE_LEN: usize = 256;
+pub(crate) const MAX_VALUE_LEN: usize = 256;
 
 /// The value `label` takes in `line`, unless it is empty or null: the value
 /// a partition key, or an event time, can be taken from.
@@ -24,7 +24,7 @@ fn present_value<'a>(config: &Config, line: &ParsedLine<'a>, label: &[u8]) -> Op
 /// When `line` happened: the value of [`Config::time_label`], judged as
 /// conversion judges values (a repeated label by its last value; an empty
 /// or null value is missing).
-pub fn event_time(config: &Config, line: &ParsedLine) -> Result<Timestamp, Error> {
+pub(crate) fn event_time(config: &Config, line: &ParsedLine) -> Result<Timestamp, Error> {
     let label = config
         .time_label()
         .ok_or_else(|| Error::new(ErrorKind::NoTimeLabel))?;
@@ -44,13 +44,13 @@ pub fn event_hour(config: &Config, line: &ParsedLine) -> Result<DateHour, Error>
 /// Appends the JSON object of `config.partition_keys` computed from
 /// `first_line`, the first line a record writes; with no keys configured
 /// this is `{}`. On error `out` is left as it was.
-pub fn write_keys(
+pub(crate) fn write_keys(
     config: &Config,
     first_line: &ParsedLine,
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
     let needs_time = config
-        .partition_keys
+        .partition_keys()
         .iter()
         .any(|key| !matches!(key, PartitionKey::Label(_)));
     let hour = match needs_time {
@@ -59,7 +59,7 @@ pub fn write_keys(
     };
     let mark = out.len();
     out.push(b'{');
-    for (i, key) in config.partition_keys.iter().enumerate() {
+    for (i, key) in config.partition_keys().iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -108,7 +108,7 @@ fn write_safe(out: &mut Vec<u8>, value: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::line::LineParser;
+    use crate::parse::line::LineParser;
 
     fn config(vars: &[(&str, &str)]) -> Config {
         Config::from_vars(vars).unwrap()
@@ -116,7 +116,7 @@ mod tests {
 
     fn keys(partition_keys: &str, line: &[u8]) -> Result<String, Error> {
         let config = config(&[("PARTITION_KEYS", partition_keys)]);
-        let mut parser = LineParser::new(config.label_syntax);
+        let mut parser = LineParser::new(config.label_syntax());
         let mut out = b"x".to_vec();
         let result = write_keys(&config, &parser.parse(line).unwrap(), &mut out);
         let text = String::from_utf8(out).unwrap();
@@ -126,7 +126,7 @@ mod tests {
     }
 
     fn hour_of(config: &Config, line: &[u8]) -> Result<DateHour, Error> {
-        let mut parser = LineParser::new(config.label_syntax);
+        let mut parser = LineParser::new(config.label_syntax());
         event_hour(config, &parser.parse(line).unwrap())
     }
 

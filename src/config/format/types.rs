@@ -2,7 +2,7 @@
 //! Apache's `%` directives, nginx's `$` variables, h2o's `%` directives
 //! and `%{…}x` extensions.
 
-use crate::value::Type;
+use crate::values::types::Type;
 
 /// The type of an Apache field's values, from its template: the
 /// directive's type when the template is exactly one directive.

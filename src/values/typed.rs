@@ -2,7 +2,7 @@
 //! an integer already in JSON's form is copied as logged, and a time the
 //! same as the last one written is written as it was then.
 
-use crate::value::{self, Type};
+use crate::values::types::{self, Type};
 
 /// Writes typed values, remembering the last time value it wrote.
 #[derive(Debug, Default)]
@@ -20,10 +20,10 @@ impl TypedWriter {
     pub(crate) fn write(&mut self, ty: Type, text: &[u8], out: &mut Vec<u8>) -> Option<()> {
         match ty {
             Type::Integer => write_integer(text, out),
-            Type::Float => value::parse_float(text).map(|x| {
+            Type::Float => types::parse_float(text).map(|x| {
                 out.extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes());
             }),
-            Type::Bool => value::parse_bool(text).map(|b| {
+            Type::Bool => types::parse_bool(text).map(|b| {
                 out.extend_from_slice(if b { b"true" } else { b"false" });
             }),
             Type::Time | Type::TimeMsec | Type::TimeUsec => self.write_time(ty, text, out),
@@ -51,7 +51,7 @@ impl TypedWriter {
 }
 
 /// Appends `text` as a JSON integer, if it is an integer (see
-/// [`value::parse_integer`]). One already written as JSON writes it, with
+/// [`types::parse_integer`]). One already written as JSON writes it, with
 /// no leading zero and no `-0`, and short enough to fit an `i64`, is
 /// copied as it is.
 fn write_integer(text: &[u8], out: &mut Vec<u8>) -> Option<()> {
@@ -67,7 +67,7 @@ fn write_integer(text: &[u8], out: &mut Vec<u8>) -> Option<()> {
         out.extend_from_slice(text);
         return Some(());
     }
-    let n = value::parse_integer(text)?;
+    let n = types::parse_integer(text)?;
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
     Some(())
 }

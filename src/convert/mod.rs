@@ -14,14 +14,20 @@
 //!     "{\"time\":\"2021-06-28 08:22:48\",\"status\":200,\"size\":null,\"ua\":\"あ\"}\n".as_bytes()
 //! );
 //! ```
+//!
+//! | module | concern |
+//! |---|---|
+//! | `partition` | a line's event time, and a record's partition keys |
+
+pub(crate) mod partition;
 
 use std::ops::Range;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, display_label};
-use crate::line::{LineParser, ParsedLine};
-use crate::ltsv;
-use crate::object::ObjectWriter;
+use crate::parse::line::{LineParser, ParsedLine};
+use crate::parse::ltsv;
+use crate::write::object::ObjectWriter;
 
 /// What became of one line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +68,7 @@ impl<'c> Converter<'c> {
     pub fn new(config: &'c Config) -> Converter<'c> {
         Converter {
             config,
-            parser: LineParser::new(config.label_syntax),
+            parser: LineParser::new(config.label_syntax()),
             writer: ObjectWriter::new(config),
             undeclared: None,
         }
@@ -178,7 +184,7 @@ fn line_outcome<'a>(
     if line.is_blank() {
         return Ok(skipped(LineOutcome::Blank));
     }
-    let excluded = config.drop.iter().any(|rule| {
+    let excluded = config.drop_rules().iter().any(|rule| {
         line.value_of(&rule.label)
             .is_some_and(|value| rule.matches(&rule.label, value))
     });

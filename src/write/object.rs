@@ -4,13 +4,14 @@
 
 use crate::config::{Config, OnTypeError};
 use crate::error::{Error, ErrorKind, display_label};
-use crate::json;
-use crate::labels::{LabelTable, LineLabels};
-use crate::line::ParsedLine;
-use crate::request::{self, REQUEST_PARTS};
-use crate::shape::Span;
-use crate::typed::TypedWriter;
-use crate::value::{Type, Unescape};
+use crate::parse::line::ParsedLine;
+use crate::parse::shape::Span;
+use crate::values::escapes::Unescape;
+use crate::values::request::{self, REQUEST_PARTS};
+use crate::values::typed::TypedWriter;
+use crate::values::types::Type;
+use crate::write::json;
+use crate::write::labels::{LabelTable, LineLabels};
 
 /// Writes JSON objects with one [`Config`], reusing its buffers from line
 /// to line.
@@ -34,7 +35,7 @@ impl<'c> ObjectWriter<'c> {
                 config,
                 unescaped: Vec::new(),
                 null_lengths: config
-                    .null_values
+                    .null_values()
                     .iter()
                     .fold(0, |bits, null| bits | length_bit(null)),
                 typed: TypedWriter::default(),
@@ -53,7 +54,7 @@ impl<'c> ObjectWriter<'c> {
     ) -> Result<Option<&'a [u8]>, Error> {
         let mark = out.len();
         let labels = &mut self.line_labels;
-        labels.learn(&self.labels, line, self.config.label_syntax);
+        labels.learn(&self.labels, line, self.config.label_syntax());
         if line.is_blank() {
             out.push(b'{');
         }
@@ -67,7 +68,7 @@ impl<'c> ObjectWriter<'c> {
                 }));
             }
         }
-        if let Some(label) = &self.config.split_request {
+        if let Some(label) = &self.config.split_request() {
             self.write_request_parts(label, line, out);
         }
         out.extend_from_slice(b"}\n");
@@ -147,7 +148,10 @@ impl ValueWriter<'_> {
             }
             Some(ty) => ty,
         };
-        match (self.typed.write(ty, value, out), self.config.on_type_error) {
+        match (
+            self.typed.write(ty, value, out),
+            self.config.on_type_error(),
+        ) {
             (Some(()), _) => Ok(()),
             (None, OnTypeError::Fail) => Err(ty),
             (None, OnTypeError::Null) => {
@@ -164,7 +168,7 @@ impl ValueWriter<'_> {
     /// Writes a string value, decoding its escapes unless that is turned
     /// off or would give invalid UTF-8.
     fn write_string(&mut self, value: &[u8], out: &mut Vec<u8>) {
-        let unescape = self.config.unescape;
+        let unescape = self.config.unescape();
         if unescape != Unescape::Off
             && memchr::memchr(b'\\', value).is_some()
             && unescape.decode(value, &mut self.unescaped)
@@ -179,7 +183,7 @@ impl ValueWriter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::line::LineParser;
+    use crate::parse::line::LineParser;
 
     fn with(vars: &[(&str, &str)]) -> Config {
         Config::from_vars(vars).unwrap()
@@ -188,7 +192,7 @@ mod tests {
     /// The object `config` writes for `line`, after whatever was in the
     /// output; on error, checks that nothing was written.
     fn convert_with(config: &Config, line: &[u8]) -> Result<String, Error> {
-        let mut parser = LineParser::new(config.label_syntax);
+        let mut parser = LineParser::new(config.label_syntax());
         let parsed = parser.parse(line)?;
         let mut out = b"prefix".to_vec();
         let result = ObjectWriter::new(config).write(&parsed, &mut out);

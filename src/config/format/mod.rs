@@ -13,25 +13,20 @@
 //! let labels: Vec<_> = format.fields().iter().map(|f| (f.label.as_str(), f.ty)).collect();
 //! assert_eq!(labels, [("time", Type::Time), ("status", Type::Integer), ("ua", Type::String)]);
 //! ```
+//!
+//! | module | concern |
+//! |---|---|
+//! | `text` | the format as the configuration writes it: comments, strings, YAML |
+//! | `types` | each directive's type: Apache's, nginx's, h2o's |
 
 mod text;
 mod types;
 
-use crate::ltsv::is_label_byte;
-use crate::value::{Type, Unescape};
+use crate::parse::ltsv::is_label_byte;
+use crate::values::escapes::Unescape;
+use crate::values::types::Type;
+pub use text::Server;
 use types::{apache_type, h2o_type, is_h2o_extension, nginx_type};
-
-/// Which server wrote the format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Server {
-    /// Apache httpd's `LogFormat`, with `%` directives.
-    Apache,
-    /// nginx's `log_format`, with `$` variables.
-    Nginx,
-    /// h2o's `access-log` `format`: Apache's `%` directives, less some,
-    /// and its own `%{…}x` extensions.
-    H2o,
-}
 
 /// One `label:value` field of a format.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,11 +5,11 @@
 use std::ops::Range;
 
 use crate::config::Config;
-use crate::json;
-use crate::line::{ParsedLine, label_bit};
-use crate::ltsv::LabelSyntax;
-use crate::value::Type;
-use crate::words;
+use crate::parse::line::{ParsedLine, label_bit};
+use crate::parse::ltsv::LabelSyntax;
+use crate::parse::words;
+use crate::values::types::Type;
+use crate::write::json;
 
 /// A label the settings name.
 #[derive(Debug)]
@@ -38,7 +38,7 @@ pub(crate) struct LabelTable {
 impl LabelTable {
     pub(crate) fn new(config: &Config) -> LabelTable {
         let mut entries: Vec<Entry> = config
-            .types
+            .types()
             .iter()
             .map(|(label, ty)| Entry {
                 label: label.clone(),
@@ -46,7 +46,7 @@ impl LabelTable {
                 declared: false,
             })
             .collect();
-        let declared = config.log_format.iter().flat_map(|f| f.fields());
+        let declared = config.log_format().into_iter().flat_map(|f| f.fields());
         for field in declared {
             let label = field.label.as_bytes();
             match entries.iter_mut().find(|e| e.label == label) {
@@ -71,7 +71,7 @@ impl LabelTable {
             bits: entries.iter().fold(0, |bits, e| bits | label_bit(&e.label)),
             entries,
             starts,
-            tracks_declared: config.log_format.is_some(),
+            tracks_declared: config.log_format().is_some(),
         }
     }
 

@@ -1,102 +1,46 @@
 //! Settings, read once and validated before any record is seen. Each is
 //! defined in [`SETTINGS`](crate::SETTINGS); a value that is not valid is
 //! an error naming its variable and the bad part.
+//!
+//! | module | concern |
+//! |---|---|
+//! | `read` | each setting's text read and checked |
+//! | `rules` | what some settings hold: type-error rule, drop rules, partition keys |
+//! | `format` | a server's own log format line: labels and types |
+//! | `settings` | every setting defined once: variable, flag, default, help |
 
+pub(crate) mod format;
+mod read;
+mod rules;
+pub(crate) mod settings;
+
+use crate::config::format::LogFormat;
+use crate::config::settings::Setting;
 use crate::error::Error;
-use crate::format::LogFormat;
-use crate::ltsv::{LabelSyntax, is_label_byte};
-use crate::settings::{self, Setting};
-use crate::value::{Type, Unescape};
+use crate::parse::ltsv::LabelSyntax;
+use crate::values::escapes::Unescape;
+use crate::values::types::Type;
+use read::{
+    Given, check_label, combine_types, parse_drop_rules, parse_log_format, parse_namespace,
+    parse_partition_keys, parse_types, time_label,
+};
+pub use rules::{DropRule, OnTypeError, PartitionKey};
 
-/// What to do with a value that does not parse as its label's type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OnTypeError {
-    /// The line is invalid, so its record is `ProcessingFailed`.
-    Fail,
-    /// Write `null`.
-    Null,
-    /// Write the value as a string.
-    String,
-}
-
-/// One rule of `LTSV_DROP`: lines whose label matches are left out.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DropRule {
-    /// The label to look at.
-    pub label: Vec<u8>,
-    /// `^=`: the value starts with `value`; `=`: it equals it.
-    pub prefix: bool,
-    /// Compared with the value as logged.
-    pub value: Vec<u8>,
-}
-
-impl DropRule {
-    /// Whether a field with this label and value (as logged) matches.
-    pub fn matches(&self, label: &[u8], value: &[u8]) -> bool {
-        label == self.label
-            && if self.prefix {
-                value.starts_with(&self.value)
-            } else {
-                value == self.value
-            }
-    }
-}
-
-/// One entry of `PARTITION_KEYS`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PartitionKey {
-    /// Four-digit UTC year of the first line's time.
-    Year,
-    /// Two-digit UTC month.
-    Month,
-    /// Two-digit UTC day of the month.
-    Day,
-    /// Two-digit UTC hour.
-    Hour,
-    /// The value of this label in the first line, made safe for an S3 prefix.
-    Label(String),
-}
-
-impl PartitionKey {
-    /// The key's name in the response's `partitionKeys`.
-    pub fn name(&self) -> &str {
-        match self {
-            PartitionKey::Year => "year",
-            PartitionKey::Month => "month",
-            PartitionKey::Day => "day",
-            PartitionKey::Hour => "hour",
-            PartitionKey::Label(label) => label,
-        }
-    }
-}
-
-/// Validated settings.
+/// Validated settings: made only by reading and checking every setting
+/// ([`Config::from_env`], [`Config::from_vars`], [`Config::from_lookup`]),
+/// and read-only after.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
-    /// Which labels are accepted.
-    pub label_syntax: LabelSyntax,
-    /// The server's log format, when `LTSV_LOG_FORMAT` gives one: the
-    /// labels it declares and the types their directives give.
-    pub log_format: Option<LogFormat>,
-    /// How escapes in values are decoded.
-    pub unescape: Unescape,
-    /// Values written as JSON `null`, compared with the value as logged.
-    pub null_values: Vec<Vec<u8>>,
-    /// Typed labels: those the log format types, in its order, each
-    /// replaced by its `LTSV_TYPES` entry if it has one, then the other
-    /// `LTSV_TYPES` entries in their order.
-    pub types: Vec<(Vec<u8>, Type)>,
-    /// What happens to a value that is not of its type.
-    pub on_type_error: OnTypeError,
-    /// The label holding a request line (`%r`, `$request`) to split into
-    /// `method`, `path`, `query` and `protocol`.
-    pub split_request: Option<Vec<u8>>,
-    /// Lines matching any of these rules are left out.
-    pub drop: Vec<DropRule>,
-    /// Partition keys to return with every `Ok` record.
-    pub partition_keys: Vec<PartitionKey>,
-    /// CloudWatch namespace for the metrics of each invocation, if any.
-    pub metrics_namespace: Option<String>,
+    label_syntax: LabelSyntax,
+    log_format: Option<LogFormat>,
+    unescape: Unescape,
+    null_values: Vec<Vec<u8>>,
+    types: Vec<(Vec<u8>, Type)>,
+    on_type_error: OnTypeError,
+    split_request: Option<Vec<u8>>,
+    drop: Vec<DropRule>,
+    partition_keys: Vec<PartitionKey>,
+    metrics_namespace: Option<String>,
 }
 
 impl Default for Config {
@@ -120,7 +64,7 @@ impl Config {
     ///     ("LTSV_TYPES", "ua:string"),
     /// ])
     /// .unwrap();
-    /// assert_eq!(config.types.len(), 2);
+    /// assert_eq!(config.types().len(), 2);
     /// ```
     pub fn from_vars(vars: &[(&str, &str)]) -> Result<Config, Error> {
         Config::from_lookup(|name| {
@@ -181,6 +125,60 @@ impl Config {
         })
     }
 
+    /// Which labels are accepted (`LTSV_STRICT_LABELS`).
+    pub fn label_syntax(&self) -> LabelSyntax {
+        self.label_syntax
+    }
+
+    /// The server's log format, when `LTSV_LOG_FORMAT` gives one: the
+    /// labels it declares and the types their directives give.
+    pub fn log_format(&self) -> Option<&LogFormat> {
+        self.log_format.as_ref()
+    }
+
+    /// How escapes in values are decoded (`LTSV_UNESCAPE`, or the format's).
+    pub fn unescape(&self) -> Unescape {
+        self.unescape
+    }
+
+    /// Values written as JSON `null`, compared with the value as logged.
+    pub fn null_values(&self) -> &[Vec<u8>] {
+        &self.null_values
+    }
+
+    /// Typed labels: those the log format types, in its order, each
+    /// replaced by its `LTSV_TYPES` entry if it has one, then the other
+    /// `LTSV_TYPES` entries in their order.
+    pub fn types(&self) -> &[(Vec<u8>, Type)] {
+        &self.types
+    }
+
+    /// What happens to a value that is not of its type.
+    pub fn on_type_error(&self) -> OnTypeError {
+        self.on_type_error
+    }
+
+    /// The label holding a request line (`%r`, `$request`) to split into
+    /// `method`, `path`, `query` and `protocol`.
+    pub fn split_request(&self) -> Option<&[u8]> {
+        self.split_request.as_deref()
+    }
+
+    /// Lines matching any of these rules are left out.
+    pub fn drop_rules(&self) -> &[DropRule] {
+        &self.drop
+    }
+
+    /// Partition keys to return with every `Ok` record.
+    pub fn partition_keys(&self) -> &[PartitionKey] {
+        &self.partition_keys
+    }
+
+    /// CloudWatch namespace for the metrics of each invocation, if any.
+    pub fn metrics_namespace(&self) -> Option<&str> {
+        self.metrics_namespace.as_deref()
+    }
+
     /// The type configured for `label`, if any.
     pub fn type_of(&self, label: &[u8]) -> Option<Type> {
         self.types
@@ -194,221 +192,13 @@ impl Config {
         self.null_values.iter().any(|null| null == value)
     }
 
-    /// The label whose time the `year`/`month`/`day`/`hour` partition keys
-    /// use: the first label of type `time` in `LTSV_TYPES`.
+    /// The label whose time is each line's event time, which the
+    /// `year`/`month`/`day`/`hour` partition keys and backfill's hours use:
+    /// the first label of a time type in [`types`](Self::types), so the
+    /// log format's first, unless `LTSV_TYPES` types one it lacks.
     pub fn time_label(&self) -> Option<&[u8]> {
         time_label(&self.types)
     }
-}
-
-fn time_label(types: &[(Vec<u8>, Type)]) -> Option<&[u8]> {
-    types
-        .iter()
-        .find(|(_, ty)| ty.is_time())
-        .map(|(label, _)| label.as_slice())
-}
-
-/// The names of the types, for messages.
-const TYPE_NAMES: &str = "integer, float, bool, string, time, time_msec, time_usec";
-
-/// A setting's value, as given or defaulted.
-struct Given {
-    variable: &'static str,
-    value: String,
-}
-
-impl Given {
-    fn error(&self, message: impl Into<String>) -> Error {
-        Error::setting(self.variable, message)
-    }
-
-    fn boolean(&self) -> Result<bool, Error> {
-        self.choice(&[("true", true), ("false", false)])
-    }
-
-    /// `true`, `false` or `json`; when empty, as the log format says.
-    fn unescape(&self, format: Option<&LogFormat>) -> Result<Unescape, Error> {
-        if self.value.trim().is_empty() {
-            return Ok(format.map_or(Unescape::Escapes, LogFormat::unescape));
-        }
-        self.choice(&[
-            ("true", Unescape::Escapes),
-            ("false", Unescape::Off),
-            ("json", Unescape::Json),
-        ])
-    }
-
-    fn choice<T: Copy>(&self, choices: &[(&str, T)]) -> Result<T, Error> {
-        let value = self.value.trim();
-        choices
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(value))
-            .map(|&(_, choice)| choice)
-            .ok_or_else(|| {
-                let names: Vec<_> = choices.iter().map(|(name, _)| *name).collect();
-                self.error(format!(
-                    "expected {}, got {:?}",
-                    names.join(" or "),
-                    self.value
-                ))
-            })
-    }
-
-    fn check_entry(&self, entry: &str) -> Result<(), Error> {
-        if entry.is_empty() {
-            return Err(self.error("empty entry (a stray comma?)"));
-        }
-        Ok(())
-    }
-
-    /// Comma-separated entries, each trimmed of surrounding spaces.
-    fn list(&self) -> impl Iterator<Item = &str> {
-        let value = self.value.trim();
-        value
-            .split(',')
-            .map(str::trim)
-            .filter(move |_| !value.is_empty())
-    }
-}
-
-/// A CloudWatch namespace (up to 255 of `[0-9A-Za-z.-_/#:]`, not starting
-/// with `:`), or none when empty.
-fn parse_namespace(setting: &Given) -> Result<Option<String>, Error> {
-    match setting.value.trim() {
-        "" => Ok(None),
-        name if name.len() <= 255
-            && !name.starts_with(':')
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-_/#:".contains(&b)) =>
-        {
-            Ok(Some(name.to_owned()))
-        }
-        name => Err(setting.error(format!(
-            "{name:?} is not a CloudWatch namespace (up to 255 of [0-9A-Za-z.-_/#:])"
-        ))),
-    }
-}
-
-/// The format, or none when the setting is empty.
-fn parse_log_format(setting: &Given) -> Result<Option<LogFormat>, Error> {
-    match setting.value.trim() {
-        "" => Ok(None),
-        text => LogFormat::parse(text)
-            .map(Some)
-            .map_err(|why| setting.error(why)),
-    }
-}
-
-/// The log format's types, overridden and extended by `explicit`.
-fn combine_types(
-    format: Option<&LogFormat>,
-    mut explicit: Vec<(Vec<u8>, Type)>,
-) -> Vec<(Vec<u8>, Type)> {
-    let mut types = Vec::new();
-    for field in format.map_or(&[][..], LogFormat::fields) {
-        let label = field.label.as_bytes();
-        match explicit.iter().position(|(typed, _)| typed == label) {
-            Some(at) => types.push(explicit.remove(at)),
-            None if field.ty != Type::String => types.push((label.to_vec(), field.ty)),
-            None => {}
-        }
-    }
-    types.extend(explicit);
-    types
-}
-
-fn parse_types(setting: &Given, syntax: LabelSyntax) -> Result<Vec<(Vec<u8>, Type)>, Error> {
-    let mut types: Vec<(Vec<u8>, Type)> = Vec::new();
-    for entry in setting.list() {
-        setting.check_entry(entry)?;
-        let Some((label, name)) = entry.rsplit_once(':') else {
-            return Err(setting.error(format!(
-                "entry {entry:?} is not label:type (types: {TYPE_NAMES})"
-            )));
-        };
-        let (label, name) = (label.trim(), name.trim());
-        check_label(setting, label, syntax)?;
-        let ty = name.parse().map_err(|()| {
-            setting.error(format!(
-                "unknown type {name:?} for label {label:?} (types: {TYPE_NAMES})"
-            ))
-        })?;
-        if types.iter().any(|(typed, _)| typed == label.as_bytes()) {
-            return Err(setting.error(format!("label {label:?} is listed twice")));
-        }
-        types.push((label.as_bytes().to_vec(), ty));
-    }
-    Ok(types)
-}
-
-fn check_label(setting: &Given, label: &str, syntax: LabelSyntax) -> Result<(), Error> {
-    if label.is_empty() {
-        return Err(setting.error("empty label"));
-    }
-    if syntax == LabelSyntax::Strict && !label.bytes().all(is_label_byte) {
-        return Err(setting.error(format!(
-            "label {label:?} has characters outside [0-9A-Za-z_.-]"
-        )));
-    }
-    if label.contains(['\t', ':']) {
-        return Err(setting.error(format!("label {label:?} holds a TAB or ':'")));
-    }
-    Ok(())
-}
-
-fn parse_drop_rules(setting: &Given, syntax: LabelSyntax) -> Result<Vec<DropRule>, Error> {
-    let mut rules = Vec::new();
-    for entry in setting.list() {
-        setting.check_entry(entry)?;
-        let Some((label, value)) = entry.split_once('=') else {
-            return Err(setting.error(format!(
-                "rule {entry:?} is not label=value or label^=prefix"
-            )));
-        };
-        let (label, prefix) = match label.strip_suffix('^') {
-            Some(label) => (label, true),
-            None => (label, false),
-        };
-        let label = label.trim();
-        check_label(setting, label, syntax)?;
-        rules.push(DropRule {
-            label: label.as_bytes().to_vec(),
-            prefix,
-            value: value.as_bytes().to_vec(),
-        });
-    }
-    Ok(rules)
-}
-
-fn parse_partition_keys(
-    setting: &Given,
-    types: &[(Vec<u8>, Type)],
-) -> Result<Vec<PartitionKey>, Error> {
-    let mut keys: Vec<PartitionKey> = Vec::new();
-    for entry in setting.list() {
-        setting.check_entry(entry)?;
-        let key = match entry {
-            "year" => PartitionKey::Year,
-            "month" => PartitionKey::Month,
-            "day" => PartitionKey::Day,
-            "hour" => PartitionKey::Hour,
-            label => {
-                check_label(setting, label, LabelSyntax::Any)?;
-                PartitionKey::Label(label.to_owned())
-            }
-        };
-        if keys.iter().any(|k| k.name() == key.name()) {
-            return Err(setting.error(format!("key {entry:?} is listed twice")));
-        }
-        if !matches!(key, PartitionKey::Label(_)) && time_label(types).is_none() {
-            return Err(setting.error(format!(
-                "key {entry:?} needs a label of type time (LTSV_LOG_FORMAT, LTSV_TYPES)"
-            )));
-        }
-        keys.push(key);
-    }
-    Ok(keys)
 }
 
 #[cfg(test)]

@@ -1,82 +1,14 @@
-//! The command line: which command, which settings, which files.
+//! The command line: which command, which settings, which files. What
+//! each command and flag is, and `--help`, are in [`crate::flags`].
 
 use std::ffi::OsString;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use firehose_ltsv::{SETTINGS, Setting};
+use firehose_ltsv::SETTINGS;
 use firehose_ltsv_output::OutputFormat;
+use lexopt::ValueExt;
 
-const ABOUT: &str = "\
-Convert LTSV access logs to newline-delimited JSON, as the firehose-ltsv
-Lambda function does.
-
-Usage:
-  ltsv2json [OPTIONS] [--out-dir DIR] [FILE...]
-      Convert LTSV lines (from stdin when no FILE or FILE is -) to JSON lines
-      on stdout. Bad lines are reported on stderr as FILE:LINE: reason, and
-      the exit status is 1 if there were any.
-  ltsv2json [OPTIONS] replay [--out-dir DIR] [FILE|DIR...]
-      Convert again the records of Firehose error objects: the S3 objects
-      under the processing-failed/ error prefix, from stdin when no FILE or
-      FILE is -; a DIR is read recursively, and no object is read twice.
-      Records that convert now go to stdout as JSON lines; those that still
-      fail are reported on stderr as FILE:LINE: record line N: reason (LINE
-      is the error object's line in FILE, N the line in the record), or
-      FILE:LINE: reason when that line holds no usable record, and the exit
-      status is 1 if there were any. A summary line ends the run.
-  ltsv2json [OPTIONS] invoke [--decode] EVENT.json
-      Run the Lambda handler on a Firehose event file (- for stdin) and
-      print its response.
-      --decode prints each record's result and decoded data instead.
-  ltsv2json event [--aggregate BYTES | --deaggregated] [FILE...]
-      Wrap log lines into a Firehose event, one record per line, line end
-      included, as Kinesis Agent sends them; --aggregate packs lines into
-      records of up to BYTES, as the agent does with
-      aggregatedRecordSizeBytes; --deaggregated gives each line without its
-      line end, as Firehose hands lines to the function after splitting.
-  ltsv2json [OPTIONS] schema [--json | --ddl | --update-template FILE]
-      Print what the log format (--log-format, LTSV_LOG_FORMAT) implies:
-      the LTSV_TYPES value, the Glue table's columns and SerDe as
-      template.yaml holds them, and an Athena CREATE TABLE statement
-      (--table DB.TABLE, --location S3URL). --json prints the columns as
-      JSON, --ddl only the statement. --update-template FILE rewrites the
-      template's LogFormat and LtsvTypes defaults and its marked table block.
-
-Input, from files or stdin, may be gzip-compressed (one or more members).
-
---out-dir DIR writes the lines into DIR instead of stdout, as the
-delivery stream lays them out in S3: files under
-DIR/year=YYYY/month=MM/day=DD/hour=HH/ by each line's event time in UTC
-(the first label of type time in LTSV_TYPES). A line with no valid time
-fails like any bad line (when replaying, with its whole record). Files
-are new on every run, named ltsv2json-PID-STARTTIME-SEQ.json.gz; none is
-ever overwritten. --output-format parquet writes Parquet files (.parquet)
-of the table's columns instead, for a stack whose OutputFormat is parquet.
-Progress shows on stderr when it is a terminal, and a summary line ends
-the run. Then `aws s3 sync DIR s3://BUCKET/logs/` puts the files where the
-stream's table reads them.
-";
-
-/// What `--help` prints: the commands, then every setting's flag.
-pub(crate) fn usage() -> String {
-    let mut usage =
-        format!("{ABOUT}\nOptions (each overrides the environment variable named after it):\n");
-    for Setting {
-        variable,
-        flag,
-        takes,
-        help,
-        ..
-    } in SETTINGS
-    {
-        let option = format!("--{flag} {takes}");
-        let _ = writeln!(usage, "  {option:<30}{variable}\n        {help}");
-    }
-    usage.push_str("  -h, --help                    Show this help\n");
-    usage.push_str("  -V, --version                 Show the version\n");
-    usage
-}
+use crate::flags::{self, CommandSpec, Flag};
 
 /// A command and its own arguments.
 #[derive(Debug, PartialEq, Eq)]
@@ -170,51 +102,34 @@ pub(crate) fn parse(
     let mut parser = lexopt::Parser::from_args(args);
     let mut seen = Seen::default();
     while let Some(arg) = parser.next()? {
-        let subcommand = seen.subcommand.as_deref();
         match arg {
             Short('h') | Long("help") => {
-                print!("{}", usage());
+                print!("{}", flags::usage());
                 return Ok(None);
             }
             Short('V') | Long("version") => {
                 println!("ltsv2json {}", env!("CARGO_PKG_VERSION"));
                 return Ok(None);
             }
-            Long("decode") if subcommand == Some("invoke") => seen.decode = true,
-            Long("out-dir") => seen.out_dir = Some(PathBuf::from(parser.value()?)),
-            Long("output-format") => seen.output_format = Some(parser.value()?.parse()?),
-            Long("aggregate") if subcommand == Some("event") => {
-                seen.shape = EventShape::Aggregated(parser.value()?.parse()?);
-            }
-            Long("deaggregated") if subcommand == Some("event") => {
-                seen.shape = EventShape::Deaggregated;
-            }
-            Long("json") if subcommand == Some("schema") => {
-                seen.schema.output = SchemaOutput::Json;
-            }
-            Long("ddl") if subcommand == Some("schema") => {
-                seen.schema.output = SchemaOutput::Ddl;
-            }
-            Long("update-template") if subcommand == Some("schema") => {
-                seen.schema.output = SchemaOutput::UpdateTemplate(parser.value()?.into());
-            }
-            Long("table") if subcommand == Some("schema") => {
-                seen.schema.table = Some(parser.value()?.string()?);
-            }
-            Long("location") if subcommand == Some("schema") => {
-                seen.schema.location = Some(parser.value()?.string()?);
-            }
-            Long(flag) if SETTINGS.iter().any(|s| s.flag == flag) => {
-                let setting = SETTINGS.iter().find(|s| s.flag == flag);
-                let variable = setting.expect("checked by the guard").variable;
-                seen.overrides.push((variable, parser.value()?.string()?));
-            }
-            Value(value) if subcommand.is_none() && seen.files.is_empty() => match value.to_str() {
-                Some(name @ ("invoke" | "event" | "replay" | "schema")) => {
-                    seen.subcommand = Some(name.to_owned());
+            Long(name) => match (flags::flag(name), SETTINGS.iter().find(|s| s.flag == name)) {
+                (Some(flag), _) => {
+                    let value = (!flag.takes.is_empty())
+                        .then(|| parser.value())
+                        .transpose()?;
+                    seen.flags.push((flag, value));
                 }
-                _ => seen.files.push(value),
+                (None, Some(setting)) => {
+                    let value = parser.value()?.string()?;
+                    seen.overrides.push((setting.variable, value));
+                }
+                (None, None) => return Err(arg.unexpected()),
             },
+            Value(value) if seen.command.is_none() && seen.files.is_empty() => {
+                match value.to_str().and_then(flags::command) {
+                    Some(command) if !command.name.is_empty() => seen.command = Some(command),
+                    _ => seen.files.push(value),
+                }
+            }
             Value(value) => seen.files.push(value),
             _ => return Err(arg.unexpected()),
         }
@@ -225,62 +140,134 @@ pub(crate) fn parse(
 /// The command line's parts, as they were read.
 #[derive(Default)]
 struct Seen {
-    subcommand: Option<String>,
-    decode: bool,
-    out_dir: Option<PathBuf>,
-    output_format: Option<OutputFormat>,
-    schema: Schema,
-    shape: EventShape,
+    command: Option<&'static CommandSpec>,
+    flags: Vec<(&'static Flag, Option<OsString>)>,
     files: Vec<OsString>,
     overrides: Vec<(&'static str, String)>,
 }
 
 impl Seen {
+    /// The value of `--name`, the last one given; `Some(None)` for a switch.
+    fn flag(&self, name: &str) -> Option<Option<&OsString>> {
+        self.flags
+            .iter()
+            .rev()
+            .find(|(flag, _)| flag.name == name)
+            .map(|(_, value)| value.as_ref())
+    }
+
+    /// Checks that every flag given goes with the command, with the flags it
+    /// needs, and with no other of its group.
+    fn check_flags(&self, command: &CommandSpec) -> Result<(), lexopt::Error> {
+        for (flag, _) in &self.flags {
+            if !flag.commands.contains(&command.name) {
+                let doing: Vec<&str> = flag
+                    .commands
+                    .iter()
+                    .filter_map(|name| flags::command(name))
+                    .map(|command| command.doing)
+                    .collect();
+                return Err(
+                    format!("--{} works only when {}", flag.name, doing.join(" or ")).into(),
+                );
+            }
+            if let Some(needed) = flag.needs.filter(|needed| self.flag(needed).is_none()) {
+                return Err(format!("--{} works only with --{needed}", flag.name).into());
+            }
+            let rival = self.flags.iter().find(|(other, _)| {
+                other.name != flag.name && other.group.is_some() && other.group == flag.group
+            });
+            if let Some((rival, _)) = rival {
+                return Err(format!(
+                    "--{} and --{} exclude each other: give one",
+                    flag.name, rival.name
+                )
+                .into());
+            }
+        }
+        Ok(())
+    }
+
     /// The command they make, once they are known to go together.
     fn args(self) -> Result<Args, lexopt::Error> {
-        let Seen { files, .. } = self;
-        let command = match self.subcommand.as_deref() {
-            None => Command::Convert(files),
-            Some("replay") => Command::Replay(files),
-            Some("event") => Command::Event {
-                files,
-                shape: self.shape,
-            },
-            Some("schema") => match files.first() {
-                None => Command::Schema(self.schema),
-                Some(extra) => {
-                    return Err(format!("schema takes no FILE: {}", extra.to_string_lossy()).into());
-                }
-            },
-            _ => {
-                let mut files = files.into_iter();
-                match (files.next(), files.next()) {
-                    (Some(event), None) => Command::Invoke {
-                        event,
-                        decode: self.decode,
-                    },
-                    _ => return Err("invoke takes exactly one EVENT.json".into()),
-                }
-            }
+        let spec = self.command.unwrap_or(&flags::COMMANDS[0]);
+        self.check_flags(spec)?;
+        let out_dir = match self.flag("out-dir") {
+            Some(dir) => Some(OutDir {
+                dir: PathBuf::from(dir.expect("takes a value")),
+                format: match self.flag("output-format") {
+                    Some(format) => format.expect("takes a value").parse()?,
+                    None => OutputFormat::default(),
+                },
+            }),
+            None => None,
         };
-        if self.shape == EventShape::Aggregated(0) {
-            return Err("--aggregate takes a size in bytes, at least 1".into());
-        }
-        if self.out_dir.is_some() && !matches!(command, Command::Convert(_) | Command::Replay(_)) {
-            return Err("--out-dir works only when converting or replaying".into());
-        }
-        if self.output_format.is_some() && self.out_dir.is_none() {
-            return Err("--output-format works only with --out-dir".into());
-        }
-        let out_dir = self.out_dir.map(|dir| OutDir {
-            dir,
-            format: self.output_format.unwrap_or_default(),
-        });
+        let command = self.command(spec)?;
         Ok(Args {
             command,
             overrides: self.overrides,
             out_dir,
         })
+    }
+
+    fn command(&self, spec: &CommandSpec) -> Result<Command, lexopt::Error> {
+        let files = self.files.clone();
+        Ok(match spec.name {
+            "" => Command::Convert(files),
+            "replay" => Command::Replay(files),
+            "event" => Command::Event {
+                files,
+                shape: self.shape()?,
+            },
+            "schema" => match files.first() {
+                None => Command::Schema(self.schema()),
+                Some(extra) => {
+                    return Err(format!("schema takes no FILE: {}", extra.to_string_lossy()).into());
+                }
+            },
+            _ => match files.as_slice() {
+                [event] => Command::Invoke {
+                    event: event.clone(),
+                    decode: self.flag("decode").is_some(),
+                },
+                _ => return Err("invoke takes exactly one EVENT.json".into()),
+            },
+        })
+    }
+
+    fn shape(&self) -> Result<EventShape, lexopt::Error> {
+        if let Some(size) = self.flag("aggregate") {
+            return match size.expect("takes a value").parse()? {
+                0 => Err("--aggregate takes a size in bytes, at least 1".into()),
+                size => Ok(EventShape::Aggregated(size)),
+            };
+        }
+        Ok(match self.flag("deaggregated") {
+            Some(_) => EventShape::Deaggregated,
+            None => EventShape::Lines,
+        })
+    }
+
+    fn schema(&self) -> Schema {
+        let text = |name| {
+            self.flag(name)
+                .flatten()
+                .map(|value| value.to_string_lossy().into_owned())
+        };
+        let output = if self.flag("json").is_some() {
+            SchemaOutput::Json
+        } else if self.flag("ddl").is_some() {
+            SchemaOutput::Ddl
+        } else if let Some(path) = self.flag("update-template").flatten() {
+            SchemaOutput::UpdateTemplate(path.into())
+        } else {
+            SchemaOutput::All
+        };
+        Schema {
+            output,
+            table: text("table"),
+            location: text("location"),
+        }
     }
 }
 
@@ -416,18 +403,39 @@ mod tests {
             "--out-dir works only when converting or replaying"
         );
         assert!(parsed(&["--nope"]).unwrap_err().contains("--nope"));
-    }
-
-    #[test]
-    fn help_lists_every_setting_with_its_variable_and_help() {
-        let usage = usage();
-        for setting in SETTINGS {
-            let line = format!("--{} {}", setting.flag, setting.takes);
-            let at = usage.find(&line).unwrap_or_else(|| panic!("{line}"));
-            let rest = &usage[at..];
-            assert!(rest.contains(setting.variable), "{}", setting.variable);
-            assert!(rest.contains(setting.help), "{}", setting.help);
+        // Alternatives exclude each other, whatever their order.
+        for args in [
+            ["event", "--aggregate", "65536", "--deaggregated"],
+            ["event", "--deaggregated", "--aggregate", "65536"],
+        ] {
+            let error = parsed(&args).unwrap_err();
+            assert!(
+                error == "--aggregate and --deaggregated exclude each other: give one"
+                    || error == "--deaggregated and --aggregate exclude each other: give one",
+                "{error}"
+            );
         }
-        assert!(usage.lines().all(|line| line.len() <= 80), "{usage}");
+        assert_eq!(
+            parsed(&["schema", "--json", "--ddl"]).unwrap_err(),
+            "--json and --ddl exclude each other: give one"
+        );
+        assert_eq!(
+            parsed(&["--decode", "x"]).unwrap_err(),
+            "--decode works only when invoking"
+        );
+        assert_eq!(
+            parsed(&["invoke", "--json", "x"]).unwrap_err(),
+            "--json works only when printing a schema"
+        );
+        // The same flag twice is no conflict: the last one counts.
+        let args = parsed(&["schema", "--table", "a.b", "--table", "c.d"]).unwrap();
+        assert_eq!(
+            args.command,
+            Command::Schema(Schema {
+                output: SchemaOutput::All,
+                table: Some("c.d".into()),
+                location: None
+            })
+        );
     }
 }

@@ -6,6 +6,7 @@
 mod args;
 mod convert;
 mod event;
+mod flags;
 mod input;
 mod invoke;
 mod partitions;

@@ -103,10 +103,9 @@ impl Tally {
         let written = sink.finish()?;
         self.clear();
         let files = match dir.zip(written) {
-            Some((dir, written)) => format!(
-                "; {} written under {dir}",
-                counted(written.files, "file")
-            ),
+            Some((dir, written)) => {
+                format!("; {} written under {dir}", counted(written.files, "file"))
+            }
             None => String::new(),
         };
         if self.summary {

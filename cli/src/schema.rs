@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use firehose_ltsv::{Column, Config, columns};
@@ -20,7 +21,6 @@ const LOCATION: &str = "s3://BUCKET/logs/";
 
 /// Prints what `config`'s log format implies, or rewrites a template.
 pub(crate) fn run(schema: &Schema, config: &Config, given: &Given) -> Result<ExitCode> {
-    let split = config.split_request().is_some();
     let notes = config
         .log_format()
         .into_iter()
@@ -29,10 +29,13 @@ pub(crate) fn run(schema: &Schema, config: &Config, given: &Given) -> Result<Exi
     for note in notes {
         eprintln!("ltsv2json: {note}");
     }
+    // A table of your own has the request parts' columns when request
+    // lines are split; the stack's table always has them.
+    let own = || columns(config, config.split_request().is_some());
     let mut out = io::stdout().lock();
     match &schema.output {
         SchemaOutput::Json => {
-            let columns = columns(config, split)?;
+            let columns = own()?;
             let json = JsonSchema {
                 columns: columns.iter().map(JsonColumn::from).collect(),
                 ltsv_types: ltsv_types(config),
@@ -40,46 +43,57 @@ pub(crate) fn run(schema: &Schema, config: &Config, given: &Given) -> Result<Exi
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
         }
-        SchemaOutput::Ddl => {
-            let columns = columns(config, split)?;
-            write!(out, "{}", ddl(&columns, schema))?;
-        }
+        SchemaOutput::Ddl => write!(out, "{}", ddl(&own()?, schema))?,
         SchemaOutput::All => {
-            let columns = columns(config, split)?;
-            writeln!(
+            write!(
                 out,
-                "# LTSV_TYPES: the log format's types, with LTSV_TYPES over them"
+                "{}",
+                everything(config, &columns(config, true)?, &own()?, schema)
             )?;
-            writeln!(out, "{}\n", ltsv_types(config))?;
-            writeln!(
-                out,
-                "# The Glue table's columns and SerDe, as template.yaml holds them"
-            )?;
-            writeln!(out, "{}", Block::Table.render(&columns, "          "))?;
-            let keys = Block::JsonKeys.render(&columns, "                  ");
-            if !keys.is_empty() {
-                writeln!(out, "# The stream's JSON keys, for OutputFormat=parquet")?;
-                writeln!(out, "{keys}")?;
-            }
-            writeln!(
-                out,
-                "# An Athena table for a stream of your own (CreatePipeline=false)"
-            )?;
-            write!(out, "{}", ddl(&columns, schema))?;
         }
         SchemaOutput::UpdateTemplate(path) => {
-            // The stack's table has the request parts' columns whether or
-            // not the LtsvSplitRequest parameter is set.
-            let columns = columns(config, true)?;
-            let name = path.display();
-            let text = fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
-            let updated =
-                template::update(&text, &columns, given).map_err(|e| format!("{name}: {e}"))?;
-            fs::write(path, updated).map_err(|e| format!("{name}: {e}"))?;
-            eprintln!("ltsv2json: {name}: LogFormat, LtsvTypes and the table's columns updated");
+            update_template(path, &columns(config, true)?, given)?
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `schema` for people: the `LTSV_TYPES` value, the stack's table as
+/// template.yaml holds it, and a statement for a table of your own.
+fn everything(config: &Config, stack: &[Column], own: &[Column], schema: &Schema) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# LTSV_TYPES: the log format's types, with LTSV_TYPES over them"
+    );
+    let _ = writeln!(out, "{}\n", ltsv_types(config));
+    let _ = writeln!(
+        out,
+        "# The Glue table's columns and SerDe, as template.yaml holds them \
+         (with the request parts' columns, which LtsvSplitRequest fills)"
+    );
+    let _ = writeln!(out, "{}", Block::Table.render(stack, "          "));
+    let keys = Block::JsonKeys.render(stack, "                  ");
+    if !keys.is_empty() {
+        let _ = writeln!(out, "# The stream's JSON keys, for OutputFormat=parquet");
+        let _ = writeln!(out, "{keys}");
+    }
+    let _ = writeln!(
+        out,
+        "# An Athena table for a stream of your own (CreatePipeline=false)"
+    );
+    out.push_str(&ddl(own, schema));
+    out
+}
+
+/// Rewrites the template at `path` for the stack's table of `columns`.
+fn update_template(path: &Path, columns: &[Column], given: &Given) -> Result<()> {
+    let name = path.display();
+    let text = fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+    let updated = template::update(&text, columns, given).map_err(|e| format!("{name}: {e}"))?;
+    fs::write(path, updated).map_err(|e| format!("{name}: {e}"))?;
+    eprintln!("ltsv2json: {name}: LogFormat, LtsvTypes and the table's columns updated");
+    Ok(())
 }
 
 /// `schema --json`, in its documented order.

@@ -576,21 +576,21 @@ fn refused(request: &str) -> String {
 #[test]
 fn a_request_that_is_not_a_firehose_event_fails_with_the_problem_named() {
     for (request, message) in [
-        ("", "not a Firehose event: EOF while parsing a value"),
-        ("{", "not a Firehose event: EOF while parsing an object"),
+        ("", "not a Firehose event: not JSON: EOF while parsing a value"),
+        ("{", "not a Firehose event: not JSON: EOF while parsing an object"),
         (
             r#"{"records":["#,
-            "not a Firehose event: records: EOF while parsing a list",
+            "not a Firehose event: not JSON: records: EOF while parsing a list",
         ),
         (
             r#"{"records":[{"recordId":"1","data":"YTox"}"#,
-            "not a Firehose event: records: EOF while parsing a list",
+            "not a Firehose event: not JSON: records: EOF while parsing a list",
         ),
-        ("{records:[]}", "not a Firehose event: key must be a string"),
-        ("null", "not a Firehose event: invalid type: null"),
+        ("{records:[]}", "not a Firehose event: not JSON: key must be a string"),
+        ("null", "not a Firehose event: expected a JSON object with a `records` list of objects, each with a string `recordId` and `data`, not null"),
         (
             "[1,2]",
-            "not a Firehose event: [0]: invalid type: integer `1`",
+            "not a Firehose event: expected a JSON object with a `records` list of objects, each with a string `recordId` and `data`, not a list",
         ),
         ("{}", "not a Firehose event: missing field `records`"),
         (
@@ -635,7 +635,7 @@ fn a_request_that_is_not_a_firehose_event_fails_with_the_problem_named() {
         ),
         (
             r#"{"records":[{"recordId":"1","data":"\ud800"}]}"#,
-            "not a Firehose event: records[0].data: ",
+            "not a Firehose event: not JSON: records[0].data: ",
         ),
     ] {
         let error = refused(request);
@@ -658,7 +658,7 @@ fn a_request_that_is_not_a_firehose_event_fails_with_the_problem_named() {
 fn text_after_the_event_is_refused_and_named() {
     let error = refused(r#"{"records":[]} x"#);
     assert!(
-        error.starts_with("not a Firehose event: trailing characters"),
+        error.starts_with("not a Firehose event: not JSON: trailing characters"),
         "{error}"
     );
 }

@@ -25,6 +25,18 @@ struct Record {
     data: String,
 }
 
+/// Whether the event and its records are JSON objects: serde would read a
+/// struct from a list of its fields too, which is no Firehose event.
+fn objects(text: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(event)) => match event.get("records") {
+            Some(serde_json::Value::Array(records)) => records.iter().all(|r| r.is_object()),
+            _ => true,
+        },
+        _ => false,
+    }
+}
+
 fn run(text: &str, config: &Config) {
     let transformed = transform(text, config);
     // The Lambda runtime hands the handler raw JSON, so only text that is
@@ -44,7 +56,12 @@ fn run(text: &str, config: &Config) {
             _ => panic!("handle and transform disagree"),
         }
     }
-    match serde_json::from_str::<Event>(text) {
+    match serde_json::from_str::<Event>(text).and_then(|event| match objects(text) {
+        true => Ok(event),
+        false => Err(serde::de::Error::custom(
+            "an event or a record that is not an object",
+        )),
+    }) {
         Ok(event) => {
             let records: Vec<InputRecord> = event
                 .records

@@ -1,13 +1,18 @@
-//! Firehose events of the shape Firehose writes, read without serde.
+//! The event's text, read: the one reader of Firehose events.
+//!
+//! An event is a JSON object whose `records` are objects with a string
+//! `recordId` and `data`, and whose `deliveryStreamArn`, if it has one, is
+//! a string or null; each of these members at most once, and every other
+//! member any JSON value, skipped however deeply it nests. That is what
+//! serde_json reads into [`Event`] (a test holds the two to each other),
+//! but that serde would also take an event or a record written as an
+//! array of its fields, which Firehose never sends; serde is used only to
+//! say why a text is not an event.
 //!
 //! Nearly all of an event is its records' base64 `data`. serde_json reads
 //! a string a byte or a word at a time; here the end of each is found with
 //! one vectorized search (`memchr`), and the whole event costs a fraction
-//! of the parse. Only text that is plainly a Firehose event is read here:
-//! strings without escapes or control bytes, integers, the literals, and
-//! objects and arrays of those, nested a little, each of the event's
-//! fields at most once. Anything else, valid or not, is left to serde,
-//! which reads it, or refuses it with the error it would give anyway.
+//! of the parse. A string is borrowed from the text unless it has escapes.
 
 use std::borrow::Cow;
 
@@ -15,14 +20,11 @@ use memchr::memchr2;
 
 use crate::firehose::record::{Event, Record};
 
-/// Objects and arrays nested deeper than this are left to serde.
-const MAX_DEPTH: usize = 16;
-
-/// Reads `text` as a Firehose event, if it is one of the plain shape.
+/// Reads `text` as a Firehose event, if it is one.
 pub(super) fn event(text: &str) -> Option<Event<'_>> {
     let mut scanner = Scanner { text, at: 0 };
     let (mut arn, mut records) = (None, None);
-    scanner.object(|scanner, key| match key {
+    scanner.object(|scanner, key| match &*key {
         "deliveryStreamArn" if arn.is_none() => {
             arn = Some(scanner.string_or_null()?);
             Some(())
@@ -32,12 +34,12 @@ pub(super) fn event(text: &str) -> Option<Event<'_>> {
             Some(())
         }
         "deliveryStreamArn" | "records" => None,
-        _ => scanner.skip(0),
+        _ => scanner.skip(),
     })?;
     scanner.whitespace();
     (scanner.at == text.len()).then_some(())?;
     Some(Event {
-        delivery_stream_arn: arn.flatten().map(Cow::Borrowed),
+        delivery_stream_arn: arn.flatten(),
         records: records?,
     })
 }
@@ -73,25 +75,105 @@ impl<'a> Scanner<'a> {
             .then(|| self.at += word.len())
     }
 
-    /// A string without escapes or control bytes, after whitespace: its
-    /// text, borrowed.
-    fn string(&mut self) -> Option<&'a str> {
-        self.byte(b'"')?;
+    /// The text up to the next quote or backslash, which must hold no
+    /// control byte, and that byte.
+    fn run(&mut self) -> Option<(&'a str, u8)> {
         let bytes = &self.text.as_bytes()[self.at..];
         let end = memchr2(b'"', b'\\', bytes)?;
-        let content = &bytes[..end];
         // Tested whole, so that the test vectorizes.
-        let control = content.iter().fold(false, |found, &b| found | (b < 0x20));
-        if bytes[end] == b'\\' || control {
+        let control = bytes[..end]
+            .iter()
+            .fold(false, |found, &b| found | (b < 0x20));
+        if control {
             return None;
         }
         let start = self.at;
         self.at += end + 1;
-        // Both ends are quotes, so both are character boundaries.
-        Some(&self.text[start..start + end])
+        // The run ends before an ASCII byte, so at a character boundary.
+        Some((&self.text[start..start + end], bytes[end]))
     }
 
-    fn string_or_null(&mut self) -> Option<Option<&'a str>> {
+    /// A string, after whitespace: its text, borrowed when it has no
+    /// escapes, decoded as serde decodes them when it has.
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.byte(b'"')?;
+        let (run, end) = self.run()?;
+        if end == b'"' {
+            return Some(Cow::Borrowed(run));
+        }
+        let mut decoded = String::from(run);
+        loop {
+            decoded.push(self.escape()?);
+            let (run, end) = self.run()?;
+            decoded.push_str(run);
+            if end == b'"' {
+                return Some(Cow::Owned(decoded));
+            }
+        }
+    }
+
+    /// The character of the escape after a backslash: a surrogate pair is
+    /// one, and a surrogate alone is no character at all.
+    fn escape(&mut self) -> Option<char> {
+        let c = match self.peek()? {
+            b'u' => {
+                self.at += 1;
+                let unit = self.hex()?;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        let rest = &self.text.as_bytes()[self.at..];
+                        rest.starts_with(b"\\u").then_some(())?;
+                        self.at += 2;
+                        let low = self.hex().filter(|low| (0xDC00..=0xDFFF).contains(low))?;
+                        let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                        return char::from_u32(code);
+                    }
+                    unit => return char::from_u32(unit),
+                }
+            }
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            _ => return None,
+        };
+        self.at += 1;
+        Some(c)
+    }
+
+    /// Four hex digits, as a UTF-16 code unit.
+    fn hex(&mut self) -> Option<u32> {
+        let digits = self.text.get(self.at..self.at + 4)?;
+        let unit = digits
+            .bytes()
+            .try_fold(0, |n, b| Some(n << 4 | char::from(b).to_digit(16)?))?;
+        self.at += 4;
+        Some(unit)
+    }
+
+    /// Passes over a string, after whitespace, checking only what serde
+    /// checks of a string it skips: no control byte, and escapes it knows,
+    /// a `\u` with four hex digits, whatever they are.
+    fn skip_string(&mut self) -> Option<()> {
+        self.byte(b'"')?;
+        while self.run()?.1 == b'\\' {
+            match self.peek()? {
+                b'u' => {
+                    self.at += 1;
+                    self.hex()?;
+                }
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.at += 1,
+                _ => return None,
+            }
+        }
+        Some(())
+    }
+
+    fn string_or_null(&mut self) -> Option<Option<Cow<'a, str>>> {
         self.whitespace();
         match self.peek()? {
             b'n' => self.word("null").map(|()| None),
@@ -101,7 +183,10 @@ impl<'a> Scanner<'a> {
 
     /// An object's members, each handed to `member` with its key, which
     /// takes the value.
-    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    fn object(
+        &mut self,
+        mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Option<()>,
+    ) -> Option<()> {
         self.byte(b'{')?;
         if self.byte(b'}').is_some() {
             return Some(());
@@ -116,71 +201,103 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// An array's values, each taken by `value`.
-    fn array(&mut self, mut value: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+    /// The records: objects with a `recordId` and a `data`, each once.
+    fn records(&mut self) -> Option<Vec<Record<'a>>> {
+        let mut records = Vec::new();
         self.byte(b'[')?;
         if self.byte(b']').is_some() {
-            return Some(());
+            return Some(records);
         }
         loop {
-            value(self)?;
+            let (mut id, mut data) = (None, None);
+            self.object(|scanner, key| match &*key {
+                "recordId" if id.is_none() => scanner.string().map(|s| id = Some(s)),
+                "data" if data.is_none() => scanner.string().map(|s| data = Some(s)),
+                "recordId" | "data" => None,
+                _ => scanner.skip(),
+            })?;
+            records.push(Record {
+                record_id: id?,
+                data: data?,
+            });
             if self.byte(b',').is_none() {
-                return self.byte(b']');
+                return self.byte(b']').map(|()| records);
             }
         }
     }
 
-    /// The records: objects with a `recordId` and a `data`, each once.
-    fn records(&mut self) -> Option<Vec<Record<'a>>> {
-        let mut records = Vec::new();
-        self.array(|scanner| {
-            let (mut id, mut data) = (None, None);
-            scanner.object(|scanner, key| match key {
-                "recordId" if id.is_none() => scanner.string().map(|s| id = Some(s)),
-                "data" if data.is_none() => scanner.string().map(|s| data = Some(s)),
-                "recordId" | "data" => None,
-                _ => scanner.skip(1),
-            })?;
-            records.push(Record {
-                record_id: Cow::Borrowed(id?),
-                data: Cow::Borrowed(data?),
-            });
-            Some(())
-        })?;
-        Some(records)
+    /// Passes over one value, however deeply it nests: the objects and
+    /// arrays it is inside of are counted, not recursed into.
+    fn skip(&mut self) -> Option<()> {
+        // The closing bracket of each object or array the value is in.
+        let mut open: Vec<u8> = Vec::new();
+        loop {
+            self.whitespace();
+            match self.peek()? {
+                b'{' | b'[' => {
+                    let close = if self.peek()? == b'{' { b'}' } else { b']' };
+                    self.at += 1;
+                    if self.byte(close).is_none() {
+                        open.push(close);
+                        if close == b'}' {
+                            self.skip_string()?;
+                            self.byte(b':')?;
+                        }
+                        continue;
+                    }
+                }
+                b'"' => self.skip_string()?,
+                b't' => self.word("true")?,
+                b'f' => self.word("false")?,
+                b'n' => self.word("null")?,
+                _ => self.number()?,
+            }
+            // A value ended: end the objects and arrays it ends, or go on
+            // to the next value of the one it is in.
+            loop {
+                let Some(&close) = open.last() else {
+                    return Some(());
+                };
+                if self.byte(b',').is_some() {
+                    if close == b'}' {
+                        self.skip_string()?;
+                        self.byte(b':')?;
+                    }
+                    break;
+                }
+                self.byte(close)?;
+                open.pop();
+            }
+        }
     }
 
-    /// Any value of the plain shape, `depth` objects and arrays deep.
-    fn skip(&mut self, depth: usize) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        self.whitespace();
-        match self.peek()? {
-            b'"' => self.string().map(drop),
-            b'{' => self.object(|scanner, _| scanner.skip(depth + 1)),
-            b'[' => self.array(|scanner| scanner.skip(depth + 1)),
-            b't' => self.word("true"),
-            b'f' => self.word("false"),
-            b'n' => self.word("null"),
-            _ => self.integer(),
-        }
-    }
-
-    /// `-?(0|[1-9][0-9]*)`. A fraction or an exponent after it is not a
-    /// separator, so the object or array around it refuses it.
-    fn integer(&mut self) -> Option<()> {
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    fn number(&mut self) -> Option<()> {
         let bytes = self.text.as_bytes();
-        let start = self.at + usize::from(self.peek() == Some(b'-'));
-        let digits = bytes[start..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        let leading_zero = digits > 1 && bytes[start] == b'0';
-        if digits == 0 || leading_zero {
+        let digits = |at: usize| {
+            bytes[at.min(bytes.len())..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count()
+        };
+        let mut at = self.at + usize::from(self.peek() == Some(b'-'));
+        let whole = digits(at);
+        if whole == 0 || (whole > 1 && bytes[at] == b'0') {
             return None;
         }
-        self.at = start + digits;
+        at += whole;
+        if bytes.get(at) == Some(&b'.') {
+            let fraction = digits(at + 1);
+            (fraction > 0).then_some(())?;
+            at += 1 + fraction;
+        }
+        if matches!(bytes.get(at), Some(b'e' | b'E')) {
+            at += 1 + usize::from(matches!(bytes.get(at + 1), Some(b'+' | b'-')));
+            let exponent = digits(at);
+            (exponent > 0).then_some(())?;
+            at += exponent;
+        }
+        self.at = at;
         Some(())
     }
 }
@@ -307,47 +424,89 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 4096, failure_persistence: None, ..ProptestConfig::default() })]
 
-        /// What is read here is what serde reads; what is not, serde
-        /// decides.
+        /// What is read here is what serde reads, and what is refused here
+        /// serde refuses.
         #[test]
-        fn an_event_read_here_is_the_event_serde_reads(text in events()) {
-            if let Some(event) = super::event(&text) {
-                prop_assert_eq!(Some(terms(&event)), by_serde(&text), "{}", text);
-            }
+        fn the_reader_reads_exactly_what_serde_reads(text in events()) {
+            prop_assert_eq!(super::event(&text).map(|e| terms(&e)), by_serde(&text), "{}", text);
         }
     }
 
     #[test]
-    fn events_of_the_usual_shape_are_read_here() {
-        let text = r#"{"invocationId":"i","deliveryStreamArn":"arn:x","region":"us-east-1","records":[{"recordId":"1","approximateArrivalTimestamp":1795640069223,"data":"YTox"},{"recordId":"2","data":"","kinesisRecordMetadata":{"shardId":"s","sequenceNumber":"1","subsequenceNumber":0,"partitionKey":"p"}}]}"#;
-        let event = super::event(text).expect("read here");
-        assert_eq!(Some(terms(&event)), by_serde(text));
-        assert!(super::event(" {\n\"records\" : [ ] } \n").is_some());
-        // Literals, a null stream, and strings with spaces are plain too.
-        let literals = r#"{"deliveryStreamArn":null,"records":[{"recordId":"1","data":"","a":[true,false,null,-0,12]}],"b":{"c":"x y"}}"#;
-        let event = super::event(literals).expect("read here");
-        assert_eq!(Some(terms(&event)), by_serde(literals));
-        for left in [
+    fn events_read_here_are_those_serde_reads() {
+        let usual = r#"{"invocationId":"i","deliveryStreamArn":"arn:x","region":"us-east-1","records":[{"recordId":"1","approximateArrivalTimestamp":1795640069223,"data":"YTox"},{"recordId":"2","data":"","kinesisRecordMetadata":{"shardId":"s","sequenceNumber":"1","subsequenceNumber":0,"partitionKey":"p"}}]}"#;
+        for text in [
+            usual,
+            " {\n\"records\" : [ ] } \n",
+            r#"{"deliveryStreamArn":null,"records":[{"recordId":"1","data":"","a":[true,false,null,-0,12]}],"b":{"c":"x y"}}"#,
+            // Escapes, decoded where the value is read.
+            r#"{"records":[{"recordId":"x\u0031\/\b\f\n\r\t\"\\","data":"YQ=="}]}"#,
+            r#"{"r\u0065cords":[{"recordId":"\ud83d\ude00\u00e9","data":""}]}"#,
+            // In skipped values, a `\u` needs only its four hex digits.
+            r#"{"records":[],"x":"\ud800","y":["\udc00\u0041"]}"#,
+            // Numbers of every form.
+            r#"{"records":[],"n":[1.5,1e3,-1E-3,0.25e+7,-0,123456789012345678901234567890]}"#,
+        ] {
+            let event = super::event(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(Some(terms(&event)), by_serde(text), "{text}");
+        }
+        let event =
+            super::event(r#"{"records":[{"recordId":"\ud83d\ude00\u00e9","data":""}]}"#).unwrap();
+        assert_eq!(event.records[0].record_id, "😀é");
+        assert!(matches!(
+            super::event(usual).unwrap().records[0].data,
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn what_serde_refuses_is_refused_here() {
+        for text in [
             "{\"records\":[{\"recordId\":\"\u{1}\u{2}\",\"data\":\"\"}]}",
+            "{\"records\":[],\"x\":\"a\tb\"}",
             r#"{"records":[{"recordId":"1\,"data":"YQ=="}]}"#,
-            r#"{"records":[{"recordId":"x\u0031","data":"YQ=="}]}"#,
             r#"{"records":[],"records":[]}"#,
             r#"{"records":[{"recordId":"1","data":"a","data":"b"}]}"#,
+            r#"{"deliveryStreamArn":"a","deliveryStreamArn":null,"records":[]}"#,
             r#"{"records":[]} x"#,
             r#"{"records":[{"recordId":"1"}]}"#,
-            r#"{"records":[],"n":1.5}"#,
-            r#"{"records":[],"n":1e3}"#,
-            r#"{"records":[],"n":-1E3}"#,
+            r#"{"records":[{"recordId":1,"data":""}]}"#,
+            r#"{"records":null}"#,
+            r#"{"deliveryStreamArn":1,"records":[]}"#,
             r#"{"records":[],"n":01}"#,
             r#"{"records":[],"n":-}"#,
             r#"{"records":[],"n":[-]}"#,
+            r#"{"records":[],"n":1.}"#,
+            r#"{"records":[],"n":.5}"#,
+            r#"{"records":[],"n":+1}"#,
+            r#"{"records":[],"n":1e}"#,
+            r#"{"records":[],"x":[1,]}"#,
+            r#"{"records":[],"x":{"a":1,}}"#,
+            r#"{"records":[],}"#,
+            r#"{"records":[],"x":"\x41"}"#,
+            r#"{"records":[],"x":"\u12"}"#,
+            // A surrogate alone is no character, in a value that is read.
+            r#"{"records":[{"recordId":"\ud800","data":""}]}"#,
+            r#"{"records":[{"recordId":"\udc00","data":""}]}"#,
+            r#"{"records":[{"recordId":"\ud800\u0041","data":""}]}"#,
+            r#"{"records":[{"recordId":"\ud800\udbff","data":""}]}"#,
+            "\u{feff}{\"records\":[]}",
         ] {
-            assert!(super::event(left).is_none(), "{left}");
+            assert!(super::event(text).is_none(), "{text}");
+            assert_eq!(by_serde(text), None, "{text}");
         }
     }
 
     #[test]
-    fn values_nested_past_the_limit_are_left_to_serde() {
+    fn an_event_or_record_written_as_a_list_is_refused_though_serde_reads_it() {
+        for text in [r#"[null,[]]"#, r#"{"records":[["1","YQ=="]]}"#] {
+            assert!(super::event(text).is_none(), "{text}");
+            assert!(by_serde(text).is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn values_nested_however_deep_are_skipped_without_recursion() {
         for (open, empty, close) in [("[", "[]", "]"), (r#"{"a":"#, "{}", "}")] {
             let nested = |depth: usize| {
                 format!(
@@ -356,11 +515,15 @@ mod tests {
                     close.repeat(depth - 1)
                 )
             };
-            // The record is one level, so its value may be nested this deep.
-            assert!(super::event(&nested(MAX_DEPTH)).is_some(), "{open}");
-            assert!(super::event(&nested(MAX_DEPTH + 1)).is_none(), "{open}");
-            // However deep, without exhausting the stack.
-            assert!(super::event(&nested(100_000)).is_none(), "{open}");
+            for depth in [1, 2, 17, 128, 129, 100_000] {
+                let text = nested(depth);
+                let read = super::event(&text).map(|e| terms(&e));
+                assert_eq!(read, by_serde(&text), "{open} {depth}");
+                assert!(read.is_some(), "{open} {depth}");
+            }
+            // Unbalanced, however deep: refused.
+            let unbalanced = nested(1000).replacen(close, "", 1);
+            assert!(super::event(&unbalanced).is_none(), "{open}");
         }
     }
 }

@@ -77,6 +77,8 @@ impl<'a> Scanner<'a> {
 
     /// The text up to the next quote or backslash, which must hold no
     /// control byte, and that byte.
+    // Inlined: it runs once or twice for every string of the event.
+    #[inline(always)]
     fn run(&mut self) -> Option<(&'a str, u8)> {
         let bytes = &self.text.as_bytes()[self.at..];
         let end = memchr2(b'"', b'\\', bytes)?;

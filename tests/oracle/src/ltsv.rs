@@ -1,6 +1,6 @@
 //! Records into lines, lines into fields, and what makes a line invalid.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::settings::Type;
 
@@ -167,7 +167,9 @@ pub fn line_fields(line: &[u8], any_labels: bool) -> Result<Vec<Field<'_>>, Reje
 /// last value.
 pub fn distinct<'a>(fields: &[Field<'a>]) -> Vec<Field<'a>> {
     let mut members: Vec<Field<'a>> = Vec::new();
-    let mut index: HashMap<&[u8], usize> = HashMap::new();
+    // Ordered, not hashed: a hash map's random keys would make the fuzz
+    // targets, which run this, take other paths on every run.
+    let mut index: BTreeMap<&[u8], usize> = BTreeMap::new();
     for &(label, value) in fields {
         match index.get(label) {
             Some(&i) => members[i].1 = value,

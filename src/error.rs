@@ -34,6 +34,8 @@ pub struct Error(Box<Inner>);
 struct Inner {
     kind: ErrorKind,
     position: Position,
+    /// What the data looked like, when that says more than the error.
+    hint: Option<&'static str>,
 }
 
 /// Where in the data an error is; each part is known only for errors
@@ -129,6 +131,7 @@ impl Error {
         Error(Box::new(Inner {
             kind,
             position: Position::default(),
+            hint: None,
         }))
     }
 
@@ -155,6 +158,12 @@ impl Error {
         self
     }
 
+    /// This error, with what the data looked like.
+    pub(crate) fn with_hint(mut self, hint: &'static str) -> Error {
+        self.0.hint = Some(hint);
+        self
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
         &self.0.kind
@@ -173,6 +182,17 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.reason(f)?;
+        match self.0.hint {
+            Some(hint) => write!(f, " ({hint})"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Error {
+    /// The reason and place, without the hint.
+    fn reason(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Position {
             field: Some(field),
             byte: Some(byte),

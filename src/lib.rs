@@ -43,7 +43,7 @@ mod write;
 
 pub use columns::{Column, ColumnType, columns};
 pub use config::format::{FormatField, LogFormat, Server};
-pub use config::settings::{SETTINGS, Setting};
+pub use config::settings::{SETTINGS, Setting, unknown_variables};
 pub use config::{Config, DropRule, OnTypeError, PartitionKey};
 pub use convert::partition::event_hour;
 pub use convert::{Converter, LineCounts, LineOutcome};

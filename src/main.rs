@@ -1,7 +1,7 @@
 //! The Lambda function: reads its settings once, then transforms every
 //! Firehose batch it is given.
 
-use firehose_ltsv::{Config, handle, init_tracing};
+use firehose_ltsv::{Config, handle, init_tracing, unknown_variables};
 use lambda_runtime::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
@@ -10,6 +10,10 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env().inspect_err(|error| {
         tracing::error!(%error, "invalid configuration");
     })?;
+    let names = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok());
+    for warning in unknown_variables(names) {
+        tracing::warn!("{warning}");
+    }
     let config = &config;
     lambda_runtime::run(service_fn(move |event| {
         std::future::ready(handle(event, config))

@@ -275,6 +275,8 @@ const BATCH_SETTINGS: &[&[(&str, &str)]] = &[
         ("LTSV_STRICT_LABELS", "false"),
         ("LTSV_UNESCAPE", "false"),
         ("LTSV_DROP", "ua^=\\xe3,a=1"),
+        // No format: a setting may then name any label.
+        ("LTSV_LOG_FORMAT", ""),
         ("LTSV_SPLIT_REQUEST", "q"),
     ],
 ];

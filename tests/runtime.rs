@@ -228,6 +228,29 @@ fn a_request_that_is_not_an_event_is_a_failed_invocation() {
 }
 
 #[test]
+fn a_misspelt_variable_is_a_warning_at_start_up() {
+    let invocation = invoke(
+        &bad_records(),
+        &[
+            ("LTSV_TYPE", "status:integer"),
+            ("AWS_LAMBDA_LOG_LEVEL", "WARN"),
+        ],
+    );
+    let logs = log_lines(&invocation.stdout);
+    assert!(
+        logs[0].ends_with("LTSV_TYPE is not a setting; did you mean LTSV_TYPES?"),
+        "{logs:?}"
+    );
+    assert!(logs[0].contains("WARN"), "{logs:?}");
+    assert!(
+        invoke(&bad_records(), &[("AWS_LAMBDA_LOG_LEVEL", "WARN")])
+            .stdout
+            .lines()
+            .all(|l| !l.contains("not a setting"))
+    );
+}
+
+#[test]
 fn the_lambda_binary_rejects_a_bad_setting_before_starting_the_runtime() {
     // Without AWS_LAMBDA_RUNTIME_API the runtime could not start either, so
     // only a message about LTSV_TYPES shows the settings were read first.

@@ -9,6 +9,7 @@ mod event;
 mod flags;
 mod input;
 mod invoke;
+mod looks;
 mod partitions;
 mod progress;
 mod replay;
@@ -20,7 +21,7 @@ use std::io;
 use std::process::ExitCode;
 
 use args::Command;
-use firehose_ltsv::{Config, SETTINGS};
+use firehose_ltsv::{Config, ErrorKind, SETTINGS, unknown_variables};
 
 /// Exit status for usage, configuration and I/O errors.
 const EXIT_USAGE: u8 = 2;
@@ -46,7 +47,16 @@ fn run() -> input::Result<ExitCode> {
     let Some(args) = args::parse(std::env::args_os().skip(1))? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let config = || Config::from_lookup(|variable| args.setting(variable));
+    if !matches!(args.command, Command::Event { .. }) {
+        let names = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok());
+        for warning in unknown_variables(names) {
+            eprintln!("ltsv2json: warning: {warning}");
+        }
+    }
+    let config = || {
+        Config::from_lookup(|variable| args.setting(variable))
+            .map_err(|error| as_given(error, &args))
+    };
     let out_dir = args.out_dir.as_ref();
     match &args.command {
         Command::Convert(files) => convert::run(files, &config()?, out_dir),
@@ -65,6 +75,18 @@ fn run() -> input::Result<ExitCode> {
             schema::run(schema, &config()?, &given)
         }
     }
+}
+
+/// A bad setting's error, naming the flag when the value came from one,
+/// as the user typed it.
+fn as_given(error: firehose_ltsv::Error, args: &args::Args) -> String {
+    if let ErrorKind::Setting { variable, message } = error.kind()
+        && args.overrides.iter().any(|(given, _)| given == variable)
+        && let Some(setting) = SETTINGS.iter().find(|s| s.variable == *variable)
+    {
+        return format!("--{}: {message}", setting.flag);
+    }
+    error.to_string()
 }
 
 /// The default of the setting of `variable`.

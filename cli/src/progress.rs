@@ -1,7 +1,6 @@
 //! What a run reports on stderr: each failure as it happens, a progress
 //! line while it writes files (when stderr is a terminal), and a summary.
 
-use std::fmt;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -10,6 +9,9 @@ use crate::sink::Sink;
 
 /// How often the progress line is redrawn.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+/// Failures reported one by one for each reason; the rest are counted.
+const SHOWN_PER_REASON: u64 = 10;
 
 /// What a run counts: lines when converting, records when replaying.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +31,8 @@ pub(crate) struct Tally {
     /// Lines, or records, converted (and written).
     pub(crate) converted: u64,
     failed: u64,
+    /// Each reason a failure was reported for, and how many had it.
+    reasons: Vec<(String, u64)>,
     pub(crate) lines_written: u64,
     /// Whether to draw a progress line: stderr is a terminal.
     progress: bool,
@@ -46,6 +50,7 @@ impl Tally {
             read: 0,
             converted: 0,
             failed: 0,
+            reasons: Vec::new(),
             lines_written: 0,
             progress: io::stderr().is_terminal(),
             shown: false,
@@ -53,11 +58,31 @@ impl Tally {
         }
     }
 
-    /// Reports a failure on stderr, above the progress line.
-    pub(crate) fn fail(&mut self, message: fmt::Arguments) {
+    /// Reports a failure at `place` (`FILE:LINE`) on stderr, above the
+    /// progress line: the first few of each reason, one by one; the rest
+    /// are counted and said at the end.
+    pub(crate) fn fail(&mut self, place: &str, reason: &str) {
         self.failed += 1;
+        let seen = match self.reasons.iter_mut().find(|(r, _)| r == reason) {
+            Some((_, count)) => {
+                *count += 1;
+                *count
+            }
+            None => {
+                self.reasons.push((reason.to_owned(), 1));
+                1
+            }
+        };
+        if seen <= SHOWN_PER_REASON {
+            self.clear();
+            eprintln!("{place}: {reason}");
+        }
+    }
+
+    /// Says once, above the progress line, what a file looks like.
+    pub(crate) fn note(&mut self, name: &str, looks: &str) {
         self.clear();
-        eprintln!("{message}");
+        eprintln!("ltsv2json: {name} does not look like LTSV: {looks}");
     }
 
     /// Redraws the progress line, if files are being written and it is time.
@@ -108,6 +133,14 @@ impl Tally {
             }
             None => String::new(),
         };
+        for (reason, count) in &self.reasons {
+            if let Some(more) = count.checked_sub(SHOWN_PER_REASON).filter(|&n| n > 0) {
+                eprintln!(
+                    "ltsv2json: {} failed the same way: {reason}",
+                    counted(more, "other")
+                );
+            }
+        }
         if self.summary {
             eprintln!("ltsv2json: {}{files}", self.counts());
         }
@@ -175,5 +208,19 @@ mod tests {
             "1 record in, 1 converted, 0 failed; 1 line written"
         );
         assert_eq!(counted(0, "file"), "0 files");
+    }
+
+    #[test]
+    fn failures_of_one_reason_are_shown_ten_times_then_counted() {
+        let mut tally = Tally::new(Unit::Lines, false);
+        for n in 0..25 {
+            tally.fail(&format!("a.log:{n}"), "same");
+        }
+        tally.fail("a.log:26", "other");
+        assert_eq!(tally.failed, 26);
+        assert_eq!(
+            tally.reasons,
+            [("same".to_owned(), 25), ("other".to_owned(), 1)]
+        );
     }
 }

@@ -72,7 +72,7 @@ pub(crate) fn run(
                 tally.converted += 1;
                 tally.lines_written += counts.written as u64;
             }
-            Err(error) => tally.fail(format_args!("{name}:{number}: {error}")),
+            Err(error) => tally.fail(&format!("{name}:{number}"), &error.to_string()),
         }
         tally.tick(&sink);
         Ok(())

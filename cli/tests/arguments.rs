@@ -114,29 +114,61 @@ fn flags_override_the_environment() {
 }
 
 #[test]
-fn a_bad_setting_exits_2_naming_the_variable_before_reading_anything() {
-    let message = "ltsv2json: LTSV_TYPES: unknown type \"long\" for label \"status\" \
-         (types: integer, float, bool, string, time, time_msec, time_usec)\n";
+fn a_bad_setting_exits_2_naming_the_variable_or_flag_given_before_reading_anything() {
+    let reason = "unknown type \"long\" for label \"status\" \
+         (types: integer, float, bool, string, time, time_msec, time_usec)";
     let event = project_file("events/apache.json");
-    for (args, env) in [
-        (&[][..], &[("LTSV_TYPES", "status:long")][..]),
+    for (args, env, given) in [
+        (&[][..], &[("LTSV_TYPES", "status:long")][..], "LTSV_TYPES"),
+        // The flag the user typed, not the variable it stands for.
         (
             &["--types", "status:long"],
             &[("LTSV_TYPES", "status:integer")],
+            "--types",
         ),
-        (&["replay"], &[("LTSV_TYPES", "status:long")]),
-        (&["invoke", &event], &[("LTSV_TYPES", "status:long")]),
+        (&["replay"], &[("LTSV_TYPES", "status:long")], "LTSV_TYPES"),
+        (
+            &["invoke", &event],
+            &[("LTSV_TYPES", "status:long")],
+            "LTSV_TYPES",
+        ),
     ] {
         let run = ltsv2json(args, env, b"status:200\n");
         assert_eq!(
-            (run.code, run.stdout.as_str(), run.stderr.as_str()),
-            (Some(2), "", message),
+            (run.code, run.stdout.as_str(), run.stderr),
+            (Some(2), "", format!("ltsv2json: {given}: {reason}\n")),
             "{args:?} {env:?}"
         );
     }
     // Making an event converts nothing, so it reads no conversion settings.
     let run = ltsv2json(&["event"], &[("LTSV_TYPES", "status:long")], b"a:1\n");
     assert_eq!(run.code, Some(0), "{}", run.stderr);
+}
+
+#[test]
+fn a_misspelt_variable_is_named_with_the_setting_it_is_nearest() {
+    let run = ltsv2json(&[], &[("LTSV_TYPE", "ok:bool")], b"ok:true\n");
+    assert_eq!(run.code, Some(0));
+    assert_eq!(
+        run.stdout, "{\"ok\":\"true\"}\n",
+        "the variable did nothing"
+    );
+    assert_eq!(
+        run.stderr,
+        "ltsv2json: warning: LTSV_TYPE is not a setting; did you mean LTSV_TYPES?\n"
+    );
+}
+
+#[test]
+fn settings_naming_a_label_the_format_lacks_are_refused() {
+    let run = ltsv2json(&["--split-request", "request"], &[], b"");
+    assert_eq!(run.code, Some(2));
+    assert_eq!(
+        run.stderr,
+        "ltsv2json: --split-request: the log format has no label \"request\" (its labels: \
+         time, forwardedfor, host, req, status, size, referer, ua, reqtime_microsec, cache, \
+         runtime, vhost)\n"
+    );
 }
 
 #[test]

@@ -474,3 +474,43 @@ fn parquet_needs_the_columns_of_a_log_format() {
     );
     assert!(!Path::new(&dir).exists());
 }
+
+#[test]
+fn a_log_that_is_not_ltsv_is_named_once_and_its_errors_counted() {
+    let combined = "192.0.2.1 - - [28/Jun/2021:17:22:48 +0900] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl/8.5.0\"\n";
+    let run = ltsv2json(&[], &[], combined.repeat(200).as_bytes());
+    assert_eq!((run.code, run.stdout.as_str()), (Some(1), ""));
+    let reason = "field 1 (byte 1): label holds ' ', outside [0-9A-Za-z_.-]";
+    let mut expected: Vec<String> = (1..=10).map(|n| format!("<stdin>:{n}: {reason}")).collect();
+    expected.push(
+        "ltsv2json: <stdin> does not look like LTSV: it looks like Apache's or nginx's common or \
+         combined log format, which has no labels: have the server write LTSV (see \
+         docs/configuration.md)"
+            .to_owned(),
+    );
+    expected.push(format!(
+        "ltsv2json: 190 others failed the same way: {reason}"
+    ));
+    assert_eq!(run.stderr.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn ltsv_with_spaces_for_tabs_is_named_as_such() {
+    let spaced = "time:[28/Jun/2021:17:22:48 +0900] host:192.0.2.1 status:200\n";
+    let run = ltsv2json(&[], &[], spaced.repeat(3).as_bytes());
+    assert_eq!(run.code, Some(1));
+    let reason = "label \"time\": value is not a valid time \
+                  (the line has no TAB: are its fields separated by spaces?)";
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("<stdin>:1: {reason}"),
+            format!("<stdin>:2: {reason}"),
+            format!("<stdin>:3: {reason}"),
+            "ltsv2json: <stdin> does not look like LTSV: its fields seem to be separated by \
+             spaces, where LTSV has TABs"
+                .to_owned(),
+        ]
+    );
+}

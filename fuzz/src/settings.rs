@@ -13,7 +13,7 @@ const NGINX_JSON_FORMAT: &str = r"log_format j escape=json 'time:$time_iso8601\t
 /// An Apache format's bare string whose time label is `u`, in
 /// microseconds.
 const USEC_FORMAT: &str =
-    r"u:%{end:usec}t\ttime:%t\tstatus:%s\tsize:%B\ta:%{X}i\tua:%{User-Agent}i\tvhost:%{Host}i";
+    r"u:%{end:usec}t\ttime:%t\tstatus:%s\tsize:%B\ta:%{X}i\tua:%{User-Agent}i\treq:%r\tvhost:%{Host}i";
 
 /// Environment variables and their values, `None` for unset.
 type Vars = [(&'static str, Option<&'static str>); 10];

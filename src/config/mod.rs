@@ -21,8 +21,8 @@ use crate::parse::ltsv::LabelSyntax;
 use crate::values::escapes::Unescape;
 use crate::values::types::Type;
 use read::{
-    Given, check_label, combine_types, parse_drop_rules, parse_log_format, parse_namespace,
-    parse_partition_keys, parse_types, time_label,
+    Given, check_declared, check_label, combine_types, parse_drop_rules, parse_log_format,
+    parse_namespace, parse_partition_keys, parse_types, time_label,
 };
 pub use rules::{DropRule, OnTypeError, PartitionKey};
 
@@ -105,11 +105,18 @@ impl Config {
             "" => None,
             label => {
                 check_label(&split, label, label_syntax)?;
+                check_declared(&split, label, log_format.as_ref())?;
                 Some(label.as_bytes().to_vec())
             }
         };
         let drop = parse_drop_rules(&get(&settings::DROP), label_syntax)?;
-        let partition_keys = parse_partition_keys(&get(&settings::PARTITION_KEYS), &types)?;
+        let keys = get(&settings::PARTITION_KEYS);
+        let partition_keys = parse_partition_keys(&keys, &types)?;
+        for key in &partition_keys {
+            if let PartitionKey::Label(label) = key {
+                check_declared(&keys, label, log_format.as_ref())?;
+            }
+        }
         let metrics_namespace = parse_namespace(&get(&settings::METRICS_NAMESPACE))?;
         Ok(Config {
             label_syntax,
@@ -482,6 +489,30 @@ mod tests {
             error(&[("PARTITION_KEYS", "a:b")]),
             r#"PARTITION_KEYS: label "a:b" holds a TAB or ':'"#
         );
+    }
+
+    #[test]
+    fn settings_that_name_a_label_the_format_lacks_stop_with_its_labels() {
+        assert_eq!(
+            error(&[("LTSV_SPLIT_REQUEST", "reqs")]),
+            r#"LTSV_SPLIT_REQUEST: the log format has no label "reqs"; did you mean "req"?"#
+        );
+        assert_eq!(
+            error(&[("PARTITION_KEYS", "year,vhst")]),
+            r#"PARTITION_KEYS: the log format has no label "vhst"; did you mean "vhost"?"#
+        );
+        assert_eq!(
+            error(&[("PARTITION_KEYS", "domain")]),
+            r#"PARTITION_KEYS: the log format has no label "domain" (its labels: time, forwardedfor, host, req, status, size, referer, ua, reqtime_microsec, cache, runtime, vhost)"#
+        );
+        // Labels the format writes are taken; without a format, any label.
+        assert!(config(&[("LTSV_SPLIT_REQUEST", "req"), ("PARTITION_KEYS", "vhost")]).is_ok());
+        let none = [
+            ("LTSV_LOG_FORMAT", ""),
+            ("LTSV_SPLIT_REQUEST", "request"),
+            ("PARTITION_KEYS", "domain"),
+        ];
+        assert!(config(&none).is_ok());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::config::format::LogFormat;
 use crate::config::rules::{DropRule, PartitionKey};
+use crate::config::settings::nearest;
 use crate::error::Error;
 use crate::parse::ltsv::{LabelSyntax, is_label_byte};
 use crate::values::escapes::Unescape;
@@ -215,6 +216,28 @@ pub(super) fn parse_partition_keys(
         keys.push(key);
     }
     Ok(keys)
+}
+
+/// Checks that `label`, which `setting` names, is one the log format
+/// writes: a setting naming a label the server never logs would do
+/// nothing, in silence.
+pub(super) fn check_declared(
+    setting: &Given,
+    label: &str,
+    format: Option<&LogFormat>,
+) -> Result<(), Error> {
+    let Some(format) = format else {
+        return Ok(());
+    };
+    let labels: Vec<&str> = format.fields().iter().map(|f| f.label.as_str()).collect();
+    if labels.contains(&label) {
+        return Ok(());
+    }
+    let hint = match nearest(label, &labels) {
+        Some(near) => format!("; did you mean {near:?}?"),
+        None => format!(" (its labels: {})", labels.join(", ")),
+    };
+    Err(setting.error(format!("the log format has no label {label:?}{hint}")))
 }
 
 pub(super) fn time_label(types: &[(Vec<u8>, Type)]) -> Option<&[u8]> {

@@ -128,9 +128,101 @@ pub const SETTINGS: [Setting; 10] = [
     METRICS_NAMESPACE,
 ];
 
+/// Warnings for the variables among `names` that look like settings but
+/// are none: any `LTSV_` variable not in [`SETTINGS`], and a variable a
+/// letter or two from a setting's name, each with the setting it is
+/// nearest to. A misspelt variable would otherwise be ignored in silence.
+///
+/// ```
+/// let names = ["LTSV_TYPE", "PATH", "LTSV_NULL_VALUES", "PARTITION_KEY", "LTSV_COLOR"];
+/// assert_eq!(
+///     firehose_ltsv::unknown_variables(names),
+///     [
+///         "LTSV_TYPE is not a setting; did you mean LTSV_TYPES?",
+///         "PARTITION_KEY is not a setting; did you mean PARTITION_KEYS?",
+///         "LTSV_COLOR is not a setting (the settings: LTSV_LOG_FORMAT, LTSV_TYPES, LTSV_NULL_VALUES, LTSV_ON_TYPE_ERROR, LTSV_UNESCAPE, LTSV_STRICT_LABELS, LTSV_SPLIT_REQUEST, LTSV_DROP, PARTITION_KEYS, METRICS_NAMESPACE)",
+///     ]
+/// );
+/// ```
+pub fn unknown_variables<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Vec<String> {
+    let variables: Vec<&str> = SETTINGS.iter().map(|s| s.variable).collect();
+    let mut warnings = Vec::new();
+    for name in names {
+        let name = name.as_ref();
+        if variables.contains(&name) {
+            continue;
+        }
+        match nearest(name, &variables) {
+            Some(setting) => {
+                warnings.push(format!("{name} is not a setting; did you mean {setting}?"));
+            }
+            None if name.starts_with("LTSV_") => warnings.push(format!(
+                "{name} is not a setting (the settings: {})",
+                variables.join(", ")
+            )),
+            None => {}
+        }
+    }
+    warnings
+}
+
+/// The one of `names` within two edits of `name`, the nearest first.
+pub(crate) fn nearest<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
+    names
+        .iter()
+        .map(|candidate| (edits(name, candidate), *candidate))
+        .filter(|&(distance, _)| distance <= 2)
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// Levenshtein distance, case-insensitive: inserted, removed or replaced
+/// characters.
+fn edits(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (
+        a.chars().map(|c| c.to_ascii_uppercase()).collect(),
+        b.chars().map(|c| c.to_ascii_uppercase()).collect(),
+    );
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let replace = previous[j] + usize::from(ca != cb);
+            current.push(replace.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_a_letter_or_two_off_are_nearest_to_their_setting() {
+        assert_eq!(edits("LTSV_TYPE", "LTSV_TYPES"), 1);
+        assert_eq!(edits("ltsv_types", "LTSV_TYPES"), 0);
+        assert_eq!(edits("LTSV_TPYES", "LTSV_TYPES"), 2);
+        assert_eq!(edits("", "ab"), 2);
+        assert_eq!(edits("abc", ""), 3);
+        let names = ["LTSV_TYPES", "LTSV_DROP"];
+        assert_eq!(nearest("LTSV_DRP", &names), Some("LTSV_DROP"));
+        assert_eq!(nearest("LTSV_DROPS", &names), Some("LTSV_DROP"));
+        assert_eq!(nearest("LTSV_DR", &names), Some("LTSV_DROP"));
+        assert_eq!(nearest("LTSV_D", &names), None);
+        // Lambda's, the backfill function's and the system's own are left alone.
+        let others = [
+            "AWS_LAMBDA_LOG_LEVEL",
+            "OUTPUT_FORMAT",
+            "LOG_BUCKET",
+            "GLIBC_TUNABLES",
+            "PATH",
+            "RUST_LOG",
+        ];
+        assert!(unknown_variables(others).is_empty());
+        assert!(unknown_variables(SETTINGS.map(|s| s.variable)).is_empty());
+    }
 
     #[test]
     fn variables_and_flags_are_unique_and_named_alike() {

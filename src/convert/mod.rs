@@ -95,8 +95,12 @@ impl<'c> Converter<'c> {
     /// first position and takes its last value. With `LTSV_SPLIT_REQUEST`,
     /// the request line's parts follow, under labels the line does not have.
     pub fn convert_line(&mut self, line: &[u8], out: &mut Vec<u8>) -> Result<LineOutcome, Error> {
-        let parsed = self.parser.parse(line)?;
-        let written = line_outcome(self.config, &mut self.writer, &parsed, out)?;
+        let parsed = self
+            .parser
+            .parse(line)
+            .map_err(|error| hinted(error, line))?;
+        let written = line_outcome(self.config, &mut self.writer, &parsed, out)
+            .map_err(|error| hinted(error, line))?;
         self.undeclared = written.undeclared.map(|label| place(line, label));
         Ok(written.outcome)
     }
@@ -148,11 +152,20 @@ impl<'c> Converter<'c> {
                 Ok(LineOutcome::Blank) => {}
                 Err(error) => {
                     out.truncate(mark);
-                    return Err(error.at_line(line.number));
+                    return Err(hinted(error, line.bytes).at_line(line.number));
                 }
             }
         }
         Ok(counts)
+    }
+}
+
+/// `error` of `line`, saying so when the line's fields seem to be
+/// separated by spaces rather than TABs.
+fn hinted(error: Error, line: &[u8]) -> Error {
+    match ltsv::spaced_fields(line) {
+        true => error.with_hint(ltsv::SPACED_FIELDS),
+        false => error,
     }
 }
 
@@ -210,6 +223,37 @@ mod tests {
 
     fn with(vars: &[(&str, &str)]) -> Config {
         Config::from_vars(vars).unwrap()
+    }
+
+    #[test]
+    fn a_line_of_spaced_fields_fails_saying_so() {
+        let config = Config::default();
+        let mut converter = Converter::new(&config);
+        let mut out = Vec::new();
+        let spaced = b"time:[28/Jun/2021:17:22:48 +0900] host:192.0.2.1 status:200";
+        let error = converter.convert_line(spaced, &mut out).unwrap_err();
+        assert!(matches!(error.kind(), ErrorKind::Type { .. }));
+        assert_eq!(
+            error.to_string(),
+            r#"label "time": value is not a valid time (the line has no TAB: are its fields separated by spaces?)"#
+        );
+        let error = converter
+            .convert_record(b"status:200\nstatus:OK host:x\n", &mut out)
+            .unwrap_err();
+        assert_eq!(error.line(), Some(2));
+        assert!(
+            error
+                .to_string()
+                .ends_with("(the line has no TAB: are its fields separated by spaces?)")
+        );
+        // A line with its TABs fails as before.
+        let error = converter
+            .convert_line(b"status:OK\thost:x y:z", &mut out)
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            r#"label "status": value is not a valid integer"#
+        );
     }
 
     #[test]

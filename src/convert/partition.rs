@@ -115,7 +115,13 @@ mod tests {
     }
 
     fn keys(partition_keys: &str, line: &[u8]) -> Result<String, Error> {
-        let config = config(&[("PARTITION_KEYS", partition_keys)]);
+        // No log format, so that keys may name any label; the time label
+        // is typed alone.
+        let config = config(&[
+            ("PARTITION_KEYS", partition_keys),
+            ("LTSV_LOG_FORMAT", ""),
+            ("LTSV_TYPES", "time:time"),
+        ]);
         let mut parser = LineParser::new(config.label_syntax());
         let mut out = b"x".to_vec();
         let result = write_keys(&config, &parser.parse(line).unwrap(), &mut out);

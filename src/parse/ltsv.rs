@@ -285,9 +285,50 @@ pub(crate) fn is_label_byte(byte: u8) -> bool {
     LABEL_BYTES[usize::from(byte)]
 }
 
+/// Whether `line` looks like LTSV with spaces where its TABs belong: no
+/// TAB, and a `label:` at its start and after a space, twice or more. Such
+/// a line is one field whose value runs to its end, which fails in ways
+/// that say nothing of the spaces.
+pub(crate) fn spaced_fields(line: &[u8]) -> bool {
+    if memchr::memchr(b'\t', line).is_some() {
+        return false;
+    }
+    let starts_label = |at: usize| {
+        let label = line[at..].iter().take_while(|&&b| is_label_byte(b)).count();
+        label > 0 && line.get(at + label) == Some(&b':')
+    };
+    let after_spaces = memchr::memchr_iter(b' ', line).filter(|&space| starts_label(space + 1));
+    starts_label(0) && after_spaces.count() >= 1
+}
+
+/// What an error of a line that [`spaced_fields`] says of says.
+pub(crate) const SPACED_FIELDS: &str = "the line has no TAB: are its fields separated by spaces?";
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_of_spaced_fields_are_told_apart() {
+        for spaced in [
+            &b"time:[28/Jun/2021:17:22:48 +0900] host:192.0.2.1 status:200"[..],
+            b"a:1 b:2",
+            b"a: b:",
+        ] {
+            assert!(spaced_fields(spaced), "{}", spaced.escape_ascii());
+        }
+        for other in [
+            &b"time:[28/Jun/2021:17:22:48 +0900]\thost:192.0.2.1 status:200"[..],
+            b"192.0.2.1 - - [28/Jun/2021:17:22:48 +0900] \"GET / HTTP/1.1\" 200 5",
+            b"a:1",
+            b"a:1 b 2",
+            b" a:1 b:2",
+            b"ua:curl/8.5.0 (x:1)",
+            b"",
+        ] {
+            assert!(!spaced_fields(other), "{}", other.escape_ascii());
+        }
+    }
 
     type Pairs<'a> = Vec<(&'a [u8], &'a [u8])>;
 

@@ -89,7 +89,7 @@ fn results(records: &[Returned]) -> Vec<&str> {
 /// The README's nginx `log_format` directive, as its "nginx" section
 /// shows it for the server's configuration.
 fn readme_nginx_format() -> String {
-    let readme = fs::read_to_string(project_file("README.md")).unwrap();
+    let readme = fs::read_to_string(project_file("docs/configuration.md")).unwrap();
     let (_, block) = readme.split_once("```nginx\n").expect("an nginx block");
     block
         .lines()
@@ -576,8 +576,14 @@ fn refused(request: &str) -> String {
 #[test]
 fn a_request_that_is_not_a_firehose_event_fails_with_the_problem_named() {
     for (request, message) in [
-        ("", "not a Firehose event: not JSON: EOF while parsing a value"),
-        ("{", "not a Firehose event: not JSON: EOF while parsing an object"),
+        (
+            "",
+            "not a Firehose event: not JSON: EOF while parsing a value",
+        ),
+        (
+            "{",
+            "not a Firehose event: not JSON: EOF while parsing an object",
+        ),
         (
             r#"{"records":["#,
             "not a Firehose event: not JSON: records: EOF while parsing a list",
@@ -586,8 +592,14 @@ fn a_request_that_is_not_a_firehose_event_fails_with_the_problem_named() {
             r#"{"records":[{"recordId":"1","data":"YTox"}"#,
             "not a Firehose event: not JSON: records: EOF while parsing a list",
         ),
-        ("{records:[]}", "not a Firehose event: not JSON: key must be a string"),
-        ("null", "not a Firehose event: expected a JSON object with a `records` list of objects, each with a string `recordId` and `data`, not null"),
+        (
+            "{records:[]}",
+            "not a Firehose event: not JSON: key must be a string",
+        ),
+        (
+            "null",
+            "not a Firehose event: expected a JSON object with a `records` list of objects, each with a string `recordId` and `data`, not null",
+        ),
         (
             "[1,2]",
             "not a Firehose event: expected a JSON object with a `records` list of objects, each with a string `recordId` and `data`, not a list",

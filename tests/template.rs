@@ -730,7 +730,7 @@ fn every_bucket_is_private_encrypted_and_tls_only() {
 /// The Glue type of each of the function's JSON types.
 /// The labels of the Apache LTSV format in the README, in order.
 fn readme_apache_labels() -> Vec<String> {
-    let readme = fs::read_to_string(project_file("README.md")).unwrap();
+    let readme = fs::read_to_string(project_file("docs/configuration.md")).unwrap();
     let format = readme
         .lines()
         .find_map(|line| line.strip_prefix("LogFormat \""))

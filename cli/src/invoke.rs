@@ -29,7 +29,12 @@ pub(crate) fn run(path: &OsStr, decode: bool, config: &Config) -> input::Result<
     // The runtime would reject a payload that is not JSON before the handler
     // runs; that too is a failed invocation.
     let response = serde_json::from_str::<Box<RawValue>>(&text)
-        .map_err(|error| error.to_string())
+        .map_err(|error| {
+            format!(
+                "{name} is not JSON ({error}): an event is a JSON object with a `records` list, \
+                 which `ltsv2json event` makes from log lines"
+            )
+        })
         .and_then(|payload| {
             let event = LambdaEvent::new(payload, Context::default());
             handle_with_metrics(event, config, &mut io::stderr()).map_err(|e| e.to_string())

@@ -1,6 +1,7 @@
 //! The table the settings imply: one column per label of the log format
 //! (and per request part, when request lines are split), named as Athena
-//! accepts, typed as Glue spells it.
+//! accepts, typed as Glue spells it; for an Iceberg table, keyed by column
+//! name, with the column backfilled rows say their source in.
 //!
 //! ```
 //! use firehose_ltsv::{Config, ColumnType, columns};
@@ -12,11 +13,19 @@
 //! ```
 
 use crate::config::Config;
+use crate::config::names::column_name;
+use crate::config::output::OutputFormat;
 use crate::values::request::REQUEST_PARTS;
 use crate::values::types::Type;
 
 /// The partition columns of the stream's layout, which no label may take.
 pub(crate) const PARTITION_COLUMNS: [&str; 4] = ["year", "month", "day", "hour"];
+
+/// The column of an Iceberg table where a backfilled row says where it
+/// came from (`backfill-ID:LINE`, `FILE:LINE`): the key that moves each
+/// row into the table once, however often it is backfilled. The stream's
+/// rows leave it null.
+pub const SOURCE_LINE: &str = "source_line";
 
 /// A column's type, as Glue and Athena spell it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +51,15 @@ impl ColumnType {
             Type::Bool => ColumnType::Boolean,
             Type::Time | Type::TimeMsec | Type::TimeUsec => ColumnType::Timestamp,
             Type::String => ColumnType::String,
+        }
+    }
+
+    /// Its name in Iceberg's schema: `long` for Glue's `bigint`, and the
+    /// same for the others (a timestamp without a zone, in microseconds).
+    pub fn iceberg_name(self) -> &'static str {
+        match self {
+            ColumnType::Bigint => "long",
+            other => other.name(),
         }
     }
 
@@ -80,34 +98,36 @@ impl Column {
     }
 }
 
-/// The column a label is read into: lowercase, with characters outside
-/// `[a-z0-9_]` made `_`, as Athena names columns.
-pub(crate) fn column_name(label: &str) -> String {
-    label
-        .chars()
-        .map(|c| match c.to_ascii_lowercase() {
-            c @ ('a'..='z' | '0'..='9' | '_') => c,
-            _ => '_',
-        })
-        .collect()
+/// The table's columns for `config`, in its output format: see
+/// [`columns_for`].
+pub fn columns(config: &Config, split_request: bool) -> Result<Vec<Column>, String> {
+    columns_for(config, split_request, config.output_format())
 }
 
-/// The table's columns for `config`: the log format's labels in order,
-/// then, with `split_request`, the request parts the format does not have.
-/// It is an error for there to be no log format, for two labels to make
-/// one column, or for a label to take a partition column's name.
-pub fn columns(config: &Config, split_request: bool) -> Result<Vec<Column>, String> {
-    let format = config
+/// The columns of the table of `format` for `config`: the log format's
+/// labels in order, then, with `split_request`, the request parts the
+/// format does not have; for an Iceberg table, each keyed by its name, and
+/// then [`SOURCE_LINE`]. It is an error for there to be no log format, for
+/// two labels to make one column, or, for a table partitioned by
+/// `year/month/day/hour` folders, for a label to take one of their names.
+pub fn columns_for(
+    config: &Config,
+    split_request: bool,
+    format: OutputFormat,
+) -> Result<Vec<Column>, String> {
+    let log_format = config
         .log_format()
         .ok_or("LTSV_LOG_FORMAT is empty: the labels, and so the columns, are unknown")?;
-    let labels = format.fields().iter().map(|field| field.label.as_str());
-    let parts = REQUEST_PARTS
-        .into_iter()
-        .filter(|part| split_request && !format.fields().iter().any(|f| f.label == *part));
+    let labels = log_format.fields().iter().map(|field| field.label.as_str());
+    let parts = REQUEST_PARTS.into_iter().filter(|part| {
+        split_request && !log_format.fields().iter().any(|f| f.label == *part)
+    });
+    let iceberg = format == OutputFormat::Iceberg;
     let mut columns: Vec<Column> = Vec::new();
     for label in labels.chain(parts) {
         let name = column_name(label);
-        if PARTITION_COLUMNS.contains(&name.as_str()) {
+        // An Iceberg table's partitions are hidden: any name is a column.
+        if PARTITION_COLUMNS.contains(&name.as_str()) && !iceberg {
             return Err(format!(
                 "label {label:?} would be column {name:?}, a partition column of the table"
             ));
@@ -119,7 +139,18 @@ pub fn columns(config: &Config, split_request: bool) -> Result<Vec<Column>, Stri
             ));
         }
         let ty = config.type_of(label.as_bytes()).unwrap_or(Type::String);
-        columns.push(Column::new(label, ColumnType::of(ty)));
+        // Records for an Iceberg table are keyed by column.
+        let key = if iceberg { name.as_str() } else { label };
+        columns.push(Column::new(key, ColumnType::of(ty)));
+    }
+    if iceberg {
+        if let Some(column) = columns.iter().find(|c| c.name == SOURCE_LINE) {
+            return Err(format!(
+                "label {:?} would be column {SOURCE_LINE:?}, which backfilled rows keep their source in",
+                column.label
+            ));
+        }
+        columns.push(Column::new(SOURCE_LINE, ColumnType::String));
     }
     Ok(columns)
 }
@@ -137,15 +168,6 @@ mod tests {
             .iter()
             .map(|c| (c.name.as_str(), c.label.as_str(), c.ty.name()))
             .collect()
-    }
-
-    #[test]
-    fn names_are_lowercase_with_underscores() {
-        assert_eq!(column_name("X-Forwarded-For"), "x_forwarded_for");
-        assert_eq!(column_name("a.b"), "a_b");
-        assert_eq!(column_name("UA"), "ua");
-        assert_eq!(column_name("req_time2"), "req_time2");
-        assert_eq!(column_name("ラベル"), "___");
     }
 
     #[test]

@@ -106,6 +106,12 @@ pub enum ErrorKind {
     },
     /// Converting a record panicked: a bug, kept to that one record.
     Panic,
+    /// For an Iceberg table, a record wrote more than one line: Firehose's
+    /// Iceberg writer takes one JSON object a record.
+    OneObjectPerRecord {
+        /// The lines the record wrote.
+        lines: usize,
+    },
     /// The request is not a Firehose transformation event.
     NotFirehoseEvent(String),
     /// Even with every record returned unchanged, the response would be
@@ -236,6 +242,11 @@ impl Error {
                 write!(f, "output would make the response exceed {limit} bytes")
             }
             ErrorKind::Panic => f.write_str("conversion panicked (a bug; please report it)"),
+            ErrorKind::OneObjectPerRecord { lines } => write!(
+                f,
+                "the record holds {lines} lines, and an Iceberg table takes one a record \
+                 (the stack's stream splits records into lines)"
+            ),
             ErrorKind::NotFirehoseEvent(why) => write!(f, "not a Firehose event: {why}"),
             ErrorKind::ResponseTooLarge { len, limit } => write!(
                 f,

@@ -41,8 +41,9 @@ mod parse;
 mod values;
 mod write;
 
-pub use columns::{Column, ColumnType, columns};
+pub use columns::{Column, ColumnType, SOURCE_LINE, columns, columns_for};
 pub use config::format::{FormatField, LogFormat, Server};
+pub use config::output::OutputFormat;
 pub use config::settings::{SETTINGS, Setting, unknown_variables};
 pub use config::{Config, DropRule, OnTypeError, PartitionKey};
 pub use convert::partition::event_hour;

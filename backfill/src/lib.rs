@@ -38,7 +38,7 @@ mod uploads;
 pub use failed::{ERROR_CODE, FailedLines};
 pub use handler::handle;
 pub use limits::{Limits, MIN_PART_BYTES};
-pub use naming::{FAILED_PREFIX, LOGS_PREFIX, SourceId};
+pub use naming::{FAILED_PREFIX, LOGS_PREFIX, STAGING_PREFIX, SourceId};
 pub use outcome::{Failure, Summary};
 pub use run::{Invocation, Job, run};
 pub use s3::{S3Body, S3Store};

@@ -34,19 +34,14 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event| handle(event, job))).await
 }
 
-/// The hourly objects' format: `OUTPUT_FORMAT`, the stack's `OutputFormat`
-/// (`json` when unset), so that old hours are written as the stream writes
-/// new ones.
+/// The hourly objects' format: `OUTPUT_FORMAT`, the stack's output
+/// format, so that old hours are written as the stream writes new ones
+/// (for an Iceberg table, as Parquet files its staging table reads).
 fn files(config: &Config) -> Result<Files, String> {
-    let format = match std::env::var("OUTPUT_FORMAT") {
-        Ok(name) if !name.is_empty() => name
-            .parse()
-            .map_err(|error| format!("OUTPUT_FORMAT: {error}"))?,
-        _ => OutputFormat::Json,
-    };
+    let format = config.output_format();
     let table = match format {
         OutputFormat::Json => Table::new(Vec::new()),
-        OutputFormat::Parquet => {
+        OutputFormat::Parquet | OutputFormat::Iceberg => {
             Table::new(columns(config, true).map_err(|error| format!("OUTPUT_FORMAT: {error}"))?)
         }
     };

@@ -12,6 +12,11 @@ use sha2::{Digest, Sha256};
 /// which the Athena table reads.
 pub const LOGS_PREFIX: &str = "logs/";
 
+/// Where converted rows go when the stream writes an Iceberg table: Parquet
+/// files a staging table reads, which a `MERGE` moves into the Iceberg
+/// table once, keyed by each row's `source_line`.
+pub const STAGING_PREFIX: &str = "backfill-staging/";
+
 /// Where lines that failed go in the log bucket, beside Firehose's own
 /// `errors/processing-failed/`.
 pub const FAILED_PREFIX: &str = "errors/backfill-failed/";
@@ -37,13 +42,19 @@ impl SourceId {
     }
 
     /// The key of the `seq`-th object (from 1) of this source's rows in
-    /// `hour`, ending in `extension`:
+    /// `hour`, under `prefix` and ending in `extension`:
     /// `logs/year=…/month=…/day=…/hour=…/backfill-ID-000001.json.gz`.
-    pub fn hour_key(&self, hour: DateHour, seq: u32, extension: &str) -> String {
+    pub fn hour_key(&self, prefix: &str, hour: DateHour, seq: u32, extension: &str) -> String {
         format!(
-            "{LOGS_PREFIX}{}/backfill-{self}-{seq:06}.{extension}",
+            "{prefix}{}/backfill-{self}-{seq:06}.{extension}",
             hour.partition_path()
         )
+    }
+
+    /// Where line `line` (from 1) of this source says it came from, in an
+    /// Iceberg table's `source_line` column: `backfill-ID:LINE`.
+    pub fn source_line(&self, line: u64) -> String {
+        format!("backfill-{self}:{line}")
     }
 
     /// The key of the object holding this source's failed lines.
@@ -117,8 +128,16 @@ mod tests {
             hour: 8,
         };
         assert_eq!(
-            id.hour_key(hour, 2, "json.gz"),
+            id.hour_key(LOGS_PREFIX, hour, 2, "json.gz"),
             "logs/year=2021/month=06/day=28/hour=08/backfill-00112233445566778899aabbccddeeff-000002.json.gz"
+        );
+        assert_eq!(
+            id.hour_key(STAGING_PREFIX, hour, 1, "parquet"),
+            "backfill-staging/year=2021/month=06/day=28/hour=08/backfill-00112233445566778899aabbccddeeff-000001.parquet"
+        );
+        assert_eq!(
+            id.source_line(17),
+            "backfill-00112233445566778899aabbccddeeff:17"
         );
         assert_eq!(
             id.failed_key(),

@@ -12,7 +12,7 @@ use firehose_ltsv::DateHour;
 use firehose_ltsv_output::{Destination, Files, HourFiles, OutputFormat, Table, TableFile};
 
 use crate::limits::Limits;
-use crate::naming::SourceId;
+use crate::naming::{LOGS_PREFIX, STAGING_PREFIX, SourceId};
 
 /// Bytes of one object, to upload as its next part.
 #[derive(Debug, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub(crate) struct Piece {
 #[derive(Debug)]
 pub(crate) struct Parts {
     id: SourceId,
+    /// `logs/`, or `backfill-staging/` for an Iceberg table.
+    prefix: &'static str,
     keys: Vec<String>,
     pieces: Vec<Piece>,
 }
@@ -43,7 +45,7 @@ impl Destination for Parts {
     type File = usize;
 
     fn create(&mut self, hour: DateHour, seq: u32, extension: &str) -> io::Result<usize> {
-        Ok(self.start(self.id.hour_key(hour, seq, extension)))
+        Ok(self.start(self.id.hour_key(self.prefix, hour, seq, extension)))
     }
 
     fn write(&mut self, object: &mut usize, bytes: Vec<u8>) -> io::Result<()> {
@@ -87,8 +89,13 @@ impl std::fmt::Debug for Objects {
 impl Objects {
     /// The objects of the source `id`, as files of `files`.
     pub(crate) fn new(id: SourceId, files: &Files, limits: Limits) -> Objects {
+        let prefix = match files.format() {
+            OutputFormat::Iceberg => STAGING_PREFIX,
+            OutputFormat::Json | OutputFormat::Parquet => LOGS_PREFIX,
+        };
         let parts = Parts {
             id,
+            prefix,
             keys: Vec::new(),
             pieces: Vec::new(),
         };
@@ -101,9 +108,15 @@ impl Objects {
         }
     }
 
-    /// Adds `row` to the object of `hour`.
-    pub(crate) fn write_row(&mut self, hour: DateHour, row: &[u8]) -> io::Result<()> {
-        self.hours.write_line(hour, row)
+    /// Adds `row` to the object of `hour`; `source` fills an Iceberg
+    /// staging file's `source_line`.
+    pub(crate) fn write_row(
+        &mut self,
+        hour: DateHour,
+        row: &[u8],
+        source: Option<&str>,
+    ) -> io::Result<()> {
+        self.hours.write_line(hour, row, source)
     }
 
     /// Adds a failed line's error record to the failed lines' object.
@@ -118,7 +131,7 @@ impl Objects {
                 self.failed.insert(FailedObject { file, object })
             }
         };
-        failed.file.write_line(record)?;
+        failed.file.write_line(record, None)?;
         if failed.file.pending() >= self.part_bytes {
             let bytes = failed.file.take();
             let object = failed.object;
@@ -134,6 +147,13 @@ impl Objects {
     /// comes before its others.
     pub(crate) fn take_pieces(&mut self) -> Vec<Piece> {
         std::mem::take(&mut self.hours.destination_mut().pieces)
+    }
+
+    /// Where line `line` (from 1) came from, for the `source_line` of an
+    /// Iceberg table's staging file; none when rows go to `logs/`.
+    pub(crate) fn source_line(&self, line: u64) -> Option<String> {
+        let parts = self.hours.destination();
+        (parts.prefix == STAGING_PREFIX).then(|| parts.id.source_line(line))
     }
 
     /// The key of `object`.
@@ -222,11 +242,11 @@ mod tests {
     fn hours_past_the_bound_are_finished_and_start_their_next_object() {
         let id = SourceId::new("b", "k", "e");
         let mut writer = Objects::new(id.clone(), &json(), limits(2, 1 << 20));
-        writer.write_row(hour(8), b"a1\n").unwrap();
-        writer.write_row(hour(9), b"b1\n").unwrap();
-        writer.write_row(hour(8), b"a2\n").unwrap(); // 8 is now the most recent
-        writer.write_row(hour(10), b"c1\n").unwrap(); // finishes 9
-        writer.write_row(hour(9), b"b2\n").unwrap(); // finishes 8: 9's second object
+        writer.write_row(hour(8), b"a1\n", None).unwrap();
+        writer.write_row(hour(9), b"b1\n", None).unwrap();
+        writer.write_row(hour(8), b"a2\n", None).unwrap(); // 8 is now the most recent
+        writer.write_row(hour(10), b"c1\n", None).unwrap(); // finishes 9
+        writer.write_row(hour(9), b"b2\n", None).unwrap(); // finishes 8: 9's second object
         writer.write_failed(b"{\"rawData\":\"x\"}\n").unwrap();
         assert_eq!(writer.failed_key(), id.failed_key());
         writer.finish().unwrap();
@@ -246,8 +266,8 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(writer.key(3), id.hour_key(hour(9), 2, "json.gz"));
-        assert_eq!(writer.key(1), id.hour_key(hour(9), 1, "json.gz"));
+        assert_eq!(writer.key(3), id.hour_key(LOGS_PREFIX, hour(9), 2, "json.gz"));
+        assert_eq!(writer.key(1), id.hour_key(LOGS_PREFIX, hour(9), 1, "json.gz"));
     }
 
     #[test]
@@ -261,7 +281,7 @@ mod tests {
                 "{{\"n\":{i},\"h\":\"{:x}\"}}\n",
                 i.wrapping_mul(0x9e37_79b9_7f4a_7c15)
             );
-            writer.write_row(hour(1), row.as_bytes()).unwrap();
+            writer.write_row(hour(1), row.as_bytes(), None).unwrap();
             expected.push_str(&row);
             if i % 2 == 0 {
                 writer.write_failed(row.as_bytes()).unwrap();
@@ -291,10 +311,34 @@ mod tests {
         let files = Files::new(OutputFormat::Parquet, table);
         let id = SourceId::new("b", "k", "e");
         let mut writer = Objects::new(id.clone(), &files, limits(4, 1 << 20));
-        writer.write_row(hour(3), b"{\"n\":1}\n").unwrap();
+        writer.write_row(hour(3), b"{\"n\":1}\n", None).unwrap();
         writer.finish().unwrap();
-        assert_eq!(writer.key(0), id.hour_key(hour(3), 1, "parquet"));
+        assert_eq!(writer.key(0), id.hour_key(LOGS_PREFIX, hour(3), 1, "parquet"));
         let pieces = writer.take_pieces();
         assert!(pieces[0].bytes.starts_with(b"PAR1"));
+        assert_eq!(writer.source_line(5), None);
+    }
+
+    #[test]
+    fn iceberg_rows_are_staged_with_their_source() {
+        use firehose_ltsv::{Column, ColumnType, SOURCE_LINE};
+
+        let table = Table::new(vec![
+            Column::new("n", ColumnType::Bigint),
+            Column::new(SOURCE_LINE, ColumnType::String),
+        ]);
+        let files = Files::new(OutputFormat::Iceberg, table);
+        let id = SourceId::new("b", "k", "e");
+        let mut writer = Objects::new(id.clone(), &files, limits(4, 1 << 20));
+        let source = writer.source_line(7).unwrap();
+        assert_eq!(source, id.source_line(7));
+        writer.write_row(hour(3), b"{\"n\":1}\n", Some(&source)).unwrap();
+        writer.finish().unwrap();
+        assert_eq!(writer.key(0), id.hour_key(STAGING_PREFIX, hour(3), 1, "parquet"));
+        let pieces = writer.take_pieces();
+        let bytes = pieces.into_iter().flat_map(|p| p.bytes).collect::<Vec<u8>>();
+        let reader = parquet::file::reader::SerializedFileReader::new(bytes::Bytes::from(bytes)).unwrap();
+        let row = parquet::file::reader::FileReader::get_row_iter(&reader, None).unwrap().next().unwrap().unwrap();
+        assert_eq!(row.to_string(), format!("{{n: 1, source_line: \"{source}\"}}"));
     }
 }

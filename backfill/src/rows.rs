@@ -60,7 +60,7 @@ impl LineSink for Rows<'_> {
         let mut hour = None;
         let converted = self
             .converter
-            .convert_record_with(line, &mut self.json, |parsed, _| {
+            .convert_record_with(line, &mut self.json, |parsed, _, _| {
                 hour = Some(event_hour(config, parsed)?);
                 Ok(())
             });
@@ -72,7 +72,8 @@ impl LineSink for Rows<'_> {
                     self.undeclared_label = (self.converter.undeclared_label(line))
                         .map(|label| label.escape_ascii().to_string());
                 }
-                self.objects.write_row(hour, &self.json)
+                let source = self.objects.source_line(self.summary.lines);
+                self.objects.write_row(hour, &self.json, source.as_deref())
             }
             (Ok(counts), None) if counts.excluded > 0 => {
                 self.summary.dropped += 1;

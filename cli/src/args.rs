@@ -5,7 +5,6 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use firehose_ltsv::SETTINGS;
-use firehose_ltsv_output::OutputFormat;
 use lexopt::ValueExt;
 
 use crate::flags::{self, CommandSpec, Flag};
@@ -64,11 +63,11 @@ pub(crate) enum SchemaOutput {
     UpdateTemplate(PathBuf),
 }
 
-/// Where `--out-dir` writes, and in which format.
+/// Where `--out-dir` writes: the format is the setting's
+/// (`OUTPUT_FORMAT`, `--output-format`).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct OutDir {
     pub(crate) dir: PathBuf,
-    pub(crate) format: OutputFormat,
 }
 
 /// A parsed command line.
@@ -156,8 +155,8 @@ impl Seen {
             .map(|(_, value)| value.as_ref())
     }
 
-    /// Checks that every flag given goes with the command, with the flags it
-    /// needs, and with no other of its group.
+    /// Checks that every flag given goes with the command, and with no
+    /// other of its group.
     fn check_flags(&self, command: &CommandSpec) -> Result<(), lexopt::Error> {
         for (flag, _) in &self.flags {
             if !flag.commands.contains(&command.name) {
@@ -170,9 +169,6 @@ impl Seen {
                 return Err(
                     format!("--{} works only when {}", flag.name, doing.join(" or ")).into(),
                 );
-            }
-            if let Some(needed) = flag.needs.filter(|needed| self.flag(needed).is_none()) {
-                return Err(format!("--{} works only with --{needed}", flag.name).into());
             }
             let rival = self.flags.iter().find(|(other, _)| {
                 other.name != flag.name && other.group.is_some() && other.group == flag.group
@@ -192,16 +188,9 @@ impl Seen {
     fn args(self) -> Result<Args, lexopt::Error> {
         let spec = self.command.unwrap_or(&flags::COMMANDS[0]);
         self.check_flags(spec)?;
-        let out_dir = match self.flag("out-dir") {
-            Some(dir) => Some(OutDir {
-                dir: PathBuf::from(dir.expect("takes a value")),
-                format: match self.flag("output-format") {
-                    Some(format) => format.expect("takes a value").parse()?,
-                    None => OutputFormat::default(),
-                },
-            }),
-            None => None,
-        };
+        let out_dir = self.flag("out-dir").map(|dir| OutDir {
+            dir: PathBuf::from(dir.expect("takes a value")),
+        });
         let command = self.command(spec)?;
         Ok(Args {
             command,
@@ -308,10 +297,7 @@ mod tests {
             Args {
                 command: Command::Replay(files(&["failed/"])),
                 overrides: vec![],
-                out_dir: Some(OutDir {
-                    dir: "out".into(),
-                    format: OutputFormat::Json
-                })
+                out_dir: Some(OutDir { dir: "out".into() })
             }
         );
         assert_eq!(
@@ -367,22 +353,12 @@ mod tests {
         );
         assert!(parsed(&["--decode", "x"]).unwrap_err().contains("--decode"));
         assert!(parsed(&["--json"]).unwrap_err().contains("--json"));
-        assert_eq!(
-            parsed(&["--output-format", "parquet", "a.log"]).unwrap_err(),
-            "--output-format works only with --out-dir"
-        );
-        assert_eq!(
-            parsed(&["--out-dir", "o", "--output-format", "orc"]).unwrap_err(),
-            "cannot parse argument \"orc\": \"orc\" is not an output format (json or parquet)"
-        );
+        // The output format is a setting, a flag like the others.
         assert_eq!(
             parsed(&["replay", "--output-format", "parquet", "--out-dir", "o"])
                 .unwrap()
-                .out_dir,
-            Some(OutDir {
-                dir: "o".into(),
-                format: OutputFormat::Parquet
-            })
+                .overrides,
+            [("OUTPUT_FORMAT", "parquet".to_owned())]
         );
         assert!(
             parsed(&["--aggregate", "9"])

@@ -32,7 +32,7 @@ pub(crate) fn run(
             (looks, file) = (Looks::default(), name.to_owned());
         }
         tally.read += 1;
-        let converted = sink.convert(&mut converter, line)?;
+        let converted = sink.convert(&mut converter, line, || format!("{name}:{number}"))?;
         if let Some(said) = looks.line(line, converted.is_err()) {
             tally.note(name, said);
         }

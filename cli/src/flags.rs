@@ -33,8 +33,6 @@ pub(crate) struct Flag {
     pub(crate) commands: &'static [&'static str],
     /// Flags of one group exclude each other.
     pub(crate) group: Option<&'static str>,
-    /// The flag it works only with.
-    pub(crate) needs: Option<&'static str>,
     /// What it does, for `--help`.
     pub(crate) help: &'static str,
 }
@@ -93,29 +91,20 @@ pub(crate) const COMMANDS: [CommandSpec; 5] = [
 ];
 
 /// Every command's flag, in the order `--help` lists them.
-pub(crate) const FLAGS: [Flag; 10] = [
+pub(crate) const FLAGS: [Flag; 9] = [
     Flag {
         name: "out-dir",
         takes: "DIR",
         commands: &["", "replay"],
         group: None,
-        needs: None,
-        help: "write into DIR's hourly folders instead of stdout (see below)",
-    },
-    Flag {
-        name: "output-format",
-        takes: "json|parquet",
-        commands: &["", "replay"],
-        group: None,
-        needs: Some("out-dir"),
-        help: "the files' format: gzip NDJSON, or Parquet of the table's columns",
+        help: "write into DIR's hourly folders instead of stdout, as files of the \
+               table's format (--output-format; see below)",
     },
     Flag {
         name: "decode",
         takes: "",
         commands: &["invoke"],
         group: None,
-        needs: None,
         help: "print each record's result and decoded data instead",
     },
     Flag {
@@ -123,7 +112,6 @@ pub(crate) const FLAGS: [Flag; 10] = [
         takes: "BYTES",
         commands: &["event"],
         group: Some("shape"),
-        needs: None,
         help: "pack lines into records of up to BYTES, as the agent does with \
                aggregatedRecordSizeBytes",
     },
@@ -132,7 +120,6 @@ pub(crate) const FLAGS: [Flag; 10] = [
         takes: "",
         commands: &["event"],
         group: Some("shape"),
-        needs: None,
         help: "each line a record without its line end, as Firehose hands lines \
                to the function after splitting",
     },
@@ -141,7 +128,6 @@ pub(crate) const FLAGS: [Flag; 10] = [
         takes: "",
         commands: &["schema"],
         group: Some("schema output"),
-        needs: None,
         help: "print the columns as JSON",
     },
     Flag {
@@ -149,7 +135,6 @@ pub(crate) const FLAGS: [Flag; 10] = [
         takes: "",
         commands: &["schema"],
         group: Some("schema output"),
-        needs: None,
         help: "print only the Athena statement",
     },
     Flag {
@@ -157,7 +142,6 @@ pub(crate) const FLAGS: [Flag; 10] = [
         takes: "FILE",
         commands: &["schema"],
         group: Some("schema output"),
-        needs: None,
         help: "rewrite the template's LogFormat and LtsvTypes defaults and its \
                marked table blocks",
     },
@@ -166,7 +150,6 @@ pub(crate) const FLAGS: [Flag; 10] = [
         takes: "DB.TABLE",
         commands: &["schema"],
         group: None,
-        needs: None,
         help: "the statement's table",
     },
     Flag {
@@ -174,7 +157,6 @@ pub(crate) const FLAGS: [Flag; 10] = [
         takes: "S3URL",
         commands: &["schema"],
         group: None,
-        needs: None,
         help: "the statement's table location",
     },
 ];
@@ -191,7 +173,9 @@ LTSV_TYPES types another). A line with no valid time fails like any bad
 line (when replaying, with its whole record). Files are new on every run,
 named ltsv2json-PID-STARTTIME-SEQ.json.gz; none is ever overwritten.
 --output-format parquet writes Parquet files (.parquet) of the table's
-columns instead, for a stack whose OutputFormat is parquet. Progress shows
+columns instead, for a stack whose OutputFormat is parquet; iceberg, the
+Parquet of an Iceberg table's staging table, whose rows say where they
+came from (FILE:LINE) in its source_line column. Progress shows
 on stderr when it is a terminal, and a summary line ends the run. Then
 `aws s3 sync DIR s3://BUCKET/logs/` puts the files where the stream's
 table reads them.
@@ -216,8 +200,7 @@ fn shown(name: &str, takes: &str) -> String {
 }
 
 /// The command's usage line: `ltsv2json [OPTIONS] NAME [FLAGS] OPERANDS`,
-/// a group's flags as alternatives, and a flag that needs another inside
-/// that one's brackets.
+/// a group's flags as alternatives.
 pub(crate) fn synopsis(command: &CommandSpec) -> String {
     let mut line = String::from("ltsv2json");
     if command.settings {
@@ -232,7 +215,7 @@ pub(crate) fn synopsis(command: &CommandSpec) -> String {
         .filter(|flag| flag.commands.contains(&command.name))
         .collect();
     let mut groups_shown: Vec<&str> = Vec::new();
-    for flag in flags.iter().filter(|flag| flag.needs.is_none()) {
+    for flag in &flags {
         match flag.group {
             Some(group) if groups_shown.contains(&group) => {}
             Some(group) => {
@@ -245,12 +228,7 @@ pub(crate) fn synopsis(command: &CommandSpec) -> String {
                 let _ = write!(line, " [{}]", members.join(" | "));
             }
             None => {
-                let nested: String = flags
-                    .iter()
-                    .filter(|f| f.needs == Some(flag.name))
-                    .map(|f| format!(" [{}]", shown(f.name, f.takes)))
-                    .collect();
-                let _ = write!(line, " [{}{nested}]", shown(flag.name, flag.takes));
+                let _ = write!(line, " [{}]", shown(flag.name, flag.takes));
             }
         }
     }
@@ -363,13 +341,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn synopses_show_groups_as_alternatives_and_needs_inside() {
+    fn synopses_show_groups_as_alternatives() {
         let lines: Vec<String> = COMMANDS.iter().map(synopsis).collect();
         assert_eq!(
             lines,
             [
-                "ltsv2json [OPTIONS] [--out-dir DIR [--output-format json|parquet]] [FILE...]",
-                "ltsv2json [OPTIONS] replay [--out-dir DIR [--output-format json|parquet]] [FILE|DIR...]",
+                "ltsv2json [OPTIONS] [--out-dir DIR] [FILE...]",
+                "ltsv2json [OPTIONS] replay [--out-dir DIR] [FILE|DIR...]",
                 "ltsv2json [OPTIONS] invoke [--decode] EVENT.json",
                 "ltsv2json event [--aggregate BYTES | --deaggregated] [FILE...]",
                 "ltsv2json [OPTIONS] schema [--json | --ddl | --update-template FILE] [--table DB.TABLE] [--location S3URL]",
@@ -378,7 +356,7 @@ mod tests {
     }
 
     #[test]
-    fn every_flag_belongs_to_commands_and_names_what_it_needs() {
+    fn every_flag_belongs_to_commands_and_is_not_a_setting() {
         for flag in &FLAGS {
             assert!(!flag.commands.is_empty(), "{}", flag.name);
             assert!(
@@ -386,10 +364,6 @@ mod tests {
                 "{}",
                 flag.name
             );
-            if let Some(needed) = flag.needs {
-                let needed = self::flag(needed).unwrap();
-                assert!(flag.commands.iter().all(|c| needed.commands.contains(c)));
-            }
             assert!(
                 SETTINGS.iter().all(|s| s.flag != flag.name),
                 "{}",

@@ -187,12 +187,12 @@ mod tests {
             hour(2021, 6, 28, 9),
             hour(2022, 1, 1, 0),
         );
-        writer.write_line(a, b"a1\n").unwrap(); // opens run-000001 for a
-        writer.write_line(b, b"b1\n").unwrap(); // opens run-000002 for b
-        writer.write_line(a, b"a2\n").unwrap(); // a is now the most recent
-        writer.write_line(c, b"c1\n").unwrap(); // closes b, opens run-000003
-        writer.write_line(a, b"a3\n").unwrap(); // a stayed open
-        writer.write_line(b, b"b2\n").unwrap(); // closes c, new file for b
+        writer.write_line(a, b"a1\n", None).unwrap(); // opens run-000001 for a
+        writer.write_line(b, b"b1\n", None).unwrap(); // opens run-000002 for b
+        writer.write_line(a, b"a2\n", None).unwrap(); // a is now the most recent
+        writer.write_line(c, b"c1\n", None).unwrap(); // closes b, opens run-000003
+        writer.write_line(a, b"a3\n", None).unwrap(); // a stayed open
+        writer.write_line(b, b"b2\n", None).unwrap(); // closes c, new file for b
         assert_eq!(writer.written().files, 4);
         writer.finish().unwrap();
         let written = writer.written();
@@ -237,7 +237,7 @@ mod tests {
         fs::write(folder.join("run-000001.json.gz"), b"older").unwrap();
         fs::create_dir(folder.join("run-000002.json.gz")).unwrap();
         let mut writer = hour_files(&dir.0, OutputFormat::Json, "run", 64);
-        writer.write_line(a, b"new\n").unwrap();
+        writer.write_line(a, b"new\n", None).unwrap();
         writer.finish().unwrap();
         assert_eq!(writer.written().files, 1);
         assert_eq!(
@@ -298,13 +298,13 @@ mod tests {
         let mut writer = hour_files(&dir.0, OutputFormat::Parquet, "run", 1);
         let (a, b) = (hour(2021, 6, 28, 8), hour(2021, 6, 28, 9));
         writer
-            .write_line(a, b"{\"status\":200,\"ua\":\"x\"}\n")
+            .write_line(a, b"{\"status\":200,\"ua\":\"x\"}\n", None)
             .unwrap();
         writer
-            .write_line(b, b"{\"status\":201,\"ua\":\"y\",\"v\":1}\n")
+            .write_line(b, b"{\"status\":201,\"ua\":\"y\",\"v\":1}\n", None)
             .unwrap();
         // Not of its column's type: a null, and counted.
-        writer.write_line(b, b"{\"status\":\"x\"}\n").unwrap();
+        writer.write_line(b, b"{\"status\":\"x\"}\n", None).unwrap();
         writer.finish().unwrap();
         let written = writer.written();
         assert_eq!((written.files, written.lines, written.left_out), (2, 3, 4));
@@ -331,7 +331,7 @@ mod tests {
         let long = "x".repeat(300);
         let mut writer = hour_files(&dir.0, OutputFormat::Json, long.as_str(), 4);
         let error = writer
-            .write_line(hour(2021, 6, 28, 8), b"{}\n")
+            .write_line(hour(2021, 6, 28, 8), b"{}\n", None)
             .unwrap_err();
         assert_ne!(error.kind(), io::ErrorKind::AlreadyExists);
         let expected = dir

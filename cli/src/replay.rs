@@ -63,7 +63,7 @@ pub(crate) fn run(
         tally.read += 1;
         let converted = match raw_data(object, &mut record) {
             Ok(()) => sink
-                .convert(&mut converter, &record)?
+                .convert(&mut converter, &record, || format!("{name}:{number}"))?
                 .map_err(ReplayError::Record),
             Err(error) => Err(error),
         };

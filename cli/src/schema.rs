@@ -8,16 +8,23 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use firehose_ltsv::{Column, Config, columns};
+use firehose_ltsv::{Column, Config, OutputFormat, columns, columns_for};
 use serde::Serialize;
 
 use crate::args::{Schema, SchemaOutput};
 use crate::input::Result;
-use crate::template::{self, Block, Given, maps};
+use crate::template::{self, Block, Given, PARTITION_TRANSFORM, Tables, maps};
 
-/// `--table` and `--location` when not given: the template's defaults.
+/// `--table` when not given: the template's default.
 const TABLE: &str = "access_logs.ltsv_access_log";
-const LOCATION: &str = "s3://BUCKET/logs/";
+
+/// `--location` when not given: where the template's tables are.
+fn default_location(format: OutputFormat) -> &'static str {
+    match format {
+        OutputFormat::Json | OutputFormat::Parquet => "s3://BUCKET/logs/",
+        OutputFormat::Iceberg => "s3://BUCKET/iceberg/",
+    }
+}
 
 /// Prints what `config`'s log format implies, or rewrites a template.
 pub(crate) fn run(schema: &Schema, config: &Config, given: &Given) -> Result<ExitCode> {
@@ -29,70 +36,99 @@ pub(crate) fn run(schema: &Schema, config: &Config, given: &Given) -> Result<Exi
     for note in notes {
         eprintln!("ltsv2json: {note}");
     }
+    let iceberg = config.output_format() == OutputFormat::Iceberg;
     // A table of your own has the request parts' columns when request
-    // lines are split; the stack's table always has them.
+    // lines are split; the stack's tables always have them.
     let own = || columns(config, config.split_request().is_some());
+    let time = time_column(config);
     let mut out = io::stdout().lock();
     match &schema.output {
         SchemaOutput::Json => {
             let columns = own()?;
             let json = JsonSchema {
-                columns: columns.iter().map(JsonColumn::from).collect(),
+                columns: columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, column)| JsonColumn::new(column, iceberg.then_some(i + 1)))
+                    .collect(),
+                partitioned_by: time
+                    .filter(|_| iceberg)
+                    .map(|time| format!("{PARTITION_TRANSFORM}({time})")),
                 ltsv_types: ltsv_types(config),
                 unescape: config.unescape().name(),
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
         }
-        SchemaOutput::Ddl => write!(out, "{}", ddl(&own()?, schema))?,
+        SchemaOutput::Ddl => write!(out, "{}", ddl(config, &own()?, schema))?,
         SchemaOutput::All => {
-            write!(
-                out,
-                "{}",
-                everything(config, &columns(config, true)?, &own()?, schema)
-            )?;
+            write!(out, "{}", everything(config, &tables(config)?, &own()?, schema))?;
         }
-        SchemaOutput::UpdateTemplate(path) => {
-            update_template(path, &columns(config, true)?, given)?
-        }
+        SchemaOutput::UpdateTemplate(path) => update_template(path, &tables(config)?, given)?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// The stack's tables for `config`'s log format, whichever its output
+/// format: the template holds them all.
+fn tables(config: &Config) -> Result<Tables> {
+    Ok(Tables {
+        hive: columns_for(config, true, OutputFormat::Json)?,
+        iceberg: columns_for(config, true, OutputFormat::Iceberg)?,
+        time: time_column(config),
+    })
+}
+
+/// The event time's column, if the format has a time.
+fn time_column(config: &Config) -> Option<String> {
+    let label = config.time_label()?;
+    let column = Column::new(&String::from_utf8_lossy(label), firehose_ltsv::ColumnType::Timestamp);
+    Some(column.name)
+}
+
 /// `schema` for people: the `LTSV_TYPES` value, the stack's table as
 /// template.yaml holds it, and a statement for a table of your own.
-fn everything(config: &Config, stack: &[Column], own: &[Column], schema: &Schema) -> String {
+fn everything(config: &Config, stack: &Tables, own: &[Column], schema: &Schema) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "# LTSV_TYPES: the log format's types, with LTSV_TYPES over them"
     );
     let _ = writeln!(out, "{}\n", ltsv_types(config));
-    let _ = writeln!(
-        out,
-        "# The Glue table's columns and SerDe, as template.yaml holds them \
-         (with the request parts' columns, which LtsvSplitRequest fills)"
-    );
-    let _ = writeln!(out, "{}", Block::Table.render(stack, "          "));
-    let keys = Block::JsonKeys.render(stack, "                  ");
-    if !keys.is_empty() {
-        let _ = writeln!(out, "# The stream's JSON keys, for OutputFormat=parquet");
-        let _ = writeln!(out, "{keys}");
+    if config.output_format() == OutputFormat::Iceberg {
+        let _ = writeln!(
+            out,
+            "# The Iceberg table's fields and partition spec, as template.yaml holds them \
+             (with the request parts' columns, which LtsvSplitRequest fills)"
+        );
+        let _ = writeln!(out, "{}", Block::Iceberg.render(stack, "                "));
+    } else {
+        let _ = writeln!(
+            out,
+            "# The Glue table's columns and SerDe, as template.yaml holds them \
+             (with the request parts' columns, which LtsvSplitRequest fills)"
+        );
+        let _ = writeln!(out, "{}", Block::Table.render(stack, "          "));
+        let keys = Block::JsonKeys.render(stack, "                  ");
+        if !keys.is_empty() {
+            let _ = writeln!(out, "# The stream's JSON keys, for OutputFormat=parquet");
+            let _ = writeln!(out, "{keys}");
+        }
     }
     let _ = writeln!(
         out,
         "# An Athena table for a stream of your own (CreatePipeline=false)"
     );
-    out.push_str(&ddl(own, schema));
+    out.push_str(&ddl(config, own, schema));
     out
 }
 
-/// Rewrites the template at `path` for the stack's table of `columns`.
-fn update_template(path: &Path, columns: &[Column], given: &Given) -> Result<()> {
+/// Rewrites the template at `path` for the stack's `tables`.
+fn update_template(path: &Path, tables: &Tables, given: &Given) -> Result<()> {
     let name = path.display();
     let text = fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
-    let updated = template::update(&text, columns, given).map_err(|e| format!("{name}: {e}"))?;
+    let updated = template::update(&text, tables, given).map_err(|e| format!("{name}: {e}"))?;
     fs::write(path, updated).map_err(|e| format!("{name}: {e}"))?;
-    eprintln!("ltsv2json: {name}: LogFormat, LtsvTypes and the table's columns updated");
+    eprintln!("ltsv2json: {name}: LogFormat, LtsvTypes and the tables' columns updated");
     Ok(())
 }
 
@@ -100,6 +136,9 @@ fn update_template(path: &Path, columns: &[Column], given: &Given) -> Result<()>
 #[derive(Serialize)]
 struct JsonSchema<'a> {
     columns: Vec<JsonColumn<'a>>,
+    /// For an Iceberg table, its partition transform of the event time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partitioned_by: Option<String>,
     ltsv_types: String,
     unescape: &'static str,
 }
@@ -110,14 +149,22 @@ struct JsonColumn<'a> {
     label: &'a str,
     #[serde(rename = "type")]
     ty: &'static str,
+    /// For an Iceberg table, the field's ID and Iceberg type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iceberg_type: Option<&'static str>,
 }
 
-impl<'a> From<&'a Column> for JsonColumn<'a> {
-    fn from(column: &'a Column) -> JsonColumn<'a> {
+impl<'a> JsonColumn<'a> {
+    /// `column`, with its Iceberg field `id` if it is an Iceberg table's.
+    fn new(column: &'a Column, id: Option<usize>) -> JsonColumn<'a> {
         JsonColumn {
             name: &column.name,
             label: &column.label,
             ty: column.ty.name(),
+            id,
+            iceberg_type: id.map(|_| column.ty.iceberg_name()),
         }
     }
 }
@@ -132,21 +179,32 @@ fn ltsv_types(config: &Config) -> String {
     types.join(",")
 }
 
-/// A standalone Athena `CREATE EXTERNAL TABLE` over the stream's
-/// `year=/month=/day=/hour=` layout, with partition projection.
-fn ddl(columns: &[Column], schema: &Schema) -> String {
+/// A standalone Athena statement for the table of `config`'s output
+/// format: see [`hive_ddl`] and [`iceberg_ddl`].
+fn ddl(config: &Config, columns: &[Column], schema: &Schema) -> String {
+    let format = config.output_format();
     let table = schema.table.as_deref().unwrap_or(TABLE);
     let table: Vec<String> = table.split('.').map(backquoted).collect();
-    let location = schema.location.as_deref().unwrap_or(LOCATION);
+    let location = schema.location.as_deref().unwrap_or(default_location(format));
     let location = format!("{}/", location.trim_end_matches('/'));
-    let mut ddl = format!(
-        "CREATE EXTERNAL TABLE IF NOT EXISTS {} (\n",
-        table.join(".")
-    );
     let lines: Vec<String> = columns
         .iter()
         .map(|c| format!("  {} {}", backquoted(&c.name), c.ty.name()))
         .collect();
+    match format {
+        OutputFormat::Json | OutputFormat::Parquet => {
+            hive_ddl(&table.join("."), &lines, columns, &location)
+        }
+        OutputFormat::Iceberg => {
+            iceberg_ddl(&table.join("."), &lines, time_column(config), &location)
+        }
+    }
+}
+
+/// A `CREATE EXTERNAL TABLE` over the stream's `year=/month=/day=/hour=`
+/// layout of gzip NDJSON, with partition projection.
+fn hive_ddl(table: &str, lines: &[String], columns: &[Column], location: &str) -> String {
+    let mut ddl = format!("CREATE EXTERNAL TABLE IF NOT EXISTS {table} (\n");
     ddl.push_str(&lines.join(",\n"));
     ddl.push_str("\n)\nPARTITIONED BY (`year` int, `month` int, `day` int, `hour` int)\n");
     ddl.push_str("ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\n");
@@ -164,7 +222,7 @@ fn ddl(columns: &[Column], schema: &Schema) -> String {
     if !mappings.is_empty() {
         let _ = write!(ddl, "WITH SERDEPROPERTIES (\n{}\n)\n", mappings.join(",\n"));
     }
-    let _ = writeln!(ddl, "LOCATION {}", quoted(&location));
+    let _ = writeln!(ddl, "LOCATION {}", quoted(location));
     let properties = [
         ("projection.enabled", "true"),
         ("projection.year.type", "integer"),
@@ -189,6 +247,33 @@ fn ddl(columns: &[Column], schema: &Schema) -> String {
         "  'storage.location.template' = {}",
         quoted(&template)
     ));
+    let _ = write!(ddl, "TBLPROPERTIES (\n{}\n);\n", properties.join(",\n"));
+    ddl
+}
+
+/// A `CREATE TABLE` of an Iceberg table (Athena makes them format version
+/// 2, which Firehose needs), partitioned by the day of the event time.
+fn iceberg_ddl(table: &str, lines: &[String], time: Option<String>, location: &str) -> String {
+    let mut ddl = format!("CREATE TABLE IF NOT EXISTS {table} (\n");
+    ddl.push_str(&lines.join(",\n"));
+    ddl.push_str("\n)\n");
+    if let Some(time) = time {
+        let _ = writeln!(
+            ddl,
+            "PARTITIONED BY ({PARTITION_TRANSFORM}({}))",
+            backquoted(&time)
+        );
+    }
+    let _ = writeln!(ddl, "LOCATION {}", quoted(location));
+    let properties = [
+        ("table_type", "ICEBERG"),
+        ("format", "parquet"),
+        ("write_compression", "zstd"),
+    ];
+    let properties: Vec<String> = properties
+        .iter()
+        .map(|(key, value)| format!("  {} = {}", quoted(key), quoted(value)))
+        .collect();
     let _ = write!(ddl, "TBLPROPERTIES (\n{}\n);\n", properties.join(",\n"));
     ddl
 }
@@ -223,7 +308,12 @@ mod tests {
             location: Some("s3://bucket/logs".into()),
             ..Schema::default()
         };
-        let ddl = ddl(&columns(), &schema);
+        let config = Config::from_vars(&[(
+            "LTSV_LOG_FORMAT",
+            r"time:%t\tX-Forwarded-For:%{X-Forwarded-For}i\tstatus:%>s",
+        )])
+        .unwrap();
+        let ddl = ddl(&config, &columns(), &schema);
         assert!(ddl.starts_with(
             "CREATE EXTERNAL TABLE IF NOT EXISTS `logs`.`web` (\n  `time` timestamp,\n  `x_forwarded_for` string,\n  `status` bigint\n)\n"
         ), "{ddl}");
@@ -236,5 +326,38 @@ mod tests {
         ));
         assert!(ddl.ends_with(");\n"));
         assert_eq!(quoted(r"it's \x"), r"'it\'s \\x'");
+    }
+
+    #[test]
+    fn the_iceberg_statement_partitions_by_the_day_of_the_time() {
+        let config = Config::from_vars(&[
+            ("OUTPUT_FORMAT", "iceberg"),
+            ("LTSV_LOG_FORMAT", r"status:%>s\tat:%t"),
+        ])
+        .unwrap();
+        let own = columns_for(&config, false, OutputFormat::Iceberg).unwrap();
+        assert_eq!(
+            ddl(&config, &own, &Schema::default()),
+            "CREATE TABLE IF NOT EXISTS `access_logs`.`ltsv_access_log` (
+  `status` bigint,
+  `at` timestamp,
+  `source_line` string
+)
+PARTITIONED BY (day(`at`))
+LOCATION 's3://BUCKET/iceberg/'
+TBLPROPERTIES (
+  'table_type' = 'ICEBERG',
+  'format' = 'parquet',
+  'write_compression' = 'zstd'
+);
+"
+        );
+        let untimed = Config::from_vars(&[
+            ("OUTPUT_FORMAT", "iceberg"),
+            ("LTSV_LOG_FORMAT", r"status:%>s"),
+        ])
+        .unwrap();
+        let own = columns_for(&untimed, false, OutputFormat::Iceberg).unwrap();
+        assert!(!ddl(&untimed, &own, &Schema::default()).contains("PARTITIONED"));
     }
 }

@@ -15,8 +15,11 @@ use crate::partitions::{Folder, MAX_OPEN_FILES};
 pub(crate) struct Sink<'a> {
     out: Out<'a>,
     json: Vec<u8>,
-    /// Each line's hour and place in `json`, for the hourly folders.
-    hours: Vec<(DateHour, Range<usize>)>,
+    /// Each line's hour, number in its record and place in `json`, for the
+    /// hourly folders.
+    hours: Vec<(DateHour, usize, Range<usize>)>,
+    /// Whether the files keep each row's source.
+    sources: bool,
 }
 
 enum Out<'a> {
@@ -25,19 +28,23 @@ enum Out<'a> {
 }
 
 impl Sink<'_> {
-    /// To stdout, or into the files of `out_dir`'s format in the hourly
-    /// folders under it: for Parquet, of the table `config` implies, with
-    /// the request parts' columns the stack's table always has.
+    /// To stdout, or into the files of the table's format in the hourly
+    /// folders under `out_dir`: for Parquet, of the table `config`
+    /// implies, with the request parts' columns the stack's table always
+    /// has.
     pub(crate) fn new(out_dir: Option<&OutDir>, config: &Config) -> Result<Sink<'static>, String> {
         let out = match out_dir {
-            Some(OutDir { dir, format }) => {
+            Some(OutDir { dir }) => {
+                let format = config.output_format();
                 let table = match format {
-                    OutputFormat::Parquet => Table::new(columns(config, true).map_err(|e| {
-                        format!("--output-format parquet needs the table's columns: {e}")
-                    })?),
                     OutputFormat::Json => Table::new(Vec::new()),
+                    OutputFormat::Parquet | OutputFormat::Iceberg => {
+                        Table::new(columns(config, true).map_err(|e| {
+                            format!("--output-format {format} needs the table's columns: {e}")
+                        })?)
+                    }
                 };
-                let files = Files::new(*format, table);
+                let files = Files::new(format, table);
                 Out::Dir(Folder::new(dir).hour_files(files, MAX_OPEN_FILES))
             }
             None => Out::Stdout(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
@@ -46,17 +53,22 @@ impl Sink<'_> {
             out,
             json: Vec::new(),
             hours: Vec::new(),
+            sources: config.output_format() == OutputFormat::Iceberg,
         })
     }
 
     /// Converts `record` (one line, or a Firehose record of several) and
     /// writes its lines: to stdout, or each to the file of its hour. A
     /// record that fails, or has a line without an event time when hours
-    /// are needed, writes nothing: the inner error.
+    /// are needed, writes nothing: the inner error. `source` says where the
+    /// record came from (`FILE:LINE`), which an Iceberg table's staging
+    /// files keep in each row's `source_line`: as it is for a record of one
+    /// line, and as `FILE:LINE:N` for the `N`th line of a record of several.
     pub(crate) fn convert(
         &mut self,
         converter: &mut Converter,
         record: &[u8],
+        source: impl FnOnce() -> String,
     ) -> io::Result<Result<LineCounts, Error>> {
         self.json.clear();
         self.hours.clear();
@@ -64,8 +76,8 @@ impl Sink<'_> {
         let hours = matches!(self.out, Out::Dir(_)).then_some(&mut self.hours);
         let counts = match hours {
             None => converter.convert_record(record, &mut self.json),
-            Some(hours) => converter.convert_record_with(record, &mut self.json, |line, place| {
-                hours.push((event_hour(config, line)?, place));
+            Some(hours) => converter.convert_record_with(record, &mut self.json, |line, number, place| {
+                hours.push((event_hour(config, line)?, number, place));
                 Ok(())
             }),
         };
@@ -73,8 +85,14 @@ impl Sink<'_> {
             match &mut self.out {
                 Out::Stdout(out) => out.write_all(&self.json)?,
                 Out::Dir(writer) => {
-                    for (hour, place) in &self.hours {
-                        writer.write_line(*hour, &self.json[place.clone()])?;
+                    let source = self.sources.then(source);
+                    let several = self.hours.len() > 1;
+                    for (hour, number, place) in &self.hours {
+                        let source = match (&source, several) {
+                            (Some(source), true) => Some(format!("{source}:{number}")),
+                            (source, _) => source.clone(),
+                        };
+                        writer.write_line(*hour, &self.json[place.clone()], source.as_deref())?;
                     }
                 }
             }

@@ -2,6 +2,8 @@
 //! rewritten to match a format: its `LogFormat` and `LtsvTypes` defaults,
 //! and the blocks between `# BEGIN ltsv2json schema: NAME` and
 //! `# END ltsv2json schema` lines, each written at its marker's indentation.
+//! The template holds both tables, the one `json` and `parquet` write and
+//! the Iceberg table, so both follow the format.
 
 use std::fmt::Write as _;
 
@@ -9,6 +11,28 @@ use firehose_ltsv::{Column, ColumnType};
 
 const BEGIN: &str = "# BEGIN ltsv2json schema: ";
 const END: &str = "# END ltsv2json schema";
+
+/// The stack's tables for a log format.
+#[derive(Debug)]
+pub(crate) struct Tables {
+    /// The Glue table's columns for `json` and `parquet`, partitioned by
+    /// `year/month/day/hour` folders.
+    pub(crate) hive: Vec<Column>,
+    /// The Iceberg table's columns.
+    pub(crate) iceberg: Vec<Column>,
+    /// The event time's column, which the Iceberg table is partitioned by
+    /// the day of; none for a format without a time.
+    pub(crate) time: Option<String>,
+}
+
+/// The Iceberg table's partition transform of the event time: a day holds
+/// enough rows to make files of a useful size at modest traffic, and a
+/// year is 365 partitions.
+pub(crate) const PARTITION_TRANSFORM: &str = "day";
+
+/// Where the Iceberg schema's field IDs start: Iceberg numbers a table's
+/// fields from 1, and its partition fields from 1000.
+const FIRST_PARTITION_FIELD_ID: usize = 1000;
 
 /// A block of the template the format decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,22 +42,40 @@ pub(crate) enum Block {
     /// The stream's JSON keys for its Parquet conversion, under its OpenX
     /// JSON deserializer.
     JsonKeys,
+    /// The Iceberg table's `Schema` and `PartitionSpec`.
+    Iceberg,
+    /// The `Columns` of the table over backfill's staging files for the
+    /// Iceberg table.
+    Staging,
+    /// The column lists of the statement that moves staged rows into the
+    /// Iceberg table, as items of the `Fn::Join` of its lines.
+    Merge,
 }
 
 impl Block {
-    const ALL: [Block; 2] = [Block::Table, Block::JsonKeys];
+    const ALL: [Block; 5] = [
+        Block::Table,
+        Block::JsonKeys,
+        Block::Iceberg,
+        Block::Staging,
+        Block::Merge,
+    ];
 
     /// The name its BEGIN line gives it.
     fn name(self) -> &'static str {
         match self {
             Block::Table => "the table's columns",
             Block::JsonKeys => "the stream's JSON keys",
+            Block::Iceberg => "the Iceberg table's fields",
+            Block::Staging => "the staging table's columns",
+            Block::Merge => "the merge's columns",
         }
     }
 
-    /// The block's lines for `columns`, each starting with `indent`.
-    pub(crate) fn render(self, columns: &[Column], indent: &str) -> String {
+    /// The block's lines for `tables`, each starting with `indent`.
+    pub(crate) fn render(self, tables: &Tables, indent: &str) -> String {
         let mut block = String::new();
+        let columns = &tables.hive;
         let mapped: Vec<&Column> = columns.iter().filter(|c| maps(c)).collect();
         match self {
             Block::Table => {
@@ -49,17 +91,9 @@ impl Block {
                         let _ = writeln!(block, "{indent}    mapping.{}: {key}", column.name);
                     }
                 }
-                let _ = writeln!(block, "{indent}Columns:");
-                for column in columns {
-                    let comment = match column.ty {
-                        ColumnType::Timestamp => ", Comment: \"UTC\"",
-                        _ => "",
-                    };
-                    let name = yaml_name(&column.name);
-                    let ty = column.ty.name();
-                    let _ = writeln!(block, "{indent}  - {{ Name: {name}, Type: {ty}{comment} }}");
-                }
+                column_list(&mut block, columns, indent);
             }
+            Block::Staging => column_list(&mut block, &tables.iceberg, indent),
             Block::JsonKeys if mapped.is_empty() => {}
             Block::JsonKeys => {
                 let _ = writeln!(block, "{indent}ColumnToJsonKeyMappings:");
@@ -67,9 +101,79 @@ impl Block {
                     let _ = writeln!(block, "{indent}  {}: {}", column.name, key(column));
                 }
             }
+            Block::Iceberg => {
+                let _ = writeln!(block, "{indent}Schema:");
+                let _ = writeln!(block, "{indent}  Fields:");
+                for (id, column) in field_ids(&tables.iceberg) {
+                    let name = yaml_name(&column.name);
+                    let ty = column.ty.iceberg_name();
+                    let _ = writeln!(
+                        block,
+                        "{indent}    - {{ Id: {id}, Name: {name}, Type: {ty}, Required: false }}"
+                    );
+                }
+                if let Some((source, name)) = partition_field(tables) {
+                    let _ = writeln!(block, "{indent}PartitionSpec:");
+                    let _ = writeln!(block, "{indent}  Fields:");
+                    let _ = writeln!(
+                        block,
+                        "{indent}    - {{ SourceId: {source}, Transform: {PARTITION_TRANSFORM}, \
+                         Name: {name}, FieldId: {FIRST_PARTITION_FIELD_ID} }}"
+                    );
+                }
+            }
+            Block::Merge => {
+                let names = |prefix: &str| -> Vec<String> {
+                    let quoted = tables.iceberg.iter().map(|c| sql_name(&c.name));
+                    quoted.map(|name| format!("{prefix}{name}")).collect()
+                };
+                let insert = format!("WHEN NOT MATCHED THEN INSERT ({})", names("").join(", "));
+                let values = format!("VALUES ({})", names("s.").join(", "));
+                for line in [insert, values] {
+                    let _ = writeln!(block, "{indent}- {}", yaml_single_quoted(&line));
+                }
+            }
         }
         block
     }
+}
+
+/// A Glue table's `Columns:` list of `columns`, timestamps commented as UTC.
+fn column_list(block: &mut String, columns: &[Column], indent: &str) {
+    let _ = writeln!(block, "{indent}Columns:");
+    for column in columns {
+        let comment = match column.ty {
+            ColumnType::Timestamp => ", Comment: \"UTC\"",
+            _ => "",
+        };
+        let name = yaml_name(&column.name);
+        let ty = column.ty.name();
+        let _ = writeln!(block, "{indent}  - {{ Name: {name}, Type: {ty}{comment} }}");
+    }
+}
+
+/// A column name in double quotes, as Athena's SQL takes names that are
+/// keywords (`time`).
+fn sql_name(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `text` as a single-quoted YAML scalar.
+fn yaml_single_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Each Iceberg column with its field ID, from 1 in order.
+pub(crate) fn field_ids(columns: &[Column]) -> impl Iterator<Item = (usize, &Column)> {
+    columns.iter().enumerate().map(|(i, column)| (i + 1, column))
+}
+
+/// The Iceberg table's partition field: the event time column's field ID
+/// and the partition's name (`time_day`).
+pub(crate) fn partition_field(tables: &Tables) -> Option<(usize, String)> {
+    let time = tables.time.as_deref()?;
+    let (id, column) = field_ids(&tables.iceberg).find(|(_, c)| c.name == time)?;
+    Some((id, format!("{}_{PARTITION_TRANSFORM}", column.name)))
 }
 
 /// The SerDe of the Glue table in each output format.
@@ -121,10 +225,10 @@ pub(crate) struct Given {
 
 /// `template` with its `LogFormat` and `LtsvTypes` defaults and every block
 /// made to match; every other byte as it was.
-pub(crate) fn update(template: &str, columns: &[Column], given: &Given) -> Result<String, String> {
+pub(crate) fn update(template: &str, tables: &Tables, given: &Given) -> Result<String, String> {
     let mut updated = template.to_owned();
     for block in Block::ALL {
-        updated = replace_block(&updated, block, columns)?;
+        updated = replace_block(&updated, block, tables)?;
     }
     // The template keeps a format on one line, with TABs written `\t`.
     let format = given
@@ -137,7 +241,7 @@ pub(crate) fn update(template: &str, columns: &[Column], given: &Given) -> Resul
 
 /// `template` with the lines between `block`'s BEGIN line and the next END
 /// line rendered anew at the BEGIN line's indentation.
-fn replace_block(template: &str, block: Block, columns: &[Column]) -> Result<String, String> {
+fn replace_block(template: &str, block: Block, tables: &Tables) -> Result<String, String> {
     let marker = format!("{BEGIN}{}\n", block.name());
     let at = template
         .find(&marker)
@@ -145,13 +249,15 @@ fn replace_block(template: &str, block: Block, columns: &[Column]) -> Result<Str
     let line_start = template[..at].rfind('\n').map_or(0, |n| n + 1);
     let indent = &template[line_start..at];
     let begin = at + marker.len();
+    // The END line before any other block's BEGIN line.
     let end = template[begin..]
         .find(END)
         .map(|e| begin + e)
+        .filter(|&end| !template[begin..end].contains(BEGIN))
         .ok_or(format!("no {END:?} line after {:?}", marker.trim_end()))?;
     // The END line's own indentation stays.
     let end = template[..end].rfind('\n').map_or(end, |n| n + 1);
-    let rendered = block.render(columns, indent);
+    let rendered = block.render(tables, indent);
     Ok(format!(
         "{}{rendered}{}",
         &template[..begin],
@@ -198,10 +304,20 @@ mod tests {
         ]
     }
 
+    /// The tables of `hive`'s columns, the Iceberg one keyed by name.
+    fn tables(hive: &[Column]) -> Tables {
+        let iceberg = hive.iter().map(|c| Column::new(&c.name, c.ty)).collect();
+        Tables {
+            hive: hive.to_vec(),
+            iceberg,
+            time: hive.iter().find(|c| c.name == "time").map(|c| c.name.clone()),
+        }
+    }
+
     #[test]
     fn the_table_block_maps_labels_that_are_not_their_column_but_for_case() {
         assert_eq!(
-            Block::Table.render(&columns(), "  "),
+            Block::Table.render(&tables(&columns()), "  "),
             "  SerdeInfo:
     SerializationLibrary: !If [IsParquet, org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe, org.openx.data.jsonserde.JsonSerDe]
     Parameters:
@@ -213,17 +329,41 @@ mod tests {
     - { Name: status, Type: bigint }
 "
         );
-        let plain = Block::Table.render(&columns()[..1], "");
+        let plain = Block::Table.render(&tables(&columns()[..1]), "");
         assert!(!plain.contains("Parameters"), "{plain}");
     }
 
     #[test]
     fn the_json_keys_block_is_the_same_mappings_for_the_stream() {
         assert_eq!(
-            Block::JsonKeys.render(&columns(), " "),
+            Block::JsonKeys.render(&tables(&columns()), " "),
             " ColumnToJsonKeyMappings:\n   x_forwarded_for: \"x-forwarded-for\"\n"
         );
-        assert_eq!(Block::JsonKeys.render(&columns()[2..], " "), "");
+        assert_eq!(Block::JsonKeys.render(&tables(&columns()[2..]), " "), "");
+    }
+
+    #[test]
+    fn the_iceberg_block_numbers_fields_and_partitions_by_the_day_of_the_time() {
+        assert_eq!(
+            Block::Iceberg.render(&tables(&columns()), "  "),
+            "  Schema:
+    Fields:
+      - { Id: 1, Name: time, Type: timestamp, Required: false }
+      - { Id: 2, Name: x_forwarded_for, Type: string, Required: false }
+      - { Id: 3, Name: ua, Type: string, Required: false }
+      - { Id: 4, Name: status, Type: long, Required: false }
+  PartitionSpec:
+    Fields:
+      - { SourceId: 1, Transform: day, Name: time_day, FieldId: 1000 }
+"
+        );
+        // A format without a time: an unpartitioned table.
+        let untimed = Block::Iceberg.render(&tables(&columns()[1..]), "");
+        assert!(!untimed.contains("PartitionSpec"), "{untimed}");
+        let mut later = tables(&columns()[1..]);
+        later.iceberg.push(Column::new("ts", ColumnType::Timestamp));
+        later.time = Some("ts".into());
+        assert_eq!(partition_field(&later), Some((4, "ts_day".into())));
     }
 
     #[test]
@@ -255,6 +395,16 @@ Resources:
           CaseInsensitive: true
           # BEGIN ltsv2json schema: the stream's JSON keys
           # END ltsv2json schema
+          IcebergTableInput:
+            # BEGIN ltsv2json schema: the Iceberg table's fields
+            # END ltsv2json schema
+        Staging:
+          # BEGIN ltsv2json schema: the staging table's columns
+          # END ltsv2json schema
+      QueryString: !Join
+        - - MERGE INTO t
+          # BEGIN ltsv2json schema: the merge's columns
+          # END ltsv2json schema
 ";
 
     #[test]
@@ -264,8 +414,8 @@ Resources:
                 .into(),
             types: "status:integer".into(),
         };
-        let columns = [columns()[1].clone()];
-        let updated = update(TEMPLATE, &columns, &given).unwrap();
+        let tables = tables(&[columns()[1].clone()]);
+        let updated = update(TEMPLATE, &tables, &given).unwrap();
         assert_eq!(
             updated,
             "Parameters:
@@ -294,10 +444,27 @@ Resources:
           ColumnToJsonKeyMappings:
             x_forwarded_for: \"x-forwarded-for\"
           # END ltsv2json schema
+          IcebergTableInput:
+            # BEGIN ltsv2json schema: the Iceberg table's fields
+            Schema:
+              Fields:
+                - { Id: 1, Name: x_forwarded_for, Type: string, Required: false }
+            # END ltsv2json schema
+        Staging:
+          # BEGIN ltsv2json schema: the staging table's columns
+          Columns:
+            - { Name: x_forwarded_for, Type: string }
+          # END ltsv2json schema
+      QueryString: !Join
+        - - MERGE INTO t
+          # BEGIN ltsv2json schema: the merge's columns
+          - 'WHEN NOT MATCHED THEN INSERT (\"x_forwarded_for\")'
+          - 'VALUES (s.\"x_forwarded_for\")'
+          # END ltsv2json schema
 "
         );
         // Run again, nothing changes.
-        assert_eq!(update(&updated, &columns, &given).unwrap(), updated);
+        assert_eq!(update(&updated, &tables, &given).unwrap(), updated);
     }
 
     #[test]
@@ -307,17 +474,17 @@ Resources:
             types: String::new(),
         };
         assert_eq!(
-            update("Parameters:\n", &columns(), &given).unwrap_err(),
+            update("Parameters:\n", &tables(&columns()), &given).unwrap_err(),
             "no \"# BEGIN ltsv2json schema: the table's columns\" line"
         );
         let no_param = TEMPLATE.replace("  LogFormat:", "  Other:");
         assert_eq!(
-            update(&no_param, &columns(), &given).unwrap_err(),
+            update(&no_param, &tables(&columns()), &given).unwrap_err(),
             "no parameter LogFormat"
         );
         let no_end = TEMPLATE.replace("          # END ltsv2json schema\n", "");
         assert!(
-            update(&no_end, &columns(), &given)
+            update(&no_end, &tables(&columns()), &given)
                 .unwrap_err()
                 .starts_with("no \"# END")
         );

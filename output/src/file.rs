@@ -10,13 +10,15 @@ use std::sync::{Arc, Mutex};
 use flate2::write::DeflateEncoder;
 
 use crate::ndjson::GzipLines;
-use crate::parquet::ParquetFile;
+use crate::parquet::{ParquetFile, TimeUnit};
 use crate::{OutputFormat, Table};
 
 /// One file being written.
 pub trait TableFile: Send {
-    /// Adds one line the function wrote (a JSON object, `\n` optional).
-    fn write_line(&mut self, line: &[u8]) -> io::Result<()>;
+    /// Adds one line the function wrote (a JSON object, `\n` optional);
+    /// for an Iceberg table's staging file, with where the row came from,
+    /// for its `source_line` column.
+    fn write_line(&mut self, line: &[u8], source: Option<&str>) -> io::Result<()>;
 
     /// How many encoded bytes wait to be taken.
     fn pending(&self) -> usize;
@@ -58,7 +60,8 @@ impl fmt::Debug for Files {
 
 impl Files {
     /// Files of `format`; Parquet files have `table`'s columns (gzip
-    /// NDJSON keeps every line as it is).
+    /// NDJSON keeps every line as it is), their times in milliseconds, or
+    /// for an Iceberg table in microseconds, as Iceberg keeps them.
     pub fn new(format: OutputFormat, table: Table) -> Files {
         Files {
             format,
@@ -76,7 +79,8 @@ impl Files {
     pub fn open(&self) -> io::Result<Box<dyn TableFile>> {
         Ok(match self.format {
             OutputFormat::Json => Box::new(GzipLines::new(&self.spare)),
-            OutputFormat::Parquet => Box::new(ParquetFile::new(&self.table)?),
+            OutputFormat::Parquet => Box::new(ParquetFile::new(&self.table, TimeUnit::Millis)?),
+            OutputFormat::Iceberg => Box::new(ParquetFile::new(&self.table, TimeUnit::Micros)?),
         })
     }
 

@@ -96,15 +96,16 @@ impl<D: Destination> HourFiles<D> {
     }
 
     /// Adds one line the function wrote (a JSON object and its newline) to
-    /// the file of `hour`, beginning one if that hour has none open.
-    pub fn write_line(&mut self, hour: DateHour, line: &[u8]) -> io::Result<()> {
+    /// the file of `hour`, beginning one if that hour has none open; with
+    /// where it came from, for an Iceberg table's staging files.
+    pub fn write_line(&mut self, hour: DateHour, line: &[u8], source: Option<&str>) -> io::Result<()> {
         self.writes += 1;
         if !self.open.contains_key(&hour) {
             if self.open.len() >= self.max_open {
                 self.finish_least_recently_used()?;
             }
             let seq = self.seqs.get(&hour).map_or(1, |seq| seq + 1);
-            let extension = self.files.format().extension();
+            let extension = crate::extension(self.files.format());
             let target = self.destination.create(hour, seq, extension)?;
             self.seqs.insert(hour, seq);
             let file = self.files.open()?;
@@ -120,7 +121,7 @@ impl<D: Destination> HourFiles<D> {
         }
         let open = self.open.get_mut(&hour).expect("opened above");
         open.last_used = self.writes;
-        open.file.write_line(line)?;
+        open.file.write_line(line, source)?;
         self.written.lines += 1;
         self.written.bytes += line.len() as u64;
         if open.file.pending() >= self.piece_bytes {
@@ -253,7 +254,7 @@ mod tests {
         let mut hours = json(2, usize::MAX);
         for (h, line) in [(8, "a"), (9, "b"), (8, "c"), (10, "d"), (9, "e"), (8, "f")] {
             hours
-                .write_line(hour(h), format!("{{\"{line}\":1}}\n").as_bytes())
+                .write_line(hour(h), format!("{{\"{line}\":1}}\n").as_bytes(), None)
                 .unwrap();
         }
         // 9 is finished for 10 (8 was used after it), then 8 for 9, then
@@ -311,7 +312,7 @@ mod tests {
         let mut expected = String::new();
         for i in 0..20_000 {
             let line = format!("{{\"n\":{i},\"pad\":\"{:x}\"}}\n", i * 7919);
-            hours.write_line(hour(8), line.as_bytes()).unwrap();
+            hours.write_line(hour(8), line.as_bytes(), None).unwrap();
             expected.push_str(&line);
         }
         let writes = hours
@@ -349,9 +350,9 @@ mod tests {
         let files = Files::new(OutputFormat::Parquet, table);
         let mut hours = HourFiles::new(files, Memory::default(), 1, usize::MAX);
         hours
-            .write_line(hour(8), b"{\"status\":200,\"extra\":1}\n")
+            .write_line(hour(8), b"{\"status\":200,\"extra\":1}\n", None)
             .unwrap();
-        hours.write_line(hour(9), b"{\"status\":\"x\"}\n").unwrap();
+        hours.write_line(hour(9), b"{\"status\":\"x\"}\n", None).unwrap();
         assert_eq!(hours.written().left_out, 1, "counted when 8 was finished");
         hours.finish().unwrap();
         assert_eq!(hours.written().left_out, 2);
@@ -381,11 +382,11 @@ mod tests {
     fn a_file_that_cannot_be_begun_is_an_error_and_writes_nothing() {
         let mut hours = json(4, 10);
         hours.destination_mut().fail_create = true;
-        let error = hours.write_line(hour(8), b"{}\n").unwrap_err();
+        let error = hours.write_line(hour(8), b"{}\n", None).unwrap_err();
         assert_eq!(error.to_string(), "no room");
         assert_eq!(hours.written(), Written::default());
         hours.destination_mut().fail_create = false;
-        hours.write_line(hour(8), b"{}\n").unwrap();
+        hours.write_line(hour(8), b"{}\n", None).unwrap();
         // The failed attempt used no sequence number.
         assert_eq!(
             hours.destination().files[0].0,

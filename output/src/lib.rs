@@ -1,6 +1,7 @@
 //! The table's files, written apart from the stream: converted lines as
 //! gzip NDJSON, as Firehose delivers them, or as Parquet, as Firehose's
-//! record format conversion writes them; and the files of each hour of
+//! record format conversion writes them (or, for an Iceberg table, as the
+//! Parquet a staging table holds for it); and the files of each hour of
 //! event time, a bounded number open at once, wherever they go. The
 //! command line's `--out-dir` and the backfill function's objects are both
 //! written through [`HourFiles`]: a format is written once, here.
@@ -20,7 +21,7 @@
 //! let table = Table::new(columns(&config, true).unwrap());
 //! let files = Files::new(OutputFormat::Parquet, table);
 //! let mut file = files.open().unwrap();
-//! file.write_line(br#"{"time":"2021-06-28 08:22:48","status":200}"#).unwrap();
+//! file.write_line(br#"{"time":"2021-06-28 08:22:48","status":200}"#, None).unwrap();
 //! let bytes = file.finish().unwrap();
 //! assert_eq!(&bytes[..4], b"PAR1");
 //! ```
@@ -30,61 +31,20 @@ mod hours;
 mod ndjson;
 mod parquet;
 
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
+pub use firehose_ltsv::OutputFormat;
 use firehose_ltsv::Column;
 
 pub use file::{Files, TableFile};
 pub use hours::{Destination, HourFiles, Written};
 
-/// The format of the table's files.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum OutputFormat {
-    /// Gzip NDJSON, one object a line, as the function writes them.
-    #[default]
-    Json,
-    /// Parquet with the table's column types, SNAPPY-compressed.
-    Parquet,
-}
-
-impl OutputFormat {
-    /// Every format, as `--output-format` and the template list them.
-    pub const ALL: [OutputFormat; 2] = [OutputFormat::Json, OutputFormat::Parquet];
-
-    /// Its name, as `--output-format` and the template's `OutputFormat`
-    /// spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            OutputFormat::Json => "json",
-            OutputFormat::Parquet => "parquet",
-        }
-    }
-
-    /// The ending of its files' names.
-    pub fn extension(self) -> &'static str {
-        match self {
-            OutputFormat::Json => "json.gz",
-            OutputFormat::Parquet => "parquet",
-        }
-    }
-}
-
-impl fmt::Display for OutputFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for OutputFormat {
-    type Err = String;
-
-    fn from_str(name: &str) -> Result<OutputFormat, String> {
-        OutputFormat::ALL
-            .into_iter()
-            .find(|format| format.name() == name)
-            .ok_or_else(|| format!("{name:?} is not an output format (json or parquet)"))
+/// The ending of the names of `format`'s files: gzip NDJSON for JSON,
+/// Parquet for a Parquet or an Iceberg table.
+pub fn extension(format: OutputFormat) -> &'static str {
+    match format {
+        OutputFormat::Json => "json.gz",
+        OutputFormat::Parquet | OutputFormat::Iceberg => "parquet",
     }
 }
 
@@ -113,27 +73,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn formats_are_named_and_read_back_by_name() {
-        let formats = [
-            (OutputFormat::Json, "json", "json.gz"),
-            (OutputFormat::Parquet, "parquet", "parquet"),
-        ];
-        assert_eq!(OutputFormat::ALL, formats.map(|(format, _, _)| format));
-        for (format, name, extension) in formats {
-            assert_eq!(format.name(), name);
-            assert_eq!(format.to_string(), name);
-            assert_eq!(format.extension(), extension);
-            assert_eq!(name.parse::<OutputFormat>(), Ok(format));
-        }
-        assert_eq!(OutputFormat::default(), OutputFormat::Json);
-        for unknown in ["", "JSON", "csv", "json.gz", " json"] {
-            assert_eq!(
-                unknown.parse::<OutputFormat>(),
-                Err(format!(
-                    "{unknown:?} is not an output format (json or parquet)"
-                ))
-            );
-        }
+    fn json_files_are_gzip_and_the_others_parquet() {
+        let extensions = OutputFormat::ALL.map(extension);
+        assert_eq!(extensions, ["json.gz", "parquet", "parquet"]);
     }
 
     #[test]
@@ -145,7 +87,7 @@ mod tests {
         let mut json = Files::new(OutputFormat::Json, table.clone())
             .open()
             .unwrap();
-        json.write_line(line).unwrap();
+        json.write_line(line, None).unwrap();
         assert_eq!(json.values_left_out(), 0);
         let gzip = json.finish().unwrap();
         let mut text = Vec::new();
@@ -155,7 +97,7 @@ mod tests {
         assert_eq!(text, line);
 
         let mut parquet = Files::new(OutputFormat::Parquet, table).open().unwrap();
-        parquet.write_line(line).unwrap();
+        parquet.write_line(line, None).unwrap();
         assert_eq!(parquet.values_left_out(), 1, "extra has no column");
         let file = parquet.finish().unwrap();
         assert_eq!(

@@ -50,7 +50,7 @@ impl GzipLines {
 }
 
 impl TableFile for GzipLines {
-    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+    fn write_line(&mut self, line: &[u8], _source: Option<&str>) -> io::Result<()> {
         self.gathered.extend_from_slice(line);
         if !line.ends_with(b"\n") {
             self.gathered.push(b'\n');
@@ -108,8 +108,8 @@ mod tests {
     #[test]
     fn lines_come_back_one_a_line() {
         let mut file = files().open().unwrap();
-        file.write_line(b"{\"a\":1}\n").unwrap();
-        file.write_line(b"{\"b\":2}").unwrap();
+        file.write_line(b"{\"a\":1}\n", None).unwrap();
+        file.write_line(b"{\"b\":2}", None).unwrap();
         assert_eq!(file.values_left_out(), 0);
         assert_eq!(gunzip(&file.finish().unwrap()), b"{\"a\":1}\n{\"b\":2}\n");
     }
@@ -121,7 +121,7 @@ mod tests {
         let mut expected = Vec::new();
         for i in 0..20_000 {
             let row = format!("{{\"n\":{i},\"pad\":\"{:x}\"}}\n", i * 7919);
-            file.write_line(row.as_bytes()).unwrap();
+            file.write_line(row.as_bytes(), None).unwrap();
             expected.extend_from_slice(row.as_bytes());
             if file.pending() > 1000 {
                 bytes.extend(file.take());
@@ -142,7 +142,7 @@ mod tests {
         let file = |files: &Files| {
             let mut file = files.open().unwrap();
             for i in 0..3000 {
-                file.write_line(format!("{{\"n\":{i}}}\n").as_bytes())
+                file.write_line(format!("{{\"n\":{i}}}\n").as_bytes(), None)
                     .unwrap();
             }
             let mut bytes = file.take();

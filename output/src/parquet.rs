@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use firehose_ltsv::{ColumnType, Timestamp};
-use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as Physical};
+use firehose_ltsv::{ColumnType, SOURCE_LINE, Timestamp};
+use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit as Unit, Type as Physical};
 use parquet::column::writer::ColumnWriter;
 use parquet::data_type::ByteArray;
 use parquet::errors::ParquetError;
@@ -23,10 +23,20 @@ const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// group: what bounds a file's memory.
 const ROW_GROUP_BYTES: usize = 32 << 20;
 
+/// The unit of a file's timestamps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TimeUnit {
+    /// Milliseconds, as Firehose's record format conversion writes them.
+    Millis,
+    /// Microseconds, as an Iceberg table keeps them.
+    Micros,
+}
+
 /// A Parquet file being written: rows gathered by column, then written a
 /// row group at a time into bytes its [`take`](TableFile::take) empties.
 pub(crate) struct ParquetFile {
     table: Table,
+    unit: TimeUnit,
     writer: SerializedFileWriter<Shared>,
     written: Shared,
     columns: Vec<Values>,
@@ -80,17 +90,23 @@ impl Write for Shared {
 }
 
 impl ParquetFile {
-    pub(crate) fn new(table: &Table) -> io::Result<ParquetFile> {
+    pub(crate) fn new(table: &Table, unit: TimeUnit) -> io::Result<ParquetFile> {
         let fields = table.columns().iter().map(|column| {
             let (physical, logical) = match column.ty {
                 ColumnType::Bigint => (Physical::INT64, None),
                 ColumnType::Double => (Physical::DOUBLE, None),
                 ColumnType::Boolean => (Physical::BOOLEAN, None),
-                // The UTC wall time the JSON holds, to the millisecond, as
-                // the table's `timestamp` (without a zone) means it.
+                // The UTC wall time the JSON holds, as the table's
+                // `timestamp` (without a zone) means it.
                 ColumnType::Timestamp => (
                     Physical::INT64,
-                    Some(LogicalType::timestamp(false, TimeUnit::MILLIS)),
+                    Some(LogicalType::timestamp(
+                        false,
+                        match unit {
+                            TimeUnit::Millis => Unit::MILLIS,
+                            TimeUnit::Micros => Unit::MICROS,
+                        },
+                    )),
                 ),
                 ColumnType::String => (Physical::BYTE_ARRAY, Some(LogicalType::String)),
             };
@@ -126,6 +142,7 @@ impl ParquetFile {
             .collect();
         Ok(ParquetFile {
             table: table.clone(),
+            unit,
             writer,
             written,
             columns,
@@ -172,16 +189,21 @@ impl ParquetFile {
 }
 
 impl TableFile for ParquetFile {
-    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+    fn write_line(&mut self, line: &[u8], source: Option<&str>) -> io::Result<()> {
         let object: Map<String, Value> = serde_json::from_slice(line)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        let source = source.map(|source| Value::String(source.to_owned()));
         let mut kept = 0;
         for (column, values) in self.table.columns().iter().zip(&mut self.columns) {
+            if column.name == SOURCE_LINE && source.is_some() {
+                self.bytes += values.push(cell(column.ty, source.as_ref(), self.unit).expect("text"));
+                continue;
+            }
             let value = object.get(&column.label);
             kept += usize::from(value.is_some());
             // A value not of its column's type (as `LTSV_ON_TYPE_ERROR=string`
             // writes them) has no place in the column: null, and counted.
-            let cell = cell(column.ty, value).unwrap_or_else(|| {
+            let cell = cell(column.ty, value, self.unit).unwrap_or_else(|| {
                 kept -= 1;
                 Cell::Null
             });
@@ -217,16 +239,23 @@ impl TableFile for ParquetFile {
 }
 
 /// The cell of a column of `ty` for `value`, or `None` when the value is
-/// not of that type (null and absent values are nulls).
-fn cell(ty: ColumnType, value: Option<&Value>) -> Option<Cell> {
+/// not of that type (null and absent values are nulls). A time is the text
+/// the function writes, or for an Iceberg table an integer of
+/// microseconds; it is kept in `unit`.
+fn cell(ty: ColumnType, value: Option<&Value>, unit: TimeUnit) -> Option<Cell> {
+    let time = |micros: i64| match unit {
+        TimeUnit::Millis => micros.div_euclid(1000),
+        TimeUnit::Micros => micros,
+    };
     Some(match (ty, value) {
         (_, None | Some(Value::Null)) => Cell::Null,
         (ColumnType::Bigint, Some(Value::Number(n))) => Cell::Int64(n.as_i64()?),
         (ColumnType::Double, Some(Value::Number(n))) => Cell::Double(n.as_f64()?),
         (ColumnType::Boolean, Some(Value::Bool(b))) => Cell::Boolean(*b),
         (ColumnType::Timestamp, Some(Value::String(s))) => {
-            Cell::Int64(Timestamp::parse_written(s.as_bytes())?.unix_millis())
+            Cell::Int64(time(Timestamp::parse_written(s.as_bytes())?.unix_micros()))
         }
+        (ColumnType::Timestamp, Some(Value::Number(n))) => Cell::Int64(time(n.as_i64()?)),
         (ColumnType::String, Some(Value::String(s))) => Cell::Text(s.as_bytes().to_vec().into()),
         _ => return None,
     })
@@ -295,9 +324,9 @@ mod tests {
     }
 
     fn written(lines: &[&str]) -> (SerializedFileReader<Bytes>, u64) {
-        let mut file: Box<dyn TableFile> = Box::new(ParquetFile::new(&table()).unwrap());
+        let mut file: Box<dyn TableFile> = Box::new(ParquetFile::new(&table(), TimeUnit::Millis).unwrap());
         for line in lines {
-            file.write_line(line.as_bytes()).unwrap();
+            file.write_line(line.as_bytes(), None).unwrap();
         }
         let left_out = file.values_left_out();
         let bytes = Bytes::from(file.finish().unwrap());
@@ -370,8 +399,8 @@ mod tests {
                 "{row}"
             );
         }
-        let mut file = ParquetFile::new(&table()).unwrap();
-        assert!(file.write_line(b"not json").is_err());
+        let mut file = ParquetFile::new(&table(), TimeUnit::Millis).unwrap();
+        assert!(file.write_line(b"not json", None).is_err());
         assert_eq!(file.rows, 0);
     }
 
@@ -495,10 +524,10 @@ mod tests {
                 )
             })
             .collect();
-        let mut file: Box<dyn TableFile> = Box::new(ParquetFile::new(&table()).unwrap());
+        let mut file: Box<dyn TableFile> = Box::new(ParquetFile::new(&table(), TimeUnit::Millis).unwrap());
         let mut bytes = Vec::new();
         for row in &rows {
-            file.write_line(row.as_bytes()).unwrap();
+            file.write_line(row.as_bytes(), None).unwrap();
             if file.pending() > 1000 {
                 bytes.extend(file.take());
             }
@@ -513,5 +542,63 @@ mod tests {
         let pieces = SerializedFileReader::new(Bytes::from(bytes)).unwrap();
         assert_eq!(pieces.metadata().file_metadata().num_rows(), whole);
         assert_eq!(row_groups(&pieces), row_groups(&reader));
+    }
+
+    #[test]
+    fn an_iceberg_file_keeps_times_in_microseconds() {
+        let mut file = ParquetFile::new(&table(), TimeUnit::Micros).unwrap();
+        file.write_line(br#"{"time":1624868568123000,"status":200}"#, None).unwrap();
+        file.write_line(br#"{"time":"2021-06-28 08:22:48.5"}"#, None).unwrap();
+        file.write_line(br#"{"time":"2021-06-28 08:22:48.500"}"#, None).unwrap();
+        let bytes = Bytes::from(Box::new(file).finish().unwrap());
+        let reader = SerializedFileReader::new(bytes).unwrap();
+        let column = &reader.metadata().file_metadata().schema_descr().columns()[0];
+        assert_eq!(
+            format!("{:?}", column.logical_type_ref()),
+            "Some(Timestamp(TimestampType { is_adjusted_to_u_t_c: false, unit: MICROS }))"
+        );
+        let times: Vec<Field> = reader
+            .get_row_iter(None)
+            .unwrap()
+            .map(|row| row.unwrap().get_column_iter().next().unwrap().1.clone())
+            .collect();
+        assert_eq!(
+            times,
+            [
+                Field::TimestampMicros(1_624_868_568_123_000),
+                Field::Null,
+                Field::TimestampMicros(1_624_868_568_500_000)
+            ]
+        );
+        // In milliseconds, an Iceberg record's integer is cut to them.
+        let (reader, _) = written(&[r#"{"time":1624868568123999}"#]);
+        let row = reader.get_row_iter(None).unwrap().next().unwrap().unwrap();
+        assert_eq!(row.get_column_iter().next().unwrap().1, &Field::TimestampMillis(1_624_868_568_123));
+    }
+
+    #[test]
+    fn a_staging_row_says_where_it_came_from() {
+        let table = Table::new(vec![
+            Column::new("status", ColumnType::Bigint),
+            Column::new(SOURCE_LINE, ColumnType::String),
+        ]);
+        let mut file = ParquetFile::new(&table, TimeUnit::Micros).unwrap();
+        file.write_line(br#"{"status":200}"#, Some("access.log:7")).unwrap();
+        file.write_line(br#"{"status":201}"#, None).unwrap();
+        assert_eq!(file.values_left_out(), 0);
+        let bytes = Bytes::from(Box::new(file).finish().unwrap());
+        let reader = SerializedFileReader::new(bytes).unwrap();
+        let rows: Vec<Vec<Field>> = reader
+            .get_row_iter(None)
+            .unwrap()
+            .map(|row| row.unwrap().get_column_iter().map(|(_, f)| f.clone()).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                vec![Field::Long(200), Field::Str("access.log:7".into())],
+                vec![Field::Long(201), Field::Null],
+            ]
+        );
     }
 }

@@ -7,9 +7,13 @@
 //! | `read` | each setting's text read and checked |
 //! | `rules` | what some settings hold: type-error rule, drop rules, partition keys |
 //! | `format` | a server's own log format line: labels and types |
+//! | `output` | the table's format: JSON, Parquet or Iceberg |
+//! | `names` | the column a label is read into |
 //! | `settings` | every setting defined once: variable, flag, default, help |
 
 pub(crate) mod format;
+pub(crate) mod names;
+pub(crate) mod output;
 mod read;
 mod rules;
 pub(crate) mod settings;
@@ -20,9 +24,10 @@ use crate::error::Error;
 use crate::parse::ltsv::LabelSyntax;
 use crate::values::escapes::Unescape;
 use crate::values::types::Type;
+use output::OutputFormat;
 use read::{
-    Given, check_declared, check_label, combine_types, parse_drop_rules, parse_log_format,
-    parse_namespace, parse_partition_keys, parse_types, time_label,
+    Given, check_declared, check_iceberg, check_label, combine_types, parse_drop_rules,
+    parse_log_format, parse_namespace, parse_partition_keys, parse_types, time_label,
 };
 pub use rules::{DropRule, OnTypeError, PartitionKey};
 
@@ -41,6 +46,7 @@ pub struct Config {
     drop: Vec<DropRule>,
     partition_keys: Vec<PartitionKey>,
     metrics_namespace: Option<String>,
+    output_format: OutputFormat,
 }
 
 impl Default for Config {
@@ -118,7 +124,13 @@ impl Config {
             }
         }
         let metrics_namespace = parse_namespace(&get(&settings::METRICS_NAMESPACE))?;
-        Ok(Config {
+        let output = get(&settings::OUTPUT_FORMAT);
+        let output_format: OutputFormat = output
+            .value
+            .trim()
+            .parse()
+            .map_err(|why| output.error(why))?;
+        let config = Config {
             label_syntax,
             log_format,
             unescape,
@@ -129,7 +141,12 @@ impl Config {
             drop,
             partition_keys,
             metrics_namespace,
-        })
+            output_format,
+        };
+        if output_format == OutputFormat::Iceberg {
+            check_iceberg(&output, &config)?;
+        }
+        Ok(config)
     }
 
     /// Which labels are accepted (`LTSV_STRICT_LABELS`).
@@ -184,6 +201,11 @@ impl Config {
     /// CloudWatch namespace for the metrics of each invocation, if any.
     pub fn metrics_namespace(&self) -> Option<&str> {
         self.metrics_namespace.as_deref()
+    }
+
+    /// The table's format, which decides what the lines are written for.
+    pub fn output_format(&self) -> OutputFormat {
+        self.output_format
     }
 
     /// The type configured for `label`, if any.

@@ -2,11 +2,13 @@
 //! error naming its variable and the bad part.
 
 use crate::config::format::LogFormat;
-use crate::config::rules::{DropRule, PartitionKey};
+use crate::config::names::column_name;
+use crate::config::rules::{DropRule, OnTypeError, PartitionKey};
 use crate::config::settings::nearest;
 use crate::error::Error;
 use crate::parse::ltsv::{LabelSyntax, is_label_byte};
 use crate::values::escapes::Unescape;
+use crate::values::request::REQUEST_PARTS;
 use crate::values::types::Type;
 
 /// The names of the types, for messages.
@@ -19,7 +21,7 @@ pub(super) struct Given {
 }
 
 impl Given {
-    fn error(&self, message: impl Into<String>) -> Error {
+    pub(super) fn error(&self, message: impl Into<String>) -> Error {
         Error::setting(self.variable, message)
     }
 
@@ -238,6 +240,44 @@ pub(super) fn check_declared(
         None => format!(" (its labels: {})", labels.join(", ")),
     };
     Err(setting.error(format!("the log format has no label {label:?}{hint}")))
+}
+
+/// Checks what an Iceberg table needs of the other settings: a log format,
+/// whose labels are the columns, none two of them one column, values that
+/// fit their column's type, and no partition keys, since the table's own
+/// partition spec places each row.
+pub(super) fn check_iceberg(setting: &Given, config: &super::Config) -> Result<(), Error> {
+    let Some(format) = config.log_format() else {
+        return Err(setting.error(
+            "iceberg needs LTSV_LOG_FORMAT: the table's columns are the log format's labels",
+        ));
+    };
+    let labels = format.fields().iter().map(|f| f.label.as_str());
+    // Request parts the format has as labels are those labels' columns.
+    let parts = REQUEST_PARTS.into_iter().filter(|part| {
+        config.split_request().is_some() && !format.fields().iter().any(|f| f.label == *part)
+    });
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    for label in labels.chain(parts) {
+        let name = column_name(label);
+        if let Some((_, other)) = seen.iter().find(|(n, _)| *n == name) {
+            return Err(setting.error(format!(
+                "iceberg: labels {other:?} and {label:?} would both be column {name:?}"
+            )));
+        }
+        seen.push((name, label));
+    }
+    if config.on_type_error() == OnTypeError::String {
+        return Err(setting.error(
+            "iceberg: LTSV_ON_TYPE_ERROR=string would put text in a typed column: use null or fail",
+        ));
+    }
+    if !config.partition_keys().is_empty() {
+        return Err(setting.error(
+            "iceberg: leave PARTITION_KEYS empty: the table's partition spec places each row",
+        ));
+    }
+    Ok(())
 }
 
 pub(super) fn time_label(types: &[(Vec<u8>, Type)]) -> Option<&[u8]> {

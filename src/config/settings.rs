@@ -114,8 +114,17 @@ pub(crate) const METRICS_NAMESPACE: Setting = Setting {
     help: "CloudWatch namespace of each invocation's metrics (invoke only)",
 };
 
+/// `OUTPUT_FORMAT`.
+pub(crate) const OUTPUT_FORMAT: Setting = Setting {
+    variable: "OUTPUT_FORMAT",
+    flag: "output-format",
+    takes: "json|parquet|iceberg",
+    default: "json",
+    help: "the table's format; iceberg: records keyed by column, times in microseconds",
+};
+
 /// Every setting, in the order the README's configuration table lists them.
-pub const SETTINGS: [Setting; 10] = [
+pub const SETTINGS: [Setting; 11] = [
     LOG_FORMAT,
     TYPES,
     NULL_VALUES,
@@ -126,6 +135,7 @@ pub const SETTINGS: [Setting; 10] = [
     DROP,
     PARTITION_KEYS,
     METRICS_NAMESPACE,
+    OUTPUT_FORMAT,
 ];
 
 /// Warnings for the variables among `names` that look like settings but
@@ -140,7 +150,7 @@ pub const SETTINGS: [Setting; 10] = [
 ///     [
 ///         "LTSV_TYPE is not a setting; did you mean LTSV_TYPES?",
 ///         "PARTITION_KEY is not a setting; did you mean PARTITION_KEYS?",
-///         "LTSV_COLOR is not a setting (the settings: LTSV_LOG_FORMAT, LTSV_TYPES, LTSV_NULL_VALUES, LTSV_ON_TYPE_ERROR, LTSV_UNESCAPE, LTSV_STRICT_LABELS, LTSV_SPLIT_REQUEST, LTSV_DROP, PARTITION_KEYS, METRICS_NAMESPACE)",
+///         "LTSV_COLOR is not a setting (the settings: LTSV_LOG_FORMAT, LTSV_TYPES, LTSV_NULL_VALUES, LTSV_ON_TYPE_ERROR, LTSV_UNESCAPE, LTSV_STRICT_LABELS, LTSV_SPLIT_REQUEST, LTSV_DROP, PARTITION_KEYS, METRICS_NAMESPACE, OUTPUT_FORMAT)",
 ///     ]
 /// );
 /// ```

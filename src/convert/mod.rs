@@ -114,17 +114,18 @@ impl<'c> Converter<'c> {
         record: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<LineCounts, Error> {
-        self.convert_record_with(record, out, |_, _| Ok(()))
+        self.convert_record_with(record, out, |_, _, _| Ok(()))
     }
 
     /// [`convert_record`](Self::convert_record), calling `written` with each
-    /// line written and the place of its object in `out`. An error from
-    /// `written` fails the record as a bad line would.
+    /// line written, its number in the record and the place of its object
+    /// in `out`. An error from `written` fails the record as a bad line
+    /// would.
     pub fn convert_record_with(
         &mut self,
         record: &[u8],
         out: &mut Vec<u8>,
-        mut written: impl FnMut(&ParsedLine, Range<usize>) -> Result<(), Error>,
+        mut written: impl FnMut(&ParsedLine, usize, Range<usize>) -> Result<(), Error>,
     ) -> Result<LineCounts, Error> {
         let mark = out.len();
         let mut counts = LineCounts::default();
@@ -134,7 +135,7 @@ impl<'c> Converter<'c> {
             let converted = self.parser.parse(line.bytes).and_then(|parsed| {
                 let converted = line_outcome(self.config, &mut self.writer, &parsed, out)?;
                 if converted.outcome == LineOutcome::Written {
-                    written(&parsed, start..out.len())?;
+                    written(&parsed, line.number, start..out.len())?;
                 }
                 Ok(converted)
             });
@@ -298,7 +299,7 @@ mod tests {
         let mut out = b"head".to_vec();
         let mut seen = Vec::new();
         let counts = converter
-            .convert_record_with(b"a:1\nua:probe\n\t\nb:22\n", &mut out, |line, place| {
+            .convert_record_with(b"a:1\nua:probe\n\t\nb:22\n", &mut out, |line, _, place| {
                 seen.push((line.bytes().to_vec(), place));
                 Ok(())
             })
@@ -321,7 +322,7 @@ mod tests {
         let mut converter = Converter::new(&config);
         let mut out = b"head".to_vec();
         let error = converter
-            .convert_record_with(b"a:1\n\nb:2\n", &mut out, |line, _| {
+            .convert_record_with(b"a:1\n\nb:2\n", &mut out, |line, _, _| {
                 if line.has(b"b") {
                     Err(Error::new(ErrorKind::NoTimeLabel))
                 } else {

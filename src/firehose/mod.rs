@@ -29,6 +29,7 @@ use std::panic::{self, AssertUnwindSafe};
 use serde_json::value::RawValue;
 
 use crate::config::Config;
+use crate::config::output::OutputFormat;
 use crate::convert::partition;
 use crate::convert::{Converter, LineCounts};
 use crate::error::{Error, ErrorKind, display_label};
@@ -239,17 +240,23 @@ impl<'c> RecordConverter<'c> {
         decode::decode(&record.data, &mut self.decoded)?;
         self.bytes_in += self.decoded.len();
         let config = self.converter.config();
-        let mark = self.keys.len();
+        let (mark, output) = (self.keys.len(), self.outputs.len());
         let keys = &mut self.keys;
         let converted =
             self.converter
-                .convert_record_with(&self.decoded, &mut self.outputs, |line, _| {
+                .convert_record_with(&self.decoded, &mut self.outputs, |line, _, _| {
                     match keys.len() == mark {
                         true => partition::write_keys(config, line, keys),
                         false => Ok(()),
                     }
                 });
         self.lines = converted.inspect_err(|_| self.keys.truncate(mark))?;
+        if self.lines.written > 1 && config.output_format() == OutputFormat::Iceberg {
+            self.keys.truncate(mark);
+            self.outputs.truncate(output);
+            let lines = self.lines.written;
+            return Err(Error::new(ErrorKind::OneObjectPerRecord { lines }));
+        }
         Ok(match self.lines.written {
             0 => Outcome::Dropped,
             _ => Outcome::Ok,

@@ -144,6 +144,12 @@ impl Timestamp {
         self.seconds * 1000 + i64::from(self.millis.unwrap_or(0))
     }
 
+    /// Microseconds since the Unix epoch (to the millisecond), as Iceberg
+    /// stores a timestamp.
+    pub fn unix_micros(&self) -> i64 {
+        self.unix_millis() * 1000
+    }
+
     /// Appends `YYYY-MM-DD HH:MM:SS`, plus `.fff` when the input had a
     /// fraction.
     pub fn write(&self, out: &mut Vec<u8>) {

@@ -7,6 +7,9 @@ use crate::values::types::{self, Type};
 /// Writes typed values, remembering the last time value it wrote.
 #[derive(Debug, Default)]
 pub(crate) struct TypedWriter {
+    /// Whether a time is written as an integer of microseconds since the
+    /// epoch, as Iceberg takes it, rather than as text in UTC.
+    micros: bool,
     /// The type of the last time value written, with its text as logged
     /// and its JSON.
     time_type: Option<Type>,
@@ -15,6 +18,15 @@ pub(crate) struct TypedWriter {
 }
 
 impl TypedWriter {
+    /// A writer of times as text in UTC, or with `micros` as integers of
+    /// microseconds since the epoch.
+    pub(crate) fn new(micros: bool) -> TypedWriter {
+        TypedWriter {
+            micros,
+            ..TypedWriter::default()
+        }
+    }
+
     /// Appends `text` as a JSON value of type `ty`, which is not
     /// [`Type::String`]; `None`, with nothing written, when it is not one.
     pub(crate) fn write(&mut self, ty: Type, text: &[u8], out: &mut Vec<u8>) -> Option<()> {
@@ -31,16 +43,23 @@ impl TypedWriter {
         }
     }
 
-    /// Appends `text`, a time of type `ty`, as a JSON string in UTC. Access
-    /// logs come in time order, many lines to a second, so most times are
-    /// the one before, and are written again without being parsed.
+    /// Appends `text`, a time of type `ty`, as a JSON string in UTC, or an
+    /// integer of microseconds. Access logs come in time order, many lines
+    /// to a second, so most times are the one before, and are written
+    /// again without being parsed.
     fn write_time(&mut self, ty: Type, text: &[u8], out: &mut Vec<u8>) -> Option<()> {
         if self.time_type != Some(ty) || self.time_text != text {
             let time = ty.parse_time(text)?;
             self.time_json.clear();
-            self.time_json.push(b'"');
-            time.write(&mut self.time_json);
-            self.time_json.push(b'"');
+            if self.micros {
+                let mut digits = itoa::Buffer::new();
+                self.time_json
+                    .extend_from_slice(digits.format(time.unix_micros()).as_bytes());
+            } else {
+                self.time_json.push(b'"');
+                time.write(&mut self.time_json);
+                self.time_json.push(b'"');
+            }
             self.time_text.clear();
             self.time_text.extend_from_slice(text);
             self.time_type = Some(ty);

@@ -5,6 +5,8 @@
 use std::ops::Range;
 
 use crate::config::Config;
+use crate::config::names::column_name;
+use crate::config::output::OutputFormat;
 use crate::parse::line::{ParsedLine, label_bit};
 use crate::parse::ltsv::LabelSyntax;
 use crate::parse::words;
@@ -21,6 +23,13 @@ pub(crate) struct Entry {
     pub(crate) declared: bool,
 }
 
+impl Entry {
+    /// The column it is read into.
+    fn column(&self) -> String {
+        column_name(&String::from_utf8_lossy(&self.label))
+    }
+}
+
 /// The labels the settings name, bucketed by [`label_bit`], so that a
 /// lookup compares at most the few labels that share a bit.
 #[derive(Debug)]
@@ -33,6 +42,9 @@ pub(crate) struct LabelTable {
     bits: u64,
     /// Whether there is a log format, so that labels can be undeclared.
     pub(crate) tracks_declared: bool,
+    /// Whether lines are keyed by column, for an Iceberg table, which
+    /// leaves out the labels the log format does not declare.
+    pub(crate) by_column: bool,
 }
 
 impl LabelTable {
@@ -72,6 +84,7 @@ impl LabelTable {
             entries,
             starts,
             tracks_declared: config.log_format().is_some(),
+            by_column: config.output_format() == OutputFormat::Iceberg,
         }
     }
 
@@ -97,6 +110,8 @@ pub(crate) struct LineLabels {
     /// others, one after another, then room to copy the last as a block.
     keys: Vec<u8>,
     first_undeclared: Option<usize>,
+    /// How many fields are written, not left out.
+    written: usize,
 }
 
 /// What the settings say of one label of a line.
@@ -104,6 +119,9 @@ pub(crate) struct LineLabels {
 pub(crate) struct FieldLabel {
     /// Its type, if it has one other than text.
     pub(crate) ty: Option<Type>,
+    /// Whether it is left out: keyed by column, a label the log format
+    /// does not declare has none.
+    pub(crate) left_out: bool,
     /// Where its key is in [`LineLabels::keys`].
     key: Range<usize>,
 }
@@ -119,6 +137,7 @@ impl LineLabels {
         self.fields.clear();
         self.keys.clear();
         self.first_undeclared = None;
+        let mut written = 0;
         for (i, span) in line.spans().enumerate() {
             let label = line.label(span);
             let entry = table.get(span.bit, label);
@@ -127,23 +146,40 @@ impl LineLabels {
                 self.first_undeclared = Some(i);
             }
             let start = self.keys.len();
-            self.keys.push(if i == 0 { b'{' } else { b',' });
-            match syntax {
-                // Strict labels hold nothing JSON would escape.
-                LabelSyntax::Strict => {
-                    self.keys.push(b'"');
-                    self.keys.extend_from_slice(label);
-                    self.keys.push(b'"');
+            let left_out = table.by_column && !declared;
+            if !left_out {
+                self.keys.push(if written == 0 { b'{' } else { b',' });
+                written += 1;
+                match (entry.filter(|_| table.by_column), syntax) {
+                    (Some(entry), _) => {
+                        // Column names are `[a-z0-9_]`: nothing to escape.
+                        self.keys.push(b'"');
+                        self.keys.extend_from_slice(entry.column().as_bytes());
+                        self.keys.push(b'"');
+                    }
+                    // Strict labels hold nothing JSON would escape.
+                    (None, LabelSyntax::Strict) => {
+                        self.keys.push(b'"');
+                        self.keys.extend_from_slice(label);
+                        self.keys.push(b'"');
+                    }
+                    (None, LabelSyntax::Any) => json::write_str(&mut self.keys, label),
                 }
-                LabelSyntax::Any => json::write_str(&mut self.keys, label),
+                self.keys.push(b':');
             }
-            self.keys.push(b':');
             self.fields.push(FieldLabel {
                 ty: entry.and_then(|entry| entry.ty),
+                left_out,
                 key: start..self.keys.len(),
             });
         }
+        self.written = written;
         self.keys.extend_from_slice(&[0; 16]);
+    }
+
+    /// How many of the fields are written, not left out.
+    pub(crate) fn written(&self) -> usize {
+        self.written
     }
 
     /// Each field's label, in order, as looked up last.

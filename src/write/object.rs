@@ -2,6 +2,7 @@
 //! first appear, values typed, nulled or unescaped as the settings say,
 //! and the request line's parts after them.
 
+use crate::config::output::OutputFormat;
 use crate::config::{Config, OnTypeError};
 use crate::error::{Error, ErrorKind, display_label};
 use crate::parse::line::ParsedLine;
@@ -38,7 +39,7 @@ impl<'c> ObjectWriter<'c> {
                     .null_values()
                     .iter()
                     .fold(0, |bits, null| bits | length_bit(null)),
-                typed: TypedWriter::default(),
+                typed: TypedWriter::new(config.output_format() == OutputFormat::Iceberg),
             },
         }
     }
@@ -55,10 +56,14 @@ impl<'c> ObjectWriter<'c> {
         let mark = out.len();
         let labels = &mut self.line_labels;
         labels.learn(&self.labels, line, self.config.label_syntax());
-        if line.is_blank() {
+        let written = labels.written();
+        if written == 0 {
             out.push(b'{');
         }
         for (span, field) in line.spans().zip(labels.fields()) {
+            if field.left_out {
+                continue;
+            }
             labels.append_key(field, out);
             if let Err(expected) = self.values.write(field.ty, line, span, out) {
                 out.truncate(mark);
@@ -68,8 +73,8 @@ impl<'c> ObjectWriter<'c> {
                 }));
             }
         }
-        if let Some(label) = &self.config.split_request() {
-            self.write_request_parts(label, line, out);
+        if let Some(label) = self.config.split_request() {
+            self.write_request_parts(label, line, written == 0, out);
         }
         out.extend_from_slice(b"}\n");
         let undeclared = self.line_labels.first_undeclared();
@@ -79,16 +84,28 @@ impl<'c> ObjectWriter<'c> {
     /// Appends `method`, `path`, `query` and `protocol` from the request
     /// line in `label`, each unless the line has a label of that name; all
     /// are null when the request line is missing, null or of another shape.
-    fn write_request_parts(&mut self, label: &[u8], line: &ParsedLine, out: &mut Vec<u8>) {
+    /// `first`: nothing was written before them.
+    fn write_request_parts(
+        &mut self,
+        label: &[u8],
+        line: &ParsedLine,
+        first: bool,
+        out: &mut Vec<u8>,
+    ) {
         let parts = line
             .value_of(label)
             .filter(|value| !self.config.is_null(value))
             .and_then(request::split);
+        let mut comma = !first;
         for (i, name) in REQUEST_PARTS.iter().enumerate() {
             if line.has(name.as_bytes()) {
                 continue;
             }
-            out.extend_from_slice(b",\"");
+            if comma {
+                out.push(b',');
+            }
+            comma = true;
+            out.extend_from_slice(b"\"");
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
             match parts.and_then(|parts| parts[i]) {

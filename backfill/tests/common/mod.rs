@@ -321,7 +321,7 @@ pub(crate) fn expected_rows(config: &Config, log: &[u8]) -> BTreeMap<String, Vec
     for line in log.split_inclusive(|&b| b == b'\n') {
         let mut json = Vec::new();
         let mut hour = None;
-        let converted = converter.convert_record_with(line, &mut json, |parsed, _| {
+        let converted = converter.convert_record_with(line, &mut json, |parsed, _, _| {
             hour = Some(event_hour(config, parsed)?);
             Ok(())
         });

@@ -119,9 +119,9 @@ pub fn columns_for(
         .log_format()
         .ok_or("LTSV_LOG_FORMAT is empty: the labels, and so the columns, are unknown")?;
     let labels = log_format.fields().iter().map(|field| field.label.as_str());
-    let parts = REQUEST_PARTS.into_iter().filter(|part| {
-        split_request && !log_format.fields().iter().any(|f| f.label == *part)
-    });
+    let parts = REQUEST_PARTS
+        .into_iter()
+        .filter(|part| split_request && !log_format.fields().iter().any(|f| f.label == *part));
     let iceberg = format == OutputFormat::Iceberg;
     let mut columns: Vec<Column> = Vec::new();
     for label in labels.chain(parts) {
@@ -130,6 +130,11 @@ pub fn columns_for(
         if PARTITION_COLUMNS.contains(&name.as_str()) && !iceberg {
             return Err(format!(
                 "label {label:?} would be column {name:?}, a partition column of the table"
+            ));
+        }
+        if iceberg && name == SOURCE_LINE {
+            return Err(format!(
+                "label {label:?} would be column {SOURCE_LINE:?}, which backfilled rows keep their source in"
             ));
         }
         if let Some(other) = columns.iter().find(|c| c.name == name) {
@@ -144,12 +149,6 @@ pub fn columns_for(
         columns.push(Column::new(key, ColumnType::of(ty)));
     }
     if iceberg {
-        if let Some(column) = columns.iter().find(|c| c.name == SOURCE_LINE) {
-            return Err(format!(
-                "label {:?} would be column {SOURCE_LINE:?}, which backfilled rows keep their source in",
-                column.label
-            ));
-        }
         columns.push(Column::new(SOURCE_LINE, ColumnType::String));
     }
     Ok(columns)

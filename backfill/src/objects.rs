@@ -266,8 +266,14 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(writer.key(3), id.hour_key(LOGS_PREFIX, hour(9), 2, "json.gz"));
-        assert_eq!(writer.key(1), id.hour_key(LOGS_PREFIX, hour(9), 1, "json.gz"));
+        assert_eq!(
+            writer.key(3),
+            id.hour_key(LOGS_PREFIX, hour(9), 2, "json.gz")
+        );
+        assert_eq!(
+            writer.key(1),
+            id.hour_key(LOGS_PREFIX, hour(9), 1, "json.gz")
+        );
     }
 
     #[test]
@@ -313,7 +319,10 @@ mod tests {
         let mut writer = Objects::new(id.clone(), &files, limits(4, 1 << 20));
         writer.write_row(hour(3), b"{\"n\":1}\n", None).unwrap();
         writer.finish().unwrap();
-        assert_eq!(writer.key(0), id.hour_key(LOGS_PREFIX, hour(3), 1, "parquet"));
+        assert_eq!(
+            writer.key(0),
+            id.hour_key(LOGS_PREFIX, hour(3), 1, "parquet")
+        );
         let pieces = writer.take_pieces();
         assert!(pieces[0].bytes.starts_with(b"PAR1"));
         assert_eq!(writer.source_line(5), None);
@@ -332,13 +341,29 @@ mod tests {
         let mut writer = Objects::new(id.clone(), &files, limits(4, 1 << 20));
         let source = writer.source_line(7).unwrap();
         assert_eq!(source, id.source_line(7));
-        writer.write_row(hour(3), b"{\"n\":1}\n", Some(&source)).unwrap();
+        writer
+            .write_row(hour(3), b"{\"n\":1}\n", Some(&source))
+            .unwrap();
         writer.finish().unwrap();
-        assert_eq!(writer.key(0), id.hour_key(STAGING_PREFIX, hour(3), 1, "parquet"));
+        assert_eq!(
+            writer.key(0),
+            id.hour_key(STAGING_PREFIX, hour(3), 1, "parquet")
+        );
         let pieces = writer.take_pieces();
-        let bytes = pieces.into_iter().flat_map(|p| p.bytes).collect::<Vec<u8>>();
-        let reader = parquet::file::reader::SerializedFileReader::new(bytes::Bytes::from(bytes)).unwrap();
-        let row = parquet::file::reader::FileReader::get_row_iter(&reader, None).unwrap().next().unwrap().unwrap();
-        assert_eq!(row.to_string(), format!("{{n: 1, source_line: \"{source}\"}}"));
+        let bytes = pieces
+            .into_iter()
+            .flat_map(|p| p.bytes)
+            .collect::<Vec<u8>>();
+        let reader =
+            parquet::file::reader::SerializedFileReader::new(bytes::Bytes::from(bytes)).unwrap();
+        let row = parquet::file::reader::FileReader::get_row_iter(&reader, None)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            row.to_string(),
+            format!("{{n: 1, source_line: \"{source}\"}}")
+        );
     }
 }

@@ -61,7 +61,11 @@ pub(crate) fn run(schema: &Schema, config: &Config, given: &Given) -> Result<Exi
         }
         SchemaOutput::Ddl => write!(out, "{}", ddl(config, &own()?, schema))?,
         SchemaOutput::All => {
-            write!(out, "{}", everything(config, &tables(config)?, &own()?, schema))?;
+            write!(
+                out,
+                "{}",
+                everything(config, &tables(config)?, &own()?, schema)
+            )?;
         }
         SchemaOutput::UpdateTemplate(path) => update_template(path, &tables(config)?, given)?,
     }
@@ -81,7 +85,10 @@ fn tables(config: &Config) -> Result<Tables> {
 /// The event time's column, if the format has a time.
 fn time_column(config: &Config) -> Option<String> {
     let label = config.time_label()?;
-    let column = Column::new(&String::from_utf8_lossy(label), firehose_ltsv::ColumnType::Timestamp);
+    let column = Column::new(
+        &String::from_utf8_lossy(label),
+        firehose_ltsv::ColumnType::Timestamp,
+    );
     Some(column.name)
 }
 
@@ -185,7 +192,10 @@ fn ddl(config: &Config, columns: &[Column], schema: &Schema) -> String {
     let format = config.output_format();
     let table = schema.table.as_deref().unwrap_or(TABLE);
     let table: Vec<String> = table.split('.').map(backquoted).collect();
-    let location = schema.location.as_deref().unwrap_or(default_location(format));
+    let location = schema
+        .location
+        .as_deref()
+        .unwrap_or(default_location(format));
     let location = format!("{}/", location.trim_end_matches('/'));
     let lines: Vec<String> = columns
         .iter()

@@ -76,10 +76,12 @@ impl Sink<'_> {
         let hours = matches!(self.out, Out::Dir(_)).then_some(&mut self.hours);
         let counts = match hours {
             None => converter.convert_record(record, &mut self.json),
-            Some(hours) => converter.convert_record_with(record, &mut self.json, |line, number, place| {
-                hours.push((event_hour(config, line)?, number, place));
-                Ok(())
-            }),
+            Some(hours) => {
+                converter.convert_record_with(record, &mut self.json, |line, number, place| {
+                    hours.push((event_hour(config, line)?, number, place));
+                    Ok(())
+                })
+            }
         };
         if counts.is_ok() {
             match &mut self.out {

@@ -50,15 +50,19 @@ pub(crate) enum Block {
     /// The column lists of the statement that moves staged rows into the
     /// Iceberg table, as items of the `Fn::Join` of its lines.
     Merge,
+    /// The event time's column, in the template's `Table` mapping, which
+    /// the scheduled delete of old rows compares.
+    EventTime,
 }
 
 impl Block {
-    const ALL: [Block; 5] = [
+    const ALL: [Block; 6] = [
         Block::Table,
         Block::JsonKeys,
         Block::Iceberg,
         Block::Staging,
         Block::Merge,
+        Block::EventTime,
     ];
 
     /// The name its BEGIN line gives it.
@@ -69,6 +73,7 @@ impl Block {
             Block::Iceberg => "the Iceberg table's fields",
             Block::Staging => "the staging table's columns",
             Block::Merge => "the merge's columns",
+            Block::EventTime => "the event time's column",
         }
     }
 
@@ -133,6 +138,14 @@ impl Block {
                     let _ = writeln!(block, "{indent}- {}", yaml_single_quoted(&line));
                 }
             }
+            Block::EventTime => {
+                let time = tables.time.as_deref().unwrap_or_default();
+                let _ = writeln!(
+                    block,
+                    "{indent}EventTime: {{ Column: {} }}",
+                    yaml_quoted(time)
+                );
+            }
         }
         block
     }
@@ -165,7 +178,10 @@ fn yaml_single_quoted(text: &str) -> String {
 
 /// Each Iceberg column with its field ID, from 1 in order.
 pub(crate) fn field_ids(columns: &[Column]) -> impl Iterator<Item = (usize, &Column)> {
-    columns.iter().enumerate().map(|(i, column)| (i + 1, column))
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| (i + 1, column))
 }
 
 /// The Iceberg table's partition field: the event time column's field ID
@@ -310,7 +326,10 @@ mod tests {
         Tables {
             hive: hive.to_vec(),
             iceberg,
-            time: hive.iter().find(|c| c.name == "time").map(|c| c.name.clone()),
+            time: hive
+                .iter()
+                .find(|c| c.name == "time")
+                .map(|c| c.name.clone()),
         }
     }
 
@@ -357,6 +376,20 @@ mod tests {
       - { SourceId: 1, Transform: day, Name: time_day, FieldId: 1000 }
 "
         );
+        assert_eq!(
+            Block::Staging.render(&tables(&columns()[..2]), ""),
+            "Columns:\n  - { Name: time, Type: timestamp, Comment: \"UTC\" }\n  - { Name: x_forwarded_for, Type: string }\n"
+        );
+        assert_eq!(
+            Block::Merge.render(&tables(&columns()[..2]), "  "),
+            "  - 'WHEN NOT MATCHED THEN INSERT (\"time\", \"x_forwarded_for\")'\n  - 'VALUES (s.\"time\", s.\"x_forwarded_for\")'\n"
+        );
+        assert_eq!(
+            Block::EventTime.render(&tables(&columns()), ""),
+            "EventTime: { Column: \"time\" }\n"
+        );
+        assert_eq!(sql_name("a\"b"), "\"a\"\"b\"");
+        assert_eq!(yaml_single_quoted("it's"), "'it''s'");
         // A format without a time: an unpartitioned table.
         let untimed = Block::Iceberg.render(&tables(&columns()[1..]), "");
         assert!(!untimed.contains("PartitionSpec"), "{untimed}");
@@ -375,7 +408,12 @@ mod tests {
         }
     }
 
-    const TEMPLATE: &str = "Parameters:
+    const TEMPLATE: &str = "Mappings:
+  Table:
+    # BEGIN ltsv2json schema: the event time's column
+    EventTime: { Column: old }
+    # END ltsv2json schema
+Parameters:
   LogFormat:
     Type: String
     Default: 'old:%h'
@@ -418,7 +456,12 @@ Resources:
         let updated = update(TEMPLATE, &tables, &given).unwrap();
         assert_eq!(
             updated,
-            "Parameters:
+            "Mappings:
+  Table:
+    # BEGIN ltsv2json schema: the event time's column
+    EventTime: { Column: \"\" }
+    # END ltsv2json schema
+Parameters:
   LogFormat:
     Type: String
     Default: 'log_format x ''time:$time_local\\tua:$http_user_agent''   ''it''''s:$status'';'

@@ -156,7 +156,10 @@ fn invoke_fails_the_invocation_for_what_is_not_a_firehose_event() {
         );
     }
     // A log given as the event: named as not JSON, with what an event is.
-    let log = dir.file("access.ltsv", b"time:[28/Jun/2021:17:22:48 +0900]\tstatus:200\n");
+    let log = dir.file(
+        "access.ltsv",
+        b"time:[28/Jun/2021:17:22:48 +0900]\tstatus:200\n",
+    );
     let run = ltsv2json(&["invoke", &log], &[], b"");
     assert_eq!(
         run.stderr,
@@ -170,7 +173,8 @@ fn invoke_fails_the_invocation_for_what_is_not_a_firehose_event() {
     let list = dir.file("list.json", br#"[{"records":[]}]"#);
     let run = ltsv2json(&["invoke", &list], &[], b"");
     assert!(
-        run.stderr.ends_with("each with a string `recordId` and `data`, not a list\n"),
+        run.stderr
+            .ends_with("each with a string `recordId` and `data`, not a list\n"),
         "{}",
         run.stderr
     );

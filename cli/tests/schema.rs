@@ -422,7 +422,9 @@ fn every_real_format_gives_a_schema_or_a_reason() {
             Err(error) => {
                 assert_eq!(run.code, Some(2), "{name}");
                 // The same reason, named by the flag it was given by.
-                let reason = error.to_string().replacen("LTSV_LOG_FORMAT: ", "--log-format: ", 1);
+                let reason = error
+                    .to_string()
+                    .replacen("LTSV_LOG_FORMAT: ", "--log-format: ", 1);
                 assert!(run.stderr.contains(&reason), "{name}: {}", run.stderr);
             }
         }

@@ -98,7 +98,12 @@ impl<D: Destination> HourFiles<D> {
     /// Adds one line the function wrote (a JSON object and its newline) to
     /// the file of `hour`, beginning one if that hour has none open; with
     /// where it came from, for an Iceberg table's staging files.
-    pub fn write_line(&mut self, hour: DateHour, line: &[u8], source: Option<&str>) -> io::Result<()> {
+    pub fn write_line(
+        &mut self,
+        hour: DateHour,
+        line: &[u8],
+        source: Option<&str>,
+    ) -> io::Result<()> {
         self.writes += 1;
         if !self.open.contains_key(&hour) {
             if self.open.len() >= self.max_open {
@@ -352,7 +357,9 @@ mod tests {
         hours
             .write_line(hour(8), b"{\"status\":200,\"extra\":1}\n", None)
             .unwrap();
-        hours.write_line(hour(9), b"{\"status\":\"x\"}\n", None).unwrap();
+        hours
+            .write_line(hour(9), b"{\"status\":\"x\"}\n", None)
+            .unwrap();
         assert_eq!(hours.written().left_out, 1, "counted when 8 was finished");
         hours.finish().unwrap();
         assert_eq!(hours.written().left_out, 2);

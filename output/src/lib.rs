@@ -33,8 +33,8 @@ mod parquet;
 
 use std::sync::Arc;
 
-pub use firehose_ltsv::OutputFormat;
 use firehose_ltsv::Column;
+pub use firehose_ltsv::OutputFormat;
 
 pub use file::{Files, TableFile};
 pub use hours::{Destination, HourFiles, Written};

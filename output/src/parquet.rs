@@ -196,7 +196,8 @@ impl TableFile for ParquetFile {
         let mut kept = 0;
         for (column, values) in self.table.columns().iter().zip(&mut self.columns) {
             if column.name == SOURCE_LINE && source.is_some() {
-                self.bytes += values.push(cell(column.ty, source.as_ref(), self.unit).expect("text"));
+                self.bytes +=
+                    values.push(cell(column.ty, source.as_ref(), self.unit).expect("text"));
                 continue;
             }
             let value = object.get(&column.label);
@@ -324,7 +325,8 @@ mod tests {
     }
 
     fn written(lines: &[&str]) -> (SerializedFileReader<Bytes>, u64) {
-        let mut file: Box<dyn TableFile> = Box::new(ParquetFile::new(&table(), TimeUnit::Millis).unwrap());
+        let mut file: Box<dyn TableFile> =
+            Box::new(ParquetFile::new(&table(), TimeUnit::Millis).unwrap());
         for line in lines {
             file.write_line(line.as_bytes(), None).unwrap();
         }
@@ -524,7 +526,8 @@ mod tests {
                 )
             })
             .collect();
-        let mut file: Box<dyn TableFile> = Box::new(ParquetFile::new(&table(), TimeUnit::Millis).unwrap());
+        let mut file: Box<dyn TableFile> =
+            Box::new(ParquetFile::new(&table(), TimeUnit::Millis).unwrap());
         let mut bytes = Vec::new();
         for row in &rows {
             file.write_line(row.as_bytes(), None).unwrap();
@@ -547,9 +550,12 @@ mod tests {
     #[test]
     fn an_iceberg_file_keeps_times_in_microseconds() {
         let mut file = ParquetFile::new(&table(), TimeUnit::Micros).unwrap();
-        file.write_line(br#"{"time":1624868568123000,"status":200}"#, None).unwrap();
-        file.write_line(br#"{"time":"2021-06-28 08:22:48.5"}"#, None).unwrap();
-        file.write_line(br#"{"time":"2021-06-28 08:22:48.500"}"#, None).unwrap();
+        file.write_line(br#"{"time":1624868568123000,"status":200}"#, None)
+            .unwrap();
+        file.write_line(br#"{"time":"2021-06-28 08:22:48.5"}"#, None)
+            .unwrap();
+        file.write_line(br#"{"time":"2021-06-28 08:22:48.500"}"#, None)
+            .unwrap();
         let bytes = Bytes::from(Box::new(file).finish().unwrap());
         let reader = SerializedFileReader::new(bytes).unwrap();
         let column = &reader.metadata().file_metadata().schema_descr().columns()[0];
@@ -573,7 +579,10 @@ mod tests {
         // In milliseconds, an Iceberg record's integer is cut to them.
         let (reader, _) = written(&[r#"{"time":1624868568123999}"#]);
         let row = reader.get_row_iter(None).unwrap().next().unwrap().unwrap();
-        assert_eq!(row.get_column_iter().next().unwrap().1, &Field::TimestampMillis(1_624_868_568_123));
+        assert_eq!(
+            row.get_column_iter().next().unwrap().1,
+            &Field::TimestampMillis(1_624_868_568_123)
+        );
     }
 
     #[test]
@@ -583,7 +592,8 @@ mod tests {
             Column::new(SOURCE_LINE, ColumnType::String),
         ]);
         let mut file = ParquetFile::new(&table, TimeUnit::Micros).unwrap();
-        file.write_line(br#"{"status":200}"#, Some("access.log:7")).unwrap();
+        file.write_line(br#"{"status":200}"#, Some("access.log:7"))
+            .unwrap();
         file.write_line(br#"{"status":201}"#, None).unwrap();
         assert_eq!(file.values_left_out(), 0);
         let bytes = Bytes::from(Box::new(file).finish().unwrap());
@@ -591,7 +601,12 @@ mod tests {
         let rows: Vec<Vec<Field>> = reader
             .get_row_iter(None)
             .unwrap()
-            .map(|row| row.unwrap().get_column_iter().map(|(_, f)| f.clone()).collect())
+            .map(|row| {
+                row.unwrap()
+                    .get_column_iter()
+                    .map(|(_, f)| f.clone())
+                    .collect()
+            })
             .collect();
         assert_eq!(
             rows,

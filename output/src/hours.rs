@@ -344,6 +344,12 @@ mod tests {
     #[test]
     fn nothing_written_begins_nothing() {
         let mut hours = json(4, 10);
+        // What a log of the backfill's objects shows of them.
+        assert_eq!(
+            format!("{hours:?}"),
+            "HourFiles { files: Files { format: Json, columns: 0 }, open: 0, \
+             written: Written { files: 0, lines: 0, bytes: 0, left_out: 0 } }"
+        );
         hours.finish().unwrap();
         assert_eq!(hours.written(), Written::default());
         assert!(hours.destination().calls.is_empty());

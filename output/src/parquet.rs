@@ -430,6 +430,11 @@ mod tests {
 
     #[test]
     fn a_row_group_ends_at_its_row_limit_exactly() {
+        // The limits docs/deploy.md gives.
+        assert_eq!(
+            (ROW_GROUP_ROWS, ROW_GROUP_BYTES),
+            (131_072, 32 * 1024 * 1024)
+        );
         let line = r#"{"status":200}"#;
         let (reader, _) = written(&vec![line; ROW_GROUP_ROWS]);
         assert_eq!(row_groups(&reader), [ROW_GROUP_ROWS as i64]);

@@ -15,6 +15,7 @@
 use crate::config::Config;
 use crate::config::names::column_name;
 use crate::config::output::OutputFormat;
+use crate::values::redact::Redaction;
 use crate::values::request::REQUEST_PARTS;
 use crate::values::types::Type;
 
@@ -85,15 +86,20 @@ pub struct Column {
     pub label: String,
     /// Its type.
     pub ty: ColumnType,
+    /// What `LTSV_REDACT` does to its values, if anything, as the table's
+    /// column comment says it.
+    pub redacted: Option<String>,
 }
 
 impl Column {
-    /// The column of `label`, of type `ty`, named as [`column_name`] names it.
+    /// The column of `label`, of type `ty`, named as [`column_name`] names
+    /// it, with nothing redacted.
     pub fn new(label: &str, ty: ColumnType) -> Column {
         Column {
             name: column_name(label),
             label: label.to_owned(),
             ty,
+            redacted: None,
         }
     }
 }
@@ -125,6 +131,10 @@ pub fn columns_for(
     let iceberg = format == OutputFormat::Iceberg;
     let mut columns: Vec<Column> = Vec::new();
     for label in labels.chain(parts) {
+        let redaction = config.redaction_of(label.as_bytes());
+        if redaction == Some(&Redaction::Drop) {
+            continue;
+        }
         let name = column_name(label);
         // An Iceberg table's partitions are hidden: any name is a column.
         if PARTITION_COLUMNS.contains(&name.as_str()) && !iceberg {
@@ -146,7 +156,10 @@ pub fn columns_for(
         let ty = config.type_of(label.as_bytes()).unwrap_or(Type::String);
         // Records for an Iceberg table are keyed by column.
         let key = if iceberg { name.as_str() } else { label };
-        columns.push(Column::new(key, ColumnType::of(ty)));
+        columns.push(Column {
+            redacted: redaction.map(Redaction::describe),
+            ..Column::new(key, ColumnType::of(ty))
+        });
     }
     if iceberg {
         columns.push(Column::new(SOURCE_LINE, ColumnType::String));

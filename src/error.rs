@@ -245,7 +245,7 @@ impl Error {
             ErrorKind::OneObjectPerRecord { lines } => write!(
                 f,
                 "the record holds {lines} lines, and an Iceberg table takes one a record \
-                 (the stack's stream splits records into lines)"
+                 (send one line a record: Kinesis Agent's aggregatedRecordSizeBytes 0)"
             ),
             ErrorKind::NotFirehoseEvent(why) => write!(f, "not a Firehose event: {why}"),
             ErrorKind::ResponseTooLarge { len, limit } => write!(

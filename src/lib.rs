@@ -44,7 +44,7 @@ mod write;
 pub use columns::{Column, ColumnType, SOURCE_LINE, columns, columns_for};
 pub use config::format::{FormatField, LogFormat, Server};
 pub use config::output::OutputFormat;
-pub use config::settings::{SETTINGS, Setting, unknown_variables};
+pub use config::settings::{REDACT_KEY, REDACT_KEY_SECRET, SETTINGS, Setting, unknown_variables};
 pub use config::{Config, DropRule, OnTypeError, PartitionKey};
 pub use convert::partition::event_hour;
 pub use convert::{Converter, LineCounts, LineOutcome};

@@ -1,6 +1,6 @@
 //! template.yaml against what the function needs and what least privilege
-//! allows: the roles, the buckets, the delivery stream, the Glue table and
-//! the function's settings.
+//! allows: the roles, the buckets, the delivery stream, the Glue table (or
+//! the Iceberg table and what keeps it) and the function's settings.
 //!
 //! Resources are found by following the template's own references (the
 //! stream's role, bucket and log stream; the function's role and log
@@ -14,7 +14,10 @@ use std::fs;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use common::{invoke_with_metrics, project_file};
-use firehose_ltsv::{Config, PartitionKey, REQUEST_PARTS, SETTINGS, columns};
+use firehose_ltsv::{
+    Column, Config, OutputFormat, PartitionKey, REQUEST_PARTS, SETTINGS, SOURCE_LINE, columns,
+    columns_for,
+};
 use serde_json::{Map, Value, json};
 
 const FUNCTION: &str = "TransformFunction";
@@ -208,7 +211,7 @@ fn role_statements<'t>(template: &'t Value, role_id: &str) -> Vec<&'t Value> {
 fn stack_statements(stack: &Stack, role_id: &str) -> Vec<Value> {
     role_statements(stack.template, role_id)
         .into_iter()
-        .map(|statement| stack.eval(statement))
+        .map(|statement| stack.resolve(statement))
         .filter(|statement| !statement.is_null())
         .collect()
 }
@@ -280,6 +283,25 @@ fn physical_name(id: &str) -> String {
     format!("<{id}>")
 }
 
+/// Whether `value` is an intrinsic function (or a `Condition`) to evaluate.
+fn is_intrinsic(value: &Value) -> bool {
+    value
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.keys().next())
+        .is_some_and(|key| key == "Ref" || key == "Condition" || key.starts_with("Fn::"))
+}
+
+/// A scalar as CloudFormation writes it into a string.
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        other => panic!("not a scalar: {other}"),
+    }
+}
+
 impl<'t> Stack<'t> {
     /// The stack made with every parameter at its default, except `overrides`.
     fn new(template: &'t Value, overrides: &[(&str, &str)]) -> Stack<'t> {
@@ -312,6 +334,28 @@ impl<'t> Stack<'t> {
         self.eval(condition).as_bool().unwrap()
     }
 
+    /// Whether rule `name` lets this stack be created: its condition does
+    /// not apply, or every assertion holds.
+    fn rule_holds(&self, name: &str) -> bool {
+        let rule = &self.template["Rules"][name];
+        assert!(rule.is_object(), "no rule {name}");
+        let condition = &rule["RuleCondition"];
+        let applies = condition.is_null() || self.eval(condition).as_bool().unwrap();
+        !applies
+            || list(&rule["Assertions"])
+                .into_iter()
+                .all(|assertion| self.eval(&assertion["Assert"]).as_bool().unwrap())
+    }
+
+    /// Whether every rule of the template lets this stack be created.
+    fn rules_hold(&self) -> bool {
+        self.template["Rules"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|name| self.rule_holds(name))
+    }
+
     /// What `Ref` gives for `name`: a parameter's value, a pseudo
     /// parameter's, or a resource's [`physical_name`]; `AWS::NoValue` is
     /// `Null`.
@@ -331,10 +375,10 @@ impl<'t> Stack<'t> {
         }
     }
 
-    /// `Fn::Sub` of a string: each `${Name}` as [`Stack::reference`] gives
-    /// it, `${Id.Attribute}` as `<Id.Attribute>`, and `${!Text}` as
-    /// `${Text}`.
-    fn substitute(&self, text: &str) -> String {
+    /// `Fn::Sub` of a string: each `${Name}` as `variables` give it, or as
+    /// [`Stack::reference`] does; `${Id.Attribute}` as `<Id.Attribute>`,
+    /// and `${!Text}` as `${Text}`.
+    fn substitute(&self, text: &str, variables: &Map<String, Value>) -> String {
         let mut out = String::new();
         let mut rest = text;
         while let Some(start) = rest.find("${") {
@@ -343,6 +387,8 @@ impl<'t> Stack<'t> {
             let name = &rest[start + 2..end];
             if let Some(literal) = name.strip_prefix('!') {
                 out.push_str(&format!("${{{literal}}}"));
+            } else if let Some(value) = variables.get(name) {
+                out.push_str(&scalar_text(value));
             } else if name.contains('.') {
                 out.push_str(&physical_name(name));
             } else {
@@ -354,9 +400,12 @@ impl<'t> Stack<'t> {
         out
     }
 
-    /// Evaluates `Ref`, `Fn::Sub` of a string, `Fn::Join`, `Fn::If`,
+    /// Evaluates the intrinsic function at the top of `value`: `Ref`,
+    /// `Fn::GetAtt` (as `<Id.Attribute>`), `Fn::Sub` (of a string, or of a
+    /// string and its variables), `Fn::Join`, `Fn::FindInMap`, `Fn::If`,
     /// `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or` and `Condition`;
-    /// `AWS::NoValue` is `Null`.
+    /// `AWS::NoValue` is `Null`. What the chosen branch of an `Fn::If`
+    /// holds is left as written: see [`Stack::eval_all`].
     fn eval(&self, value: &Value) -> Value {
         let Some(object) = value.as_object().filter(|o| o.len() == 1) else {
             return value.clone();
@@ -365,7 +414,33 @@ impl<'t> Stack<'t> {
         let arguments = || list(argument).into_iter().map(|a| self.eval(a));
         match function.as_str() {
             "Ref" => self.reference(argument.as_str().unwrap()),
-            "Fn::Sub" => self.substitute(argument.as_str().unwrap()).into(),
+            "Fn::GetAtt" => {
+                let [id, attribute] = argument.as_array().unwrap().as_slice() else {
+                    panic!("Fn::GetAtt takes two arguments: {argument}");
+                };
+                let (id, attribute) = (id.as_str().unwrap(), attribute.as_str().unwrap());
+                assert!(
+                    self.template["Resources"][id].is_object(),
+                    "no resource {id}"
+                );
+                physical_name(&format!("{id}.{attribute}")).into()
+            }
+            "Fn::Sub" => match argument {
+                Value::String(text) => self.substitute(text, &Map::new()).into(),
+                Value::Array(parts) => {
+                    let [text, variables] = parts.as_slice() else {
+                        panic!("Fn::Sub takes a string or two arguments: {argument}");
+                    };
+                    let variables: Map<String, Value> = variables
+                        .as_object()
+                        .unwrap()
+                        .iter()
+                        .map(|(name, value)| (name.clone(), self.eval_all(value)))
+                        .collect();
+                    self.substitute(text.as_str().unwrap(), &variables).into()
+                }
+                other => panic!("Fn::Sub of {other}"),
+            },
             "Fn::Join" => {
                 let [separator, items] = argument.as_array().unwrap().as_slice() else {
                     panic!("Fn::Join takes two arguments: {argument}");
@@ -375,6 +450,15 @@ impl<'t> Stack<'t> {
                     .map(|item| self.eval(item).as_str().unwrap().to_owned())
                     .collect();
                 items.join(separator.as_str().unwrap()).into()
+            }
+            "Fn::FindInMap" => {
+                let keys: Vec<String> = arguments().map(|key| scalar_text(&key)).collect();
+                let [map, top, second] = keys.as_slice() else {
+                    panic!("Fn::FindInMap takes three arguments: {argument}");
+                };
+                let found = &self.template["Mappings"][map][top][second];
+                assert!(!found.is_null(), "no mapping {map}.{top}.{second}");
+                found.clone()
             }
             "Condition" => self.condition(argument.as_str().unwrap()).into(),
             "Fn::If" => {
@@ -388,14 +472,86 @@ impl<'t> Stack<'t> {
                 };
                 self.eval(chosen)
             }
+            // CloudFormation compares scalars as text: a Number parameter's
+            // Ref is a string, which equals the number written in a condition.
             "Fn::Equals" => {
-                let values: Vec<_> = arguments().collect();
+                let values: Vec<String> = arguments().map(|v| scalar_text(&v)).collect();
                 (values[0] == values[1]).into()
             }
             "Fn::Not" => (!arguments().next().unwrap().as_bool().unwrap()).into(),
             "Fn::And" => arguments().all(|v| v.as_bool().unwrap()).into(),
             "Fn::Or" => arguments().any(|v| v.as_bool().unwrap()).into(),
             _ => value.clone(),
+        }
+    }
+
+    /// `value` as the deployed stack has it: every intrinsic function
+    /// evaluated, at any depth, and each `AWS::NoValue` gone from its list
+    /// or object.
+    fn eval_all(&self, value: &Value) -> Value {
+        if is_intrinsic(value) {
+            let evaluated = self.eval(value);
+            assert_ne!(&evaluated, value, "cannot evaluate {value}");
+            return self.eval_all(&evaluated);
+        }
+        match value {
+            Value::Array(items) => items
+                .iter()
+                .map(|item| self.eval_all(item))
+                .filter(|item| !item.is_null())
+                .collect(),
+            Value::Object(object) => object
+                .iter()
+                .map(|(key, value)| (key.clone(), self.eval_all(value)))
+                .filter(|(_, value)| !value.is_null())
+                .collect::<Map<_, _>>()
+                .into(),
+            other => other.clone(),
+        }
+    }
+
+    /// `value` with each `Fn::If`, at any depth, replaced by the branch this
+    /// stack takes and each `AWS::NoValue` gone from its list or object;
+    /// every other intrinsic function as written, so that it can be compared
+    /// with what the template writes elsewhere.
+    fn resolve(&self, value: &Value) -> Value {
+        match self.chosen(value) {
+            None => Value::Null,
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| self.resolve(item))
+                .filter(|item| !item.is_null())
+                .collect(),
+            Some(Value::Object(object)) => object
+                .iter()
+                .map(|(key, value)| (key.clone(), self.resolve(value)))
+                .filter(|(_, value)| !value.is_null())
+                .collect::<Map<_, _>>()
+                .into(),
+            Some(other) => other.clone(),
+        }
+    }
+
+    /// The branch that the `Fn::If`s at the top of `value` take in this
+    /// stack, as written; `None` for `AWS::NoValue`.
+    fn chosen<'v>(&self, value: &'v Value) -> Option<&'v Value> {
+        if value["Ref"] == "AWS::NoValue" {
+            return None;
+        }
+        let Some(arguments) = value
+            .as_object()
+            .filter(|o| o.len() == 1)
+            .and_then(|o| o.get("Fn::If"))
+        else {
+            return Some(value);
+        };
+        let [name, then, otherwise] = arguments.as_array().unwrap().as_slice() else {
+            panic!("Fn::If takes three arguments: {arguments}");
+        };
+        if self.condition(name.as_str().unwrap()) {
+            self.chosen(then)
+        } else {
+            self.chosen(otherwise)
         }
     }
 
@@ -486,15 +642,26 @@ fn stream(template: &Value) -> &Value {
     &streams[0].1["Properties"]
 }
 
-fn destination(template: &Value) -> &Value {
-    let destination = &stream(template)["ExtendedS3DestinationConfiguration"];
-    assert!(destination.is_object(), "the stream writes to S3");
-    destination
+/// The stream's S3 destination in `stack` (json and parquet).
+fn destination<'t>(stack: &Stack<'t>) -> &'t Value {
+    stack
+        .chosen(&stream(stack.template)["ExtendedS3DestinationConfiguration"])
+        .filter(|destination| destination.is_object())
+        .expect("the stream writes to S3")
 }
 
-/// The stream's processors, in order: each one's type and parameters.
-fn processors(template: &Value) -> Vec<(&str, BTreeMap<&str, &Value>)> {
-    let processing = &destination(template)["ProcessingConfiguration"];
+/// The stream's Iceberg destination in `stack` (iceberg).
+fn iceberg_destination<'t>(stack: &Stack<'t>) -> &'t Value {
+    stack
+        .chosen(&stream(stack.template)["IcebergDestinationConfiguration"])
+        .filter(|destination| destination.is_object())
+        .expect("the stream writes to an Iceberg table")
+}
+
+/// The stream's processors in `stack`, in order: each one's type and
+/// parameters.
+fn processors<'t>(stack: &Stack<'t>) -> Vec<(&'t str, BTreeMap<&'t str, &'t Value>)> {
+    let processing = &destination(stack)["ProcessingConfiguration"];
     assert_eq!(processing["Enabled"], true);
     list(&processing["Processors"])
         .into_iter()
@@ -509,24 +676,62 @@ fn processors(template: &Value) -> Vec<(&str, BTreeMap<&str, &Value>)> {
 }
 
 /// The parameters of the stream's Lambda processor, by name.
-fn processor(template: &Value) -> BTreeMap<&str, &Value> {
-    let mut processors = processors(template);
+fn processor<'t>(stack: &Stack<'t>) -> BTreeMap<&'t str, &'t Value> {
+    let mut processors = processors(stack);
     let (ty, parameters) = processors.pop().expect("processors");
     assert_eq!(ty, "Lambda", "the function runs last");
     parameters
 }
 
-fn processor_number(template: &Value, name: &str) -> f64 {
-    let parameters = processor(template);
+fn processor_number(stack: &Stack, name: &str) -> f64 {
+    let parameters = processor(stack);
     let value = parameters
         .get(name)
         .unwrap_or_else(|| panic!("processor parameter {name} is not set"));
     value.as_str().unwrap().parse().unwrap()
 }
 
-/// The logical ID of the bucket the stream writes to.
-fn log_bucket(template: &Value) -> &str {
-    arn_of(&destination(template)["BucketARN"])
+/// The logical ID of the bucket the stream writes to in `stack`: its rows,
+/// or with an Iceberg table the records the table rejects.
+fn log_bucket<'t>(stack: &Stack<'t>) -> &'t str {
+    match stack.chosen(&stream(stack.template)["ExtendedS3DestinationConfiguration"]) {
+        Some(s3) => arn_of(&s3["BucketARN"]),
+        None => arn_of(&iceberg_destination(stack)["S3Configuration"]["BucketARN"]),
+    }
+}
+
+/// The bucket and key prefix of a `!Sub s3://${Bucket}/prefix/` location.
+fn s3_location(location: &Value) -> (&str, &str) {
+    let text = location["Fn::Sub"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not a Sub: {location}"));
+    let rest = text
+        .strip_prefix("s3://${")
+        .unwrap_or_else(|| panic!("not an S3 location: {text}"));
+    let (bucket, prefix) = rest.split_once("}/").unwrap();
+    (bucket, prefix)
+}
+
+/// The ARN of the objects of `bucket` under `prefix`, as a policy names it.
+fn objects_under(bucket: &str, prefix: &str) -> Value {
+    sub(&format!("${{{bucket}.Arn}}/{prefix}*"))
+}
+
+/// The ARN of the Glue Data Catalog's `what` in this account and Region.
+fn glue_arn(what: &str) -> Value {
+    sub(&format!(
+        "arn:${{AWS::Partition}}:glue:${{AWS::Region}}:${{AWS::AccountId}}:{what}"
+    ))
+}
+
+/// The catalog, database and table ARNs that Glue checks for an action on
+/// the stack's table.
+fn table_arns() -> [Value; 3] {
+    [
+        glue_arn("catalog"),
+        glue_arn("database/${DatabaseName}"),
+        glue_arn("table/${DatabaseName}/${TableName}"),
+    ]
 }
 
 /// The `partitionKeyFromLambda` keys of the stream's prefix, in order.
@@ -543,20 +748,23 @@ fn the_stream_role_reaches_only_this_function_this_bucket_and_its_log_stream() {
     let template = template();
     for format in ["json", "parquet"] {
         let stack = Stack::new(&template, &[("OutputFormat", format)]);
-        check_stream_role(&template, &stack, format == "parquet");
+        check_stream_role(&stack, format == "parquet");
     }
 }
 
 /// The stream role's permissions in `stack`: with Parquet, also reading
 /// the Glue table's schema, and only that.
-fn check_stream_role(template: &Value, stack: &Stack, parquet: bool) {
-    let destination = destination(template);
+fn check_stream_role(stack: &Stack, parquet: bool) {
+    let destination = destination(stack);
     let role = arn_of(&destination["RoleARN"]);
-    assert_eq!(trusted_service(template, role), "firehose.amazonaws.com");
-    if let Some(processor_role) = processor(template).get("RoleArn") {
+    assert_eq!(
+        trusted_service(stack.template, role),
+        "firehose.amazonaws.com"
+    );
+    if let Some(processor_role) = processor(stack).get("RoleArn") {
         assert_eq!(arn_of(processor_role), role);
     }
-    let bucket = log_bucket(template);
+    let bucket = log_bucket(stack);
     let logging = &destination["CloudWatchLoggingOptions"];
     assert_eq!(logging["Enabled"], true);
     let log_stream_arn = sub(&format!(
@@ -582,16 +790,7 @@ fn check_stream_role(template: &Value, stack: &Stack, parquet: bool) {
         "glue:GetTableVersion",
         "glue:GetTableVersions",
     ];
-    let glue_arn = |what: &str| {
-        sub(&format!(
-            "arn:${{AWS::Partition}}:glue:${{AWS::Region}}:${{AWS::AccountId}}:{what}"
-        ))
-    };
-    let table_arns = [
-        glue_arn("catalog"),
-        glue_arn("database/${DatabaseName}"),
-        glue_arn("table/${DatabaseName}/${TableName}"),
-    ];
+    let table_arns = table_arns();
     let mut granted = BTreeSet::new();
     let statements = stack_statements(stack, role);
     assert!(!statements.is_empty());
@@ -681,10 +880,13 @@ fn the_function_role_only_writes_the_function_log_group() {
 fn every_bucket_is_private_encrypted_and_tls_only() {
     let template = template();
     let buckets = resources_of_type(&template, "AWS::S3::Bucket");
-    assert!(
-        buckets.iter().any(|(id, _)| *id == log_bucket(&template)),
-        "the stream's bucket is in the template"
-    );
+    for format in OutputFormat::ALL {
+        let stack = Stack::new(&template, &[("OutputFormat", format.name())]);
+        assert!(
+            buckets.iter().any(|(id, _)| *id == log_bucket(&stack)),
+            "the stream's bucket is in the template ({format})"
+        );
+    }
     let policies = resources_of_type(&template, "AWS::S3::BucketPolicy");
     for (id, bucket) in buckets {
         let properties = &bucket["Properties"];
@@ -727,7 +929,6 @@ fn every_bucket_is_private_encrypted_and_tls_only() {
     }
 }
 
-/// The Glue type of each of the function's JSON types.
 /// The labels of the Apache LTSV format in the README, in order.
 fn readme_apache_labels() -> Vec<String> {
     let readme = fs::read_to_string(project_file("docs/configuration.md")).unwrap();
@@ -742,19 +943,34 @@ fn readme_apache_labels() -> Vec<String> {
         .collect()
 }
 
-fn glue_table(template: &Value) -> &Value {
-    let tables = resources_of_type(template, "AWS::Glue::Table");
-    assert_eq!(tables.len(), 1, "one Glue table");
-    &tables[0].1["Properties"]["TableInput"]
+/// The logical IDs of the Glue tables `stack` creates.
+fn created_tables<'t>(stack: &Stack<'t>) -> Vec<&'t str> {
+    resources_of_type(stack.template, "AWS::Glue::Table")
+        .into_iter()
+        .map(|(id, _)| id)
+        .filter(|id| stack.created().contains(id))
+        .collect()
+}
+
+/// The logical ID of the one Glue table a json or parquet stack creates.
+fn glue_table_id<'t>(stack: &Stack<'t>) -> &'t str {
+    let tables = created_tables(stack);
+    assert_eq!(tables.len(), 1, "one Glue table: {tables:?}");
+    tables[0]
+}
+
+/// The `TableInput` of the one Glue table a json or parquet stack creates.
+fn glue_table<'t>(stack: &Stack<'t>) -> &'t Value {
+    &resource(stack.template, glue_table_id(stack))["Properties"]["TableInput"]
 }
 
 #[test]
 fn the_glue_table_is_what_schema_derives_from_the_log_format_default() {
     let template = template();
-    let table = glue_table(&template);
+    let json = Stack::new(&template, &[]);
+    let table = glue_table(&json);
     let storage = &table["StorageDescriptor"];
     let serde = &storage["SerdeInfo"];
-    let json = Stack::new(&template, &[]);
     assert_eq!(
         json.eval(&serde["SerializationLibrary"]),
         "org.openx.data.jsonserde.JsonSerDe"
@@ -775,10 +991,11 @@ fn the_glue_table_is_what_schema_derives_from_the_log_format_default() {
     // A mapping for exactly the labels that are not their column's name
     // but for case, to the key as the case-insensitive SerDe reads it; the
     // stream's Parquet conversion has the same.
-    let keys = &json.eval(&destination(&template)["DataFormatConversionConfiguration"]);
+    let keys = &json.eval(&destination(&json)["DataFormatConversionConfiguration"]);
     assert!(keys.is_null(), "conversion only with OutputFormat=parquet");
     let parquet = Stack::new(&template, &[("OutputFormat", "parquet")]);
-    let conversion = parquet.eval(&destination(&template)["DataFormatConversionConfiguration"]);
+    assert_eq!(glue_table(&parquet), table, "the same table, for Parquet");
+    let conversion = parquet.eval(&destination(&parquet)["DataFormatConversionConfiguration"]);
     let openx = &conversion["InputFormatConfiguration"]["Deserializer"]["OpenXJsonSerDe"];
     for column in &derived {
         let mapping = &serde["Parameters"][format!("mapping.{}", column.name)];
@@ -816,7 +1033,8 @@ fn the_glue_table_is_what_schema_derives_from_the_log_format_default() {
 #[test]
 fn the_glue_table_projects_the_stream_partitions() {
     let template = template();
-    let table = glue_table(&template);
+    let json = Stack::new(&template, &[]);
+    let table = glue_table(&json);
     let keys: Vec<(&str, &str)> = list(&table["PartitionKeys"])
         .into_iter()
         .map(|c| (c["Name"].as_str().unwrap(), c["Type"].as_str().unwrap()))
@@ -849,8 +1067,8 @@ fn the_glue_table_projects_the_stream_partitions() {
     }
 
     // Athena looks exactly where Firehose writes.
-    let bucket = log_bucket(&template);
-    let prefix = destination(&template)["Prefix"].as_str().unwrap();
+    let bucket = log_bucket(&json);
+    let prefix = destination(&json)["Prefix"].as_str().unwrap();
     let mut location = format!("s3://${{{bucket}}}/{prefix}");
     for key in ["year", "month", "day", "hour"] {
         location = location.replace(
@@ -873,6 +1091,7 @@ fn parameter_defaults_are_the_function_defaults() {
     for (parameter, variable) in [
         ("LogFormat", "LTSV_LOG_FORMAT"),
         ("LtsvTypes", "LTSV_TYPES"),
+        ("OutputFormat", "OUTPUT_FORMAT"),
     ] {
         let default = parameters[parameter]["Default"].as_str().unwrap();
         assert_eq!(default, default_of(variable), "{parameter}");
@@ -906,6 +1125,7 @@ fn parameter_defaults_are_the_function_defaults() {
         ("LtsvDrop", "LTSV_DROP", "status=200"),
         ("PartitionKeys", "PARTITION_KEYS", "vhost"),
         ("MetricsNamespace", "METRICS_NAMESPACE", ""),
+        ("OutputFormat", "OUTPUT_FORMAT", "parquet"),
     ];
     let mut covered: Vec<&str> = settings.iter().map(|(_, variable, _)| *variable).collect();
     covered.sort_unstable();
@@ -932,6 +1152,8 @@ fn sam_local_invoke_gives_the_function_the_deployed_environment() {
         &[("CreatePipeline", "true")][..],
         &[("CreatePipeline", "false")],
         &[("CreatePipeline", "false"), ("PartitionKeys", "vhost")],
+        &[("OutputFormat", "iceberg")],
+        &[("OutputFormat", "iceberg"), ("CreatePipeline", "false")],
     ] {
         let stack = Stack::new(&template, overrides);
         for variable in variables.keys() {
@@ -951,7 +1173,7 @@ fn the_pipeline_function_returns_the_keys_of_the_stream_prefix() {
     let template = template();
     let pipeline = Stack::new(&template, &[("CreatePipeline", "true")]);
     let config = pipeline.config();
-    let prefix = destination(&template)["Prefix"].as_str().unwrap();
+    let prefix = destination(&pipeline)["Prefix"].as_str().unwrap();
     assert_eq!(prefix_keys(prefix), ["year", "month", "day", "hour"]);
     for key in prefix_keys(prefix) {
         assert!(
@@ -972,14 +1194,14 @@ fn the_stream_partitions_by_event_time_and_keeps_responses_small() {
     let template = template();
     let stream = stream(&template);
     assert_eq!(stream["DeliveryStreamType"], "DirectPut");
-    let destination = destination(&template);
+    let json = Stack::new(&template, &[]);
+    let destination = destination(&json);
     assert_eq!(
         destination["DynamicPartitioningConfiguration"]["Enabled"],
         true
     );
     let errors = destination["ErrorOutputPrefix"].as_str().unwrap();
     assert!(errors.contains("!{firehose:error-output-type}"), "{errors}");
-    let json = Stack::new(&template, &[]);
     assert_eq!(json.eval(&destination["CompressionFormat"]), "GZIP");
     let buffer = destination["BufferingHints"]["SizeInMBs"].as_i64().unwrap();
     assert!(
@@ -987,17 +1209,17 @@ fn the_stream_partitions_by_event_time_and_keeps_responses_small() {
         "dynamic partitioning needs 64 MB, not {buffer}"
     );
 
-    assert_eq!(*processor(&template)["LambdaArn"], get_att(FUNCTION, "Arn"));
+    assert_eq!(*processor(&json)["LambdaArn"], get_att(FUNCTION, "Arn"));
     // JSON is at most about 1.3 times the LTSV and base64 adds a third: 3 MB
     // in stays under Lambda's 6 MB response limit, and Firehose allows no more.
-    let batch = processor_number(&template, "BufferSizeInMBs");
+    let batch = processor_number(&json, "BufferSizeInMBs");
     assert!(batch > 0.0 && batch <= 3.0, "BufferSizeInMBs {batch}");
-    let interval = processor_number(&template, "BufferIntervalInSeconds");
+    let interval = processor_number(&json, "BufferIntervalInSeconds");
     assert!(
         (60.0..=900.0).contains(&interval),
         "BufferIntervalInSeconds {interval}"
     );
-    let retries = processor_number(&template, "NumberOfRetries");
+    let retries = processor_number(&json, "NumberOfRetries");
     assert!(
         (1.0..=300.0).contains(&retries),
         "NumberOfRetries {retries}"
@@ -1075,7 +1297,7 @@ fn without_the_pipeline_only_the_function_and_its_permission_remain() {
     let pipeline = Stack::new(&template, &[("CreatePipeline", "true")]);
     let created = pipeline.created();
     let stream_id = resources_of_type(&template, "AWS::KinesisFirehose::DeliveryStream")[0].0;
-    for id in [stream_id, log_bucket(&template)] {
+    for id in [stream_id, log_bucket(&pipeline)] {
         assert!(created.contains(id), "{id} with CreatePipeline=true");
     }
     assert!(!created.contains(permission_id));
@@ -1093,20 +1315,31 @@ fn outputs_name_the_stream_the_bucket_the_table_and_the_agent_config() {
         .values()
         .map(|o| &o["Value"])
         .collect();
-    let table_id = resources_of_type(&template, "AWS::Glue::Table")[0].0;
+    let json = Stack::new(&template, &[]);
     for expected in [
         json!({ "Ref": stream_id }),
         get_att(stream_id, "Arn"),
-        json!({ "Ref": log_bucket(&template) }),
+        json!({ "Ref": log_bucket(&json) }),
     ] {
         assert!(values.contains(&&expected), "no output {expected}");
     }
-    assert!(
-        values.iter().any(|v| v["Fn::Sub"]
-            .as_str()
-            .is_some_and(|s| s.contains(&format!("${{{table_id}}}")))),
-        "no output names the Glue table"
-    );
+    // The table Athena queries, as database.table, whichever it is.
+    let iceberg = Stack::new(&template, &[("OutputFormat", "iceberg")]);
+    for (stack, table_id) in [
+        (&json, glue_table_id(&json)),
+        (&iceberg, iceberg_table_id(&iceberg)),
+    ] {
+        let table = &resource(&template, table_id)["Properties"];
+        let name = format!(
+            "{}.{}",
+            scalar_text(&stack.eval(&table["DatabaseName"])),
+            scalar_text(&stack.eval(&table["TableInput"]["Name"])),
+        );
+        assert!(
+            values.iter().any(|v| stack.eval_all(v) == name.as_str()),
+            "no output names the table {name}"
+        );
+    }
 
     // The agent.json snippet is JSON once substituted, and names the stream.
     let agent = values
@@ -1135,7 +1368,8 @@ fn outputs_name_the_stream_the_bucket_the_table_and_the_agent_config() {
 fn the_agent_packs_lines_and_the_stream_splits_them_before_the_function() {
     let template = template();
     // De-aggregation first, on newlines, then the function, one line a record.
-    let processors = processors(&template);
+    let json = Stack::new(&template, &[]);
+    let processors = processors(&json);
     let types: Vec<&str> = processors.iter().map(|(ty, _)| *ty).collect();
     assert_eq!(types, ["RecordDeAggregation", "Lambda"]);
     let split = &processors[0].1;
@@ -1145,7 +1379,7 @@ fn the_agent_packs_lines_and_the_stream_splits_them_before_the_function() {
     assert_eq!(BASE64.decode(delimiter).unwrap(), b"\n");
     // Firehose splits only records of dynamic partitioning streams.
     assert_eq!(
-        destination(&template)["DynamicPartitioningConfiguration"]["Enabled"],
+        destination(&json)["DynamicPartitioningConfiguration"]["Enabled"],
         true
     );
 
@@ -1204,7 +1438,10 @@ fn alarms_watch_failed_records_and_delivery_freshness() {
 
     let freshness = &resource(&template, "DataFreshnessAlarm")["Properties"];
     assert_eq!(freshness["Namespace"], "AWS/Firehose");
-    assert_eq!(freshness["MetricName"], "DeliveryToS3.DataFreshness");
+    assert_eq!(
+        Stack::new(&template, &[]).eval(&freshness["MetricName"]),
+        "DeliveryToS3.DataFreshness"
+    );
     let stream_id = resources_of_type(&template, "AWS::KinesisFirehose::DeliveryStream")[0].0;
     assert_eq!(
         freshness["Dimensions"],
@@ -1238,13 +1475,17 @@ fn parquet_output_converts_with_the_glue_tables_schema_and_the_table_reads_it() 
     let template = template();
     let parameter = &template["Parameters"]["OutputFormat"];
     assert_eq!(parameter["Default"], "json");
-    assert_eq!(parameter["AllowedValues"], json!(["json", "parquet"]));
-    let destination = destination(&template);
-    let table_id = resources_of_type(&template, "AWS::Glue::Table")[0].0;
+    // Every format the function writes, and no other.
+    assert_eq!(
+        parameter["AllowedValues"],
+        json!(OutputFormat::ALL.map(OutputFormat::name))
+    );
+    let parquet = Stack::new(&template, &[("OutputFormat", "parquet")]);
+    let destination = destination(&parquet);
+    let table_id = glue_table_id(&parquet);
     let database_id = resources_of_type(&template, "AWS::Glue::Database")[0].0;
     let role = arn_of(&destination["RoleARN"]);
 
-    let parquet = Stack::new(&template, &[("OutputFormat", "parquet")]);
     let conversion = parquet.eval(&destination["DataFormatConversionConfiguration"]);
     assert_eq!(conversion["Enabled"], true);
     let openx = &conversion["InputFormatConfiguration"]["Deserializer"]["OpenXJsonSerDe"];
@@ -1274,7 +1515,7 @@ fn parquet_output_converts_with_the_glue_tables_schema_and_the_table_reads_it() 
     );
 
     // The table reads Parquet, with the same columns and projection.
-    let table = glue_table(&template);
+    let table = glue_table(&parquet);
     let storage = &table["StorageDescriptor"];
     for (key, json, parquet_value) in [
         (
@@ -1309,16 +1550,29 @@ fn parquet_output_converts_with_the_glue_tables_schema_and_the_table_reads_it() 
 
 /// The metrics of the stream, in `AWS/Firehose` by `DeliveryStreamName`,
 /// that the dashboard may plot: those a `DirectPut` stream with Lambda
-/// processing and an S3 destination emits (Firehose's documentation,
-/// "Monitoring with CloudWatch metrics").
-const STREAM_METRICS: [&str; 6] = [
+/// processing emits (Firehose's documentation, "Monitoring with CloudWatch
+/// metrics"), and its destination's [`DELIVERY_METRICS`].
+const STREAM_METRICS: [&str; 4] = [
     "IncomingBytes",
     "IncomingRecords",
     "ExecuteProcessing.Duration",
     "ExecuteProcessing.Success",
-    "DeliveryToS3.DataFreshness",
-    "DeliveryToS3.Success",
 ];
+
+/// The delivery metrics the dashboard and the alarm may use, after the
+/// destination's prefix ([`delivery_metrics`]): an S3 destination and an
+/// Iceberg one both emit these.
+const DELIVERY_METRICS: [&str; 2] = ["DataFreshness", "Success"];
+
+/// The prefix of the stream's delivery metrics in `stack`: Firehose names
+/// them after the destination.
+fn delivery_metrics(stack: &Stack) -> &'static str {
+    if stack.parameters["OutputFormat"] == OutputFormat::Iceberg.name() {
+        "DeliveryToIceberg"
+    } else {
+        "DeliveryToS3"
+    }
+}
 
 /// The metrics of the function in `AWS/Lambda`, by `FunctionName`, that
 /// the dashboard may plot.
@@ -1410,9 +1664,13 @@ fn the_dashboard_plots_what_the_function_and_the_stream_emit() {
         &[("DeliveryStreamName", "other-logs")],
         &[("MetricsNamespace", "")],
         &[("MetricsNamespace", "Web"), ("CreatePipeline", "false")],
+        &[("OutputFormat", "parquet")],
+        &[("OutputFormat", "iceberg")],
+        &[("OutputFormat", "iceberg"), ("MetricsNamespace", "")],
     ] {
         let stack = Stack::new(&template, overrides);
         let context = format!("{overrides:?}");
+        let delivery = delivery_metrics(&stack);
         // One per stack, whatever it holds, named after it.
         assert!(stack.created().contains(id), "{context}");
         let name = &resource(&template, id)["Properties"]["DashboardName"];
@@ -1460,7 +1718,14 @@ fn the_dashboard_plots_what_the_function_and_the_stream_emit() {
                     } => (namespace, name, dimensions),
                 };
                 let expected = if namespace_of == "AWS/Firehose" {
-                    assert!(STREAM_METRICS.contains(&name.as_str()), "{name}");
+                    let of_delivery = name
+                        .strip_prefix(delivery)
+                        .and_then(|name| name.strip_prefix('.'))
+                        .is_some_and(|name| DELIVERY_METRICS.contains(&name));
+                    assert!(
+                        STREAM_METRICS.contains(&name.as_str()) || of_delivery,
+                        "{context}: {name}"
+                    );
                     [("DeliveryStreamName".to_owned(), stream_name.clone())]
                 } else if namespace_of == "AWS/Lambda" {
                     assert!(LAMBDA_METRICS.contains(&name.as_str()), "{name}");
@@ -1485,14 +1750,15 @@ fn the_dashboard_plots_what_the_function_and_the_stream_emit() {
             ("AWS/Lambda", "Duration"),
             ("AWS/Lambda", "Errors"),
             ("AWS/Lambda", "Throttles"),
-            ("AWS/Firehose", "DeliveryToS3.DataFreshness"),
-            ("AWS/Firehose", "DeliveryToS3.Success"),
             ("AWS/Firehose", "ExecuteProcessing.Duration"),
             ("AWS/Firehose", "ExecuteProcessing.Success"),
             ("expression", "IncomingBytes / IncomingRecords"),
         ]
         .map(|(kind, name)| (kind.to_owned(), name.to_owned()))
         .into();
+        for name in DELIVERY_METRICS {
+            expected.insert(("AWS/Firehose".to_owned(), format!("{delivery}.{name}")));
+        }
         if namespace.is_empty() {
             // No metrics to plot, and a note where they would be.
             let note = widgets.iter().find(|w| w["type"] == "text").unwrap();
@@ -1566,6 +1832,18 @@ fn grant(actions: &[&str], resources: &[Value]) -> BTreeMap<String, BTreeSet<Str
         .collect()
 }
 
+/// `grants` together: each action with every resource any of them grants
+/// it on.
+fn all_of(
+    grants: impl IntoIterator<Item = BTreeMap<String, BTreeSet<String>>>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut all: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (action, resources) in grants.into_iter().flatten() {
+        all.entry(action).or_default().extend(resources);
+    }
+    all
+}
+
 #[test]
 fn the_backfill_function_is_an_arm64_build_of_its_crate_with_the_function_settings() {
     let template = template();
@@ -1602,6 +1880,8 @@ fn the_backfill_function_is_an_arm64_build_of_its_crate_with_the_function_settin
             ("LtsvTypes", "status:integer,time:time"),
             ("LtsvDrop", "ua=x"),
         ],
+        vec![("OutputFormat", "parquet")],
+        vec![("OutputFormat", "iceberg")],
     ] {
         let stack = Stack::new(&template, &overrides);
         for variable in setting_variables() {
@@ -1617,18 +1897,23 @@ fn the_backfill_function_is_an_arm64_build_of_its_crate_with_the_function_settin
         );
     }
     let variables = &properties["Environment"]["Variables"];
-    assert_eq!(
-        variables["LOG_BUCKET"],
-        json!({ "Ref": log_bucket(&template) })
-    );
+    for format in OutputFormat::ALL {
+        let stack = Stack::new(&template, &[("OutputFormat", format.name())]);
+        assert_eq!(
+            variables["LOG_BUCKET"],
+            json!({ "Ref": log_bucket(&stack) }),
+            "{format}"
+        );
+    }
     // And an allocator setting, which changes no row.
     let tunables = variables["GLIBC_TUNABLES"].as_str().unwrap();
     assert!(tunables.starts_with("glibc.malloc."), "{tunables}");
-    // The stream's format, which the table reads.
+    // The stream's format, which the table reads: one of the settings.
     assert_eq!(variables["OUTPUT_FORMAT"], json!({ "Ref": "OutputFormat" }));
+    assert!(setting_variables().contains(&"OUTPUT_FORMAT"));
     assert_eq!(
         variables.as_object().unwrap().len(),
-        setting_variables().len() + 3
+        setting_variables().len() + 2
     );
 
     // Only with the pipeline, and only when asked for.
@@ -1661,9 +1946,10 @@ fn the_backfill_role_reads_only_the_source_and_writes_only_rows_and_failed_lines
     let role = arn_of(&function["Role"]);
     assert_eq!(trusted_service(&template, role), "lambda.amazonaws.com");
     let log_group = ref_id(&function["LoggingConfig"]["LogGroup"]);
-    let bucket = log_bucket(&template);
+    let json = Stack::new(&template, &[]);
+    let bucket = log_bucket(&json);
     // Rows go where the stream writes and the table reads.
-    let stream_prefix = destination(&template)["Prefix"].as_str().unwrap();
+    let stream_prefix = destination(&json)["Prefix"].as_str().unwrap();
     let rows = stream_prefix.split("year=").next().unwrap();
     assert_eq!(rows, "logs/");
     let rows = sub(&format!("${{{bucket}.Arn}}/{rows}*"));
@@ -1707,15 +1993,24 @@ fn the_job_role_invokes_only_the_backfill_function_and_reads_and_writes_only_its
         trusted_service(&template, role),
         "batchoperations.s3.amazonaws.com"
     );
-    let bucket = log_bucket(&template);
+    let stack = Stack::new(&template, &[]);
+    let bucket = log_bucket(&stack);
     let jobs = sub(&format!("${{{bucket}.Arn}}/backfill-jobs/*"));
     let mut expected = grant(&["lambda:InvokeFunction"], &[get_att(BACKFILL, "Arn")]);
     expected.extend(grant(
         &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
         &[jobs],
     ));
-    let stack = Stack::new(&template, &[]);
     assert_eq!(grants(&stack_statements(&stack, role)), expected);
+    // The same in every format: jobs run the function wherever it writes.
+    for format in OutputFormat::ALL {
+        let stack = Stack::new(&template, &[("OutputFormat", format.name())]);
+        assert_eq!(
+            grants(&stack_statements(&stack, role)),
+            expected,
+            "{format}"
+        );
+    }
 }
 
 #[test]
@@ -1733,7 +2028,7 @@ fn an_output_is_the_create_job_command() {
     let command = outputs["BackfillCreateJob"]["Value"]["Fn::Sub"]
         .as_str()
         .unwrap();
-    let bucket = log_bucket(&template);
+    let bucket = log_bucket(&Stack::new(&template, &[]));
     let command = command
         .replace(
             "${BackfillFunction.Arn}",
@@ -1784,4 +2079,944 @@ fn an_output_is_the_create_job_command() {
     );
     assert_eq!(manifest["Location"]["ETag"], "abc");
     assert_eq!(manifest["Spec"]["Fields"], json!(["Bucket", "Key"]));
+}
+
+// --------------------------------------------------------------------------
+// OutputFormat=iceberg: the Iceberg table the stream commits to, what keeps
+// it small and deletes its old rows, and the staging table backfill writes
+// instead.
+
+/// The resources only a stack with an Iceberg table creates.
+const ICEBERG_RESOURCES: [&str; 7] = [
+    "IcebergTable",
+    "IcebergCompaction",
+    "IcebergSnapshotRetention",
+    "IcebergOrphanFileDeletion",
+    "TableOptimizerRole",
+    "BackfillStagingTable",
+    "BackfillMergeQuery",
+];
+
+/// The resources that delete the Iceberg table's old rows, only with
+/// `RetentionDays` above 0.
+const RETENTION_RESOURCES: [&str; 2] = ["RetentionSchedule", "RetentionRole"];
+
+/// The stack with an Iceberg table, and `more` parameters.
+fn iceberg_stack<'t>(template: &'t Value, more: &[(&str, &str)]) -> Stack<'t> {
+    let mut overrides = vec![("OutputFormat", "iceberg")];
+    overrides.extend_from_slice(more);
+    Stack::new(template, &overrides)
+}
+
+/// The logical ID of the Iceberg table the stream commits to.
+fn iceberg_table_id<'t>(stack: &Stack<'t>) -> &'t str {
+    let tables = list(&iceberg_destination(stack)["DestinationTableConfigurationList"]);
+    assert_eq!(tables.len(), 1, "one destination table");
+    ref_id(&tables[0]["DestinationTableName"])
+}
+
+/// The Iceberg table's `IcebergTableInput`: its location, schema and
+/// partition spec.
+fn iceberg_table_input<'t>(stack: &Stack<'t>) -> &'t Value {
+    let table = resource(stack.template, iceberg_table_id(stack));
+    &table["Properties"]["OpenTableFormatInput"]["IcebergInput"]["IcebergTableInput"]
+}
+
+/// The logical ID of the staging table: the Glue table an iceberg stack
+/// creates besides the Iceberg table.
+fn staging_table_id<'t>(stack: &Stack<'t>) -> &'t str {
+    let table = iceberg_table_id(stack);
+    let others: Vec<&str> = created_tables(stack)
+        .into_iter()
+        .filter(|id| *id != table)
+        .collect();
+    assert_eq!(others.len(), 1, "one staging table: {others:?}");
+    others[0]
+}
+
+/// The Iceberg table's columns for the function's settings in `stack`,
+/// request parts included, as for the Glue table.
+fn iceberg_columns(stack: &Stack) -> Vec<Column> {
+    columns_for(&stack.config(), true, OutputFormat::Iceberg).unwrap()
+}
+
+/// The column of the function's time label in `stack`.
+fn event_time_column(stack: &Stack) -> String {
+    let config = stack.config();
+    let label = config.time_label().expect("a label of type time");
+    columns_for(&config, true, OutputFormat::Json)
+        .unwrap()
+        .into_iter()
+        .find(|column| column.label.as_bytes() == label)
+        .expect("the time label's column")
+        .name
+}
+
+/// The name of the Glue database the stack creates, as SQL names it.
+fn database_name(stack: &Stack) -> String {
+    let databases = resources_of_type(stack.template, "AWS::Glue::Database");
+    assert_eq!(databases.len(), 1, "one Glue database");
+    scalar_text(&stack.eval(&databases[0].1["Properties"]["DatabaseInput"]["Name"]))
+}
+
+/// The logical ID of the stack's Athena work group.
+fn work_group_id(template: &Value) -> &str {
+    let work_groups = resources_of_type(template, "AWS::Athena::WorkGroup");
+    assert_eq!(work_groups.len(), 1, "one work group");
+    work_groups[0].0
+}
+
+/// The evaluated query text of each saved query `stack` creates.
+fn saved_queries(stack: &Stack) -> Vec<String> {
+    resources_of_type(stack.template, "AWS::Athena::NamedQuery")
+        .into_iter()
+        .filter(|(id, _)| stack.created().contains(id))
+        .map(|(_, query)| scalar_text(&stack.eval(&query["Properties"]["QueryString"])))
+        .collect()
+}
+
+/// The folder of an S3 prefix above its first Firehose expression.
+fn prefix_root(prefix: &str) -> &str {
+    let head = prefix.split("!{").next().unwrap();
+    &head[..head.rfind('/').map_or(0, |slash| slash + 1)]
+}
+
+#[test]
+fn each_format_creates_its_own_table_and_iceberg_what_keeps_it() {
+    let template = template();
+    // Each is in the template, so that "not created" below cannot pass for
+    // a misspelt ID.
+    for id in ICEBERG_RESOURCES.into_iter().chain(RETENTION_RESOURCES) {
+        resource(&template, id);
+    }
+    for days in ["0", "30"] {
+        let stack = |format: &str| {
+            Stack::new(
+                &template,
+                &[("OutputFormat", format), ("RetentionDays", days)],
+            )
+        };
+        let (json, parquet, iceberg) = (stack("json"), stack("parquet"), stack("iceberg"));
+        assert_eq!(parquet.created(), json.created(), "RetentionDays={days}");
+        for id in ICEBERG_RESOURCES.into_iter().chain(RETENTION_RESOURCES) {
+            assert!(!json.created().contains(id), "{id} with json");
+        }
+        // The Glue table gives way to the Iceberg table and its keepers; the
+        // rest of the pipeline is the same.
+        let mut expected = json.created();
+        assert!(expected.remove(glue_table_id(&json)));
+        expected.extend(ICEBERG_RESOURCES);
+        if days != "0" {
+            expected.extend(RETENTION_RESOURCES);
+        }
+        assert_eq!(iceberg.created(), expected, "RetentionDays={days}");
+        // The stream's table and the staging table are among them.
+        assert!(ICEBERG_RESOURCES.contains(&iceberg_table_id(&iceberg)));
+        assert!(ICEBERG_RESOURCES.contains(&staging_table_id(&iceberg)));
+    }
+    // RetentionDays only adds lifecycle rules for json and parquet.
+    assert_eq!(
+        Stack::new(&template, &[("RetentionDays", "30")]).created(),
+        Stack::new(&template, &[]).created()
+    );
+    // And without the pipeline, none of it in any format.
+    let function_only = Stack::new(&template, &[("CreatePipeline", "false")]).created();
+    for format in OutputFormat::ALL {
+        let stack = Stack::new(
+            &template,
+            &[
+                ("CreatePipeline", "false"),
+                ("OutputFormat", format.name()),
+                ("RetentionDays", "30"),
+            ],
+        );
+        assert_eq!(stack.created(), function_only, "{format}");
+    }
+}
+
+#[test]
+fn the_iceberg_table_has_the_function_columns_by_field_id_partitioned_by_event_day() {
+    let template = template();
+    let stack = iceberg_stack(&template, &[]);
+    // The function's settings as the stack gives them, for Iceberg.
+    assert_eq!(stack.env("OUTPUT_FORMAT").as_deref(), Some("iceberg"));
+    let table = &resource(&template, iceberg_table_id(&stack))["Properties"];
+    let databases = resources_of_type(&template, "AWS::Glue::Database");
+    assert_eq!(table["DatabaseName"], json!({ "Ref": databases[0].0 }));
+    assert_eq!(table["CatalogId"], json!({ "Ref": "AWS::AccountId" }));
+    // Named as the roles' table ARNs name it.
+    assert_eq!(table["TableInput"]["Name"], json!({ "Ref": "TableName" }));
+    assert_eq!(
+        databases[0].1["Properties"]["DatabaseInput"]["Name"],
+        json!({ "Ref": "DatabaseName" })
+    );
+    let iceberg = &table["OpenTableFormatInput"]["IcebergInput"];
+    assert_eq!(iceberg["MetadataOperation"], "CREATE");
+    // Firehose writes only to tables of format version 2.
+    assert_eq!(iceberg["Version"], "2");
+    let input = iceberg_table_input(&stack);
+    assert_eq!(
+        s3_location(&input["Location"]),
+        (log_bucket(&stack), "iceberg/")
+    );
+
+    // Exactly the columns the function writes records for, in order, by
+    // field ID from 1; none required, since any value may be null and the
+    // stream's rows have no source line.
+    let columns = iceberg_columns(&stack);
+    assert_eq!(columns, columns_of_config(&stack));
+    assert_eq!(columns.last().map(|c| c.name.as_str()), Some(SOURCE_LINE));
+    let fields: Vec<&Value> = list(&input["Schema"]["Fields"]);
+    let expected: Vec<Value> = columns
+        .iter()
+        .zip(1..)
+        .map(|(column, id)| {
+            json!({
+                "Id": id,
+                "Name": column.name,
+                "Type": column.ty.iceberg_name(),
+                "Required": false,
+            })
+        })
+        .collect();
+    assert_eq!(fields, expected.iter().collect::<Vec<_>>());
+
+    // Partitioned by the day of the event time, in a partition field ID
+    // above every column's, as Iceberg numbers them.
+    let time = event_time_column(&stack);
+    let time_id = columns.iter().position(|c| c.name == time).unwrap() + 1;
+    assert_eq!(columns[time_id - 1].ty.iceberg_name(), "timestamp");
+    assert!(columns.len() < 1000);
+    assert_eq!(
+        list(&input["PartitionSpec"]["Fields"]),
+        [&json!({
+            "SourceId": time_id,
+            "Transform": "day",
+            "Name": format!("{time}_day"),
+            "FieldId": 1000,
+        })]
+    );
+    // The mapping the scheduled delete compares names the same column.
+    let mapped = json!({ "Fn::FindInMap": ["Table", "EventTime", "Column"] });
+    assert_eq!(stack.eval(&mapped), time.as_str());
+}
+
+/// The table's columns as the function's own settings in `stack` give them.
+fn columns_of_config(stack: &Stack) -> Vec<Column> {
+    columns(&stack.config(), true).unwrap()
+}
+
+#[test]
+fn backfill_stages_rows_in_a_table_of_the_same_columns_that_a_saved_query_merges_by_source_line() {
+    let template = template();
+    let stack = iceberg_stack(&template, &[]);
+    let json = Stack::new(&template, &[]);
+    let columns = iceberg_columns(&stack);
+    let table_id = iceberg_table_id(&stack);
+    let table = &resource(&template, table_id)["Properties"];
+    let staging = &resource(&template, staging_table_id(&stack))["Properties"];
+    assert_eq!(staging["DatabaseName"], table["DatabaseName"]);
+    let input = &staging["TableInput"];
+    let table_name = scalar_text(&stack.eval(&table["TableInput"]["Name"]));
+    let staging_name = scalar_text(&stack.eval(&input["Name"]));
+    assert_eq!(staging_name, format!("{table_name}_backfill"));
+
+    // The Iceberg table's columns, typed as Glue names them, in Parquet.
+    let storage = &input["StorageDescriptor"];
+    let written: Vec<(&str, &str)> = list(&storage["Columns"])
+        .into_iter()
+        .map(|c| (c["Name"].as_str().unwrap(), c["Type"].as_str().unwrap()))
+        .collect();
+    let expected: Vec<(&str, &str)> = columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.ty.name()))
+        .collect();
+    assert_eq!(written, expected);
+    assert_eq!(input["Parameters"]["classification"], "parquet");
+    assert_eq!(
+        storage["InputFormat"],
+        "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+    );
+    assert_eq!(
+        storage["SerdeInfo"]["SerializationLibrary"],
+        "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+    );
+
+    // Under backfill-staging/ of the log bucket, in the stream's hourly
+    // layout, projected as the Glue table is.
+    let hive = glue_table(&json);
+    let (bucket, hive_root) = s3_location(&hive["StorageDescriptor"]["Location"]);
+    assert_eq!(
+        s3_location(&storage["Location"]),
+        (bucket, "backfill-staging/")
+    );
+    assert_eq!(input["PartitionKeys"], hive["PartitionKeys"]);
+    let projection = |table: &Value| -> BTreeMap<String, Value> {
+        table["Parameters"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(key, _)| key.starts_with("projection."))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()
+    };
+    assert!(!projection(hive).is_empty());
+    assert_eq!(projection(input), projection(hive));
+    let hive_template = hive["Parameters"]["storage.location.template"]["Fn::Sub"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        input["Parameters"]["storage.location.template"],
+        sub(&hive_template.replacen(&format!("/{hive_root}"), "/backfill-staging/", 1))
+    );
+
+    // The saved query inserts each staged row the table lacks, by its
+    // source line, into exactly the table's columns, in order.
+    let merges: Vec<String> = saved_queries(&stack)
+        .into_iter()
+        .filter(|query| query.starts_with("MERGE "))
+        .collect();
+    assert_eq!(merges.len(), 1, "one merge: {merges:?}");
+    assert!(
+        saved_queries(&json)
+            .iter()
+            .all(|q| !q.starts_with("MERGE ")),
+        "no merge without an Iceberg table"
+    );
+    let database = database_name(&stack);
+    let quoted: Vec<String> = columns.iter().map(|c| format!("\"{}\"", c.name)).collect();
+    let staged: Vec<String> = quoted.iter().map(|q| format!("s.{q}")).collect();
+    assert_eq!(
+        merges[0].lines().collect::<Vec<_>>(),
+        [
+            format!("MERGE INTO \"{database}\".\"{table_name}\" AS t"),
+            format!("USING \"{database}\".\"{staging_name}\" AS s"),
+            format!("ON t.{SOURCE_LINE} = s.{SOURCE_LINE}"),
+            format!("WHEN NOT MATCHED THEN INSERT ({})", quoted.join(", ")),
+            format!("VALUES ({})", staged.join(", ")),
+        ]
+    );
+    let query = &resource(&template, "BackfillMergeQuery")["Properties"];
+    assert_eq!(query["Database"], table["DatabaseName"]);
+    assert_eq!(
+        query["WorkGroup"],
+        json!({ "Ref": work_group_id(&template) })
+    );
+}
+
+#[test]
+fn with_iceberg_the_stream_commits_to_the_table_after_the_same_processors() {
+    let template = template();
+    let json = Stack::new(&template, &[]);
+    let iceberg = iceberg_stack(&template, &[]);
+    let stream = stream(&template);
+    // One destination in each stack.
+    let destinations = |stack: &Stack| -> Vec<String> {
+        stack
+            .resolve(stream)
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|key| key.ends_with("DestinationConfiguration"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(destinations(&iceberg), ["IcebergDestinationConfiguration"]);
+    for format in ["json", "parquet"] {
+        let stack = Stack::new(&template, &[("OutputFormat", format)]);
+        assert_eq!(
+            destinations(&stack),
+            ["ExtendedS3DestinationConfiguration"],
+            "{format}"
+        );
+    }
+
+    let to_table = iceberg_destination(&iceberg);
+    // Inserts only, so that Firehose scales the stream's throughput.
+    assert_eq!(to_table["AppendOnly"], true);
+    assert_eq!(
+        iceberg.eval(&to_table["CatalogConfiguration"]["CatalogArn"]),
+        "arn:aws:glue:us-east-1:123456789012:catalog"
+    );
+    let tables = list(&to_table["DestinationTableConfigurationList"]);
+    assert_eq!(tables.len(), 1);
+    let table_id = iceberg_table_id(&iceberg);
+    let table = resource(&template, table_id);
+    assert_eq!(table["Type"], "AWS::Glue::Table");
+    assert!(table["Properties"]["OpenTableFormatInput"]["IcebergInput"].is_object());
+    // A reference, so that CloudFormation creates the table first.
+    assert_eq!(
+        tables[0]["DestinationTableName"],
+        json!({ "Ref": table_id })
+    );
+    assert_eq!(
+        tables[0]["DestinationDatabaseName"],
+        table["Properties"]["DatabaseName"]
+    );
+
+    // What fails goes under errors/ of the log bucket, in the layout of the
+    // S3 destination's errors.
+    let rejected = tables[0]["S3ErrorOutputPrefix"].as_str().unwrap();
+    assert!(rejected.starts_with("errors/"), "{rejected}");
+    assert_eq!(to_table["s3BackupMode"], "FailedDataOnly");
+    let backup = &to_table["S3Configuration"];
+    assert_eq!(arn_of(&backup["BucketARN"]), log_bucket(&json));
+    assert_eq!(
+        backup["ErrorOutputPrefix"],
+        destination(&json)["ErrorOutputPrefix"]
+    );
+    let errors = backup["ErrorOutputPrefix"].as_str().unwrap();
+    assert!(
+        errors.starts_with("errors/!{firehose:error-output-type}/"),
+        "{errors}"
+    );
+
+    // The same role, processors and log stream as the S3 destination.
+    let role = arn_of(&to_table["RoleARN"]);
+    assert_eq!(role, arn_of(&destination(&json)["RoleARN"]));
+    assert_eq!(arn_of(&backup["RoleARN"]), role);
+    for key in ["ProcessingConfiguration", "CloudWatchLoggingOptions"] {
+        let s3 = json.eval_all(&destination(&json)[key]);
+        assert!(s3.is_object(), "{key}");
+        assert_eq!(iceberg.eval_all(&to_table[key]), s3, "{key}");
+    }
+    assert_eq!(
+        to_table["BufferingHints"]["IntervalInSeconds"],
+        json!({ "Ref": "DeliveryBufferSeconds" })
+    );
+}
+
+#[test]
+fn with_iceberg_the_stream_role_also_commits_to_the_table_and_replaces_only_its_files() {
+    let template = template();
+    let json = Stack::new(&template, &[]);
+    let iceberg = iceberg_stack(&template, &[]);
+    let role = arn_of(&iceberg_destination(&iceberg)["RoleARN"]);
+    assert_eq!(trusted_service(&template, role), "firehose.amazonaws.com");
+    // What it has with json, which that check holds to what delivery needs.
+    check_stream_role(&json, false);
+    let (bucket, prefix) = s3_location(&iceberg_table_input(&iceberg)["Location"]);
+    assert_eq!(bucket, log_bucket(&iceberg));
+    let expected = all_of([
+        grants(&stack_statements(&json, role)),
+        grant(
+            &["glue:GetDatabase", "glue:GetTable", "glue:UpdateTable"],
+            &table_arns(),
+        ),
+        grant(&["s3:DeleteObject"], &[objects_under(bucket, prefix)]),
+    ]);
+    assert_eq!(grants(&stack_statements(&iceberg, role)), expected);
+}
+
+#[test]
+fn glue_optimizes_the_iceberg_table_with_a_role_that_reaches_only_its_files_and_logs() {
+    let template = template();
+    let stack = iceberg_stack(&template, &[]);
+    let table_id = iceberg_table_id(&stack);
+    let table = &resource(&template, table_id)["Properties"];
+    let location = &iceberg_table_input(&stack)["Location"];
+    let optimizers: Vec<&Value> = resources_of_type(&template, "AWS::Glue::TableOptimizer")
+        .into_iter()
+        .filter(|(id, _)| stack.created().contains(id))
+        .map(|(_, optimizer)| &optimizer["Properties"])
+        .collect();
+    let by_type: BTreeMap<&str, &Value> = optimizers
+        .iter()
+        .map(|o| (o["Type"].as_str().unwrap(), *o))
+        .collect();
+    assert_eq!(optimizers.len(), by_type.len(), "one of each type");
+    assert_eq!(
+        by_type.keys().copied().collect::<Vec<_>>(),
+        ["compaction", "orphan_file_deletion", "retention"]
+    );
+    let mut roles = BTreeSet::new();
+    for optimizer in &optimizers {
+        assert_eq!(optimizer["TableName"], json!({ "Ref": table_id }));
+        assert_eq!(optimizer["DatabaseName"], table["DatabaseName"]);
+        assert_eq!(optimizer["CatalogId"], table["CatalogId"]);
+        let configuration = &optimizer["TableOptimizerConfiguration"];
+        assert_eq!(configuration["Enabled"], true);
+        roles.insert(arn_of(&configuration["RoleArn"]));
+    }
+    // Expired snapshots' files are deleted too, so that deleted rows leave
+    // storage; orphans are looked for only where the table lives.
+    let retention = &by_type["retention"]["TableOptimizerConfiguration"];
+    assert_eq!(
+        retention["RetentionConfiguration"]["IcebergConfiguration"]["CleanExpiredFiles"],
+        true
+    );
+    let orphans = &by_type["orphan_file_deletion"]["TableOptimizerConfiguration"];
+    assert_eq!(
+        orphans["OrphanFileDeletionConfiguration"]["IcebergConfiguration"]["Location"],
+        *location
+    );
+
+    let roles: Vec<&str> = roles.into_iter().collect();
+    let [role] = roles.as_slice() else {
+        panic!("one role for the optimizers: {roles:?}");
+    };
+    assert_eq!(trusted_service(&template, role), "glue.amazonaws.com");
+    let (bucket, prefix) = s3_location(location);
+    // The log group Glue writes each optimizer's runs to, by name; `:*` is
+    // its log streams.
+    let log_groups = ["compaction", "retention", "orphan-file-deletion"].map(|optimizer| {
+        sub(&format!(
+            "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws-glue/iceberg-{optimizer}/logs:*"
+        ))
+    });
+    let expected = all_of([
+        grant(
+            &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            &[objects_under(bucket, prefix)],
+        ),
+        grant(&["s3:ListBucket"], &[get_att(bucket, "Arn")]),
+        grant(&["glue:GetTable", "glue:UpdateTable"], &table_arns()),
+        grant(
+            &[
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+            ],
+            &log_groups,
+        ),
+    ]);
+    assert_eq!(grants(&stack_statements(&stack, role)), expected);
+}
+
+#[test]
+fn with_retention_days_a_daily_schedule_deletes_the_iceberg_rows_older_than_them() {
+    let template = template();
+    let work_group = work_group_id(&template);
+    for days in ["30", "7"] {
+        let stack = iceberg_stack(&template, &[("RetentionDays", days)]);
+        let schedules: Vec<&Value> = resources_of_type(&template, "AWS::Scheduler::Schedule")
+            .into_iter()
+            .filter(|(id, _)| stack.created().contains(id))
+            .map(|(_, schedule)| &schedule["Properties"])
+            .collect();
+        assert_eq!(schedules.len(), 1);
+        let schedule = schedules[0];
+        // Every day, at a fixed minute and hour of UTC.
+        let cron = schedule["ScheduleExpression"]
+            .as_str()
+            .and_then(|e| e.strip_prefix("cron("))
+            .and_then(|e| e.strip_suffix(')'))
+            .unwrap();
+        let fields: Vec<&str> = cron.split(' ').collect();
+        assert_eq!(fields[2..], ["*", "*", "?", "*"], "{cron}");
+        assert!(
+            fields[..2].iter().all(|f| f.parse::<u8>().is_ok()),
+            "{cron}"
+        );
+        assert_eq!(schedule["ScheduleExpressionTimezone"], "UTC");
+
+        // Athena's StartQueryExecution, called by the scheduler itself.
+        let target = &schedule["Target"];
+        assert_eq!(
+            stack.eval(&target["Arn"]),
+            "arn:aws:scheduler:::aws-sdk:athena:startQueryExecution"
+        );
+        let input = stack.eval(&target["Input"]);
+        let input: Value = serde_json::from_str(input.as_str().unwrap())
+            .unwrap_or_else(|e| panic!("the input is not JSON: {e}\n{input}"));
+        let query = format!(
+            "DELETE FROM \"{}\".\"{}\" WHERE \"{}\" < CAST(current_date - INTERVAL '{days}' DAY AS timestamp)",
+            database_name(&stack),
+            stack.parameters["TableName"],
+            event_time_column(&stack),
+        );
+        assert_eq!(
+            input,
+            json!({ "QueryString": query, "WorkGroup": stack.eval(&json!({ "Ref": work_group })) })
+        );
+        if days == "30" {
+            assert_eq!(
+                input["QueryString"],
+                r#"DELETE FROM "access_logs"."ltsv_access_log" WHERE "time" < CAST(current_date - INTERVAL '30' DAY AS timestamp)"#
+            );
+        }
+        assert_eq!(arn_of(&target["RoleArn"]), "RetentionRole");
+    }
+}
+
+#[test]
+fn the_retention_role_starts_queries_only_in_the_work_group_and_rewrites_only_the_table() {
+    let template = template();
+    let stack = iceberg_stack(&template, &[("RetentionDays", "30")]);
+    let schedule = &resource(&template, "RetentionSchedule")["Properties"];
+    let role = arn_of(&schedule["Target"]["RoleArn"]);
+    assert_eq!(trusted_service(&template, role), "scheduler.amazonaws.com");
+    // Only this account's schedules may pass it.
+    let trust = &resource(&template, role)["Properties"]["AssumeRolePolicyDocument"];
+    assert_eq!(
+        list(&trust["Statement"])[0]["Condition"],
+        json!({ "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } } })
+    );
+
+    let work_group = work_group_id(&template);
+    let work_group_arn = sub(&format!(
+        "arn:${{AWS::Partition}}:athena:${{AWS::Region}}:${{AWS::AccountId}}:workgroup/${{{work_group}}}"
+    ));
+    // The work group the schedule names, and no other.
+    let input: Value =
+        serde_json::from_str(stack.eval(&schedule["Target"]["Input"]).as_str().unwrap()).unwrap();
+    let named = format!("workgroup/{}", input["WorkGroup"].as_str().unwrap());
+    assert!(
+        scalar_text(&stack.eval(&work_group_arn)).ends_with(&named),
+        "{named}"
+    );
+    let results = &resource(&template, work_group)["Properties"]["WorkGroupConfiguration"]["ResultConfiguration"]
+        ["OutputLocation"];
+    let (results, results_prefix) = s3_location(results);
+    let (bucket, prefix) = s3_location(&iceberg_table_input(&stack)["Location"]);
+    let expected = all_of([
+        grant(&["athena:StartQueryExecution"], &[work_group_arn]),
+        grant(
+            &["glue:GetDatabase", "glue:GetTable", "glue:UpdateTable"],
+            &table_arns(),
+        ),
+        grant(
+            &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            &[objects_under(bucket, prefix)],
+        ),
+        grant(
+            &["s3:ListBucket", "s3:GetBucketLocation"],
+            &[get_att(bucket, "Arn"), get_att(results, "Arn")],
+        ),
+        grant(
+            &["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+            &[objects_under(results, results_prefix)],
+        ),
+    ]);
+    assert_eq!(grants(&stack_statements(&stack, role)), expected);
+}
+
+#[test]
+fn retention_days_expire_logs_and_errors_but_never_the_iceberg_table_files() {
+    let template = template();
+    assert_eq!(template["Parameters"]["RetentionDays"]["Default"], 0);
+    // The prefixes of the log bucket that expire in `stack`, with their days.
+    let expiring = |stack: &Stack| -> BTreeMap<String, String> {
+        let bucket = resource(&template, log_bucket(stack));
+        let rules = stack.eval_all(&bucket["Properties"]["LifecycleConfiguration"]["Rules"]);
+        list(&rules)
+            .into_iter()
+            .filter(|rule| {
+                rule.as_object()
+                    .unwrap()
+                    .keys()
+                    .any(|key| key.contains("Expiration"))
+            })
+            .map(|rule| {
+                assert_eq!(rule["Status"], "Enabled", "{rule}");
+                assert!(rule["Filter"].is_null(), "{rule}");
+                let prefix = rule["Prefix"]
+                    .as_str()
+                    .filter(|prefix| !prefix.is_empty())
+                    .unwrap_or_else(|| panic!("expires the whole bucket: {rule}"));
+                (prefix.to_owned(), scalar_text(&rule["ExpirationInDays"]))
+            })
+            .collect()
+    };
+    for format in OutputFormat::ALL {
+        let forever = Stack::new(&template, &[("OutputFormat", format.name())]);
+        assert_eq!(expiring(&forever), BTreeMap::new(), "{format}");
+    }
+
+    let days = "30";
+    for format in ["json", "parquet"] {
+        let stack = Stack::new(
+            &template,
+            &[("OutputFormat", format), ("RetentionDays", days)],
+        );
+        let rows = prefix_root(destination(&stack)["Prefix"].as_str().unwrap());
+        let errors = prefix_root(destination(&stack)["ErrorOutputPrefix"].as_str().unwrap());
+        assert_eq!((rows, errors), ("logs/", "errors/"));
+        assert_eq!(
+            expiring(&stack),
+            BTreeMap::from([
+                (rows.to_owned(), days.to_owned()),
+                (errors.to_owned(), days.to_owned())
+            ]),
+            "{format}"
+        );
+    }
+
+    // The Iceberg table's files each hold rows of many days: its rows are
+    // deleted by event time instead. Staged rows and errors expire.
+    let iceberg = iceberg_stack(&template, &[("RetentionDays", days)]);
+    let to_table = iceberg_destination(&iceberg);
+    let errors = prefix_root(
+        to_table["S3Configuration"]["ErrorOutputPrefix"]
+            .as_str()
+            .unwrap(),
+    );
+    let rejected = list(&to_table["DestinationTableConfigurationList"])[0]["S3ErrorOutputPrefix"]
+        .as_str()
+        .unwrap();
+    assert!(rejected.starts_with(errors), "{rejected}");
+    let staging = &resource(&template, staging_table_id(&iceberg))["Properties"]["TableInput"];
+    let (_, staged) = s3_location(&staging["StorageDescriptor"]["Location"]);
+    let expired = expiring(&iceberg);
+    assert_eq!(
+        expired,
+        BTreeMap::from([
+            (errors.to_owned(), days.to_owned()),
+            (staged.to_owned(), days.to_owned())
+        ])
+    );
+    let (_, table_files) = s3_location(&iceberg_table_input(&iceberg)["Location"]);
+    for prefix in expired.keys() {
+        assert!(
+            !table_files.starts_with(prefix.as_str()) && !prefix.starts_with(table_files),
+            "{prefix} expires the table's files"
+        );
+        assert!(!"logs/".starts_with(prefix.as_str()), "{prefix}");
+    }
+    assert!(iceberg.created().contains("RetentionSchedule"));
+}
+
+#[test]
+fn with_iceberg_both_functions_write_rows_for_the_table_and_start() {
+    let template = template();
+    let stack = iceberg_stack(&template, &[]);
+    assert_eq!(stack.env("OUTPUT_FORMAT").as_deref(), Some("iceberg"));
+    // The table's partition spec places each row: no keys to return, as
+    // `sam local invoke` sees it too.
+    assert_eq!(stack.env("PARTITION_KEYS").as_deref(), Some(""));
+    assert_eq!(stack.local_env("PARTITION_KEYS"), "");
+    let config = Config::from_lookup(|v| stack.env(v))
+        .unwrap_or_else(|e| panic!("the function would not start: {e}"));
+    assert_eq!(config.output_format(), OutputFormat::Iceberg);
+    assert!(config.partition_keys().is_empty());
+
+    assert_eq!(
+        stack.env_of(BACKFILL, "OUTPUT_FORMAT").as_deref(),
+        Some("iceberg")
+    );
+    assert_eq!(
+        stack.env_of(BACKFILL, "PARTITION_KEYS").as_deref(),
+        Some("")
+    );
+    let backfill = Config::from_lookup(|v| stack.env_of(BACKFILL, v))
+        .unwrap_or_else(|e| panic!("the backfill function would not start: {e}"));
+    assert_eq!(backfill, config);
+
+    // json and parquet still file rows by event hour.
+    for format in ["json", "parquet"] {
+        let stack = Stack::new(&template, &[("OutputFormat", format)]);
+        for function in [FUNCTION, BACKFILL] {
+            assert_eq!(
+                stack.env_of(function, "PARTITION_KEYS").as_deref(),
+                Some("year,month,day,hour"),
+                "{function} with {format}"
+            );
+        }
+    }
+}
+
+#[test]
+fn with_iceberg_the_backfill_role_writes_staged_rows_instead_of_logs() {
+    let template = template();
+    let role = arn_of(&resource(&template, BACKFILL)["Properties"]["Role"]);
+    for source in [
+        vec![],
+        vec![
+            ("BackfillSourceBucket", "old-logs"),
+            ("BackfillSourcePrefix", "web/"),
+        ],
+    ] {
+        let json = Stack::new(&template, &source);
+        let mut more = source.clone();
+        more.push(("OutputFormat", "iceberg"));
+        let iceberg = Stack::new(&template, &more);
+        let bucket = log_bucket(&json);
+        let rows = prefix_root(destination(&json)["Prefix"].as_str().unwrap());
+        let staging = &resource(&template, staging_table_id(&iceberg))["Properties"]["TableInput"];
+        let (staging_bucket, staged) = s3_location(&staging["StorageDescriptor"]["Location"]);
+        assert_eq!(staging_bucket, bucket);
+        // What it has with json, which the test above holds exactly, with
+        // the staging prefix for the stream's.
+        let mut expected = grants(&stack_statements(&json, role));
+        for action in ["s3:PutObject", "s3:AbortMultipartUpload"] {
+            let resources = expected.get_mut(action).unwrap();
+            assert!(
+                resources.remove(&objects_under(bucket, rows).to_string()),
+                "{action} on {rows} with json"
+            );
+            resources.insert(objects_under(bucket, staged).to_string());
+        }
+        assert_eq!(
+            grants(&stack_statements(&iceberg, role)),
+            expected,
+            "{source:?}"
+        );
+    }
+}
+
+#[test]
+fn an_iceberg_stack_is_refused_the_settings_the_function_refuses() {
+    let template = template();
+    let rule = &template["Rules"]["IcebergTablesAreTyped"];
+    assert_eq!(
+        rule["RuleCondition"],
+        json!({ "Fn::Equals": [{ "Ref": "OutputFormat" }, OutputFormat::Iceberg.name()] })
+    );
+    let assertions: Vec<&Value> = list(&rule["Assertions"])
+        .into_iter()
+        .map(|assertion| {
+            let description = assertion["AssertDescription"].as_str().unwrap_or("");
+            assert!(description.contains("OutputFormat=iceberg"), "{assertion}");
+            &assertion["Assert"]
+        })
+        .collect();
+    assert_eq!(
+        assertions,
+        [
+            &json!({ "Fn::Not": [{ "Fn::Equals": [{ "Ref": "LtsvOnTypeError" }, "string"] }] }),
+            &json!({ "Fn::Equals": [{ "Ref": "PartitionKeys" }, ""] }),
+        ]
+    );
+
+    // The function's own checks, which the rule makes fail at deployment
+    // rather than at the function's first start.
+    let text = Config::from_vars(&[
+        ("OUTPUT_FORMAT", "iceberg"),
+        ("LTSV_ON_TYPE_ERROR", "string"),
+    ])
+    .unwrap_err();
+    assert!(text.to_string().contains("LTSV_ON_TYPE_ERROR"), "{text}");
+    let keys = Config::from_vars(&[("OUTPUT_FORMAT", "iceberg"), ("PARTITION_KEYS", "vhost")])
+        .unwrap_err();
+    assert!(keys.to_string().contains("PARTITION_KEYS"), "{keys}");
+    assert!(Config::from_vars(&[("LTSV_ON_TYPE_ERROR", "string")]).is_ok());
+
+    for (overrides, allowed) in [
+        (vec![("OutputFormat", "iceberg")], true),
+        (
+            vec![("OutputFormat", "iceberg"), ("LtsvOnTypeError", "null")],
+            true,
+        ),
+        (
+            vec![("OutputFormat", "iceberg"), ("LtsvOnTypeError", "string")],
+            false,
+        ),
+        (
+            vec![
+                ("OutputFormat", "iceberg"),
+                ("CreatePipeline", "false"),
+                ("LtsvOnTypeError", "string"),
+            ],
+            false,
+        ),
+        // The function would start (the template passes it no keys), but
+        // the parameter would be silently ignored.
+        (
+            vec![
+                ("OutputFormat", "iceberg"),
+                ("CreatePipeline", "false"),
+                ("PartitionKeys", "vhost"),
+            ],
+            false,
+        ),
+        (vec![("LtsvOnTypeError", "string")], true),
+        (
+            vec![("OutputFormat", "parquet"), ("LtsvOnTypeError", "string")],
+            true,
+        ),
+        (
+            vec![("CreatePipeline", "false"), ("PartitionKeys", "vhost")],
+            true,
+        ),
+    ] {
+        let stack = Stack::new(&template, &overrides);
+        assert_eq!(
+            stack.rule_holds("IcebergTablesAreTyped"),
+            allowed,
+            "{overrides:?}"
+        );
+        let starts = Config::from_lookup(|v| stack.env(v)).is_ok();
+        if allowed {
+            assert!(stack.rules_hold(), "{overrides:?}");
+            assert!(
+                starts,
+                "a stack the rules allow whose function fails: {overrides:?}"
+            );
+        } else if stack.parameters["LtsvOnTypeError"] == "string" {
+            assert!(!starts, "{overrides:?}");
+        }
+    }
+}
+
+#[test]
+fn the_alarm_and_the_dashboard_watch_the_delivery_metrics_of_the_destination() {
+    let template = template();
+    let freshness = &resource(&template, "DataFreshnessAlarm")["Properties"];
+    for (format, prefix) in [
+        ("json", "DeliveryToS3"),
+        ("parquet", "DeliveryToS3"),
+        ("iceberg", "DeliveryToIceberg"),
+    ] {
+        let stack = Stack::new(&template, &[("OutputFormat", format)]);
+        assert_eq!(delivery_metrics(&stack), prefix);
+        assert_eq!(
+            stack.eval(&freshness["MetricName"]),
+            format!("{prefix}.DataFreshness")
+        );
+        let delivery: BTreeSet<String> = dashboard_widgets(&stack)
+            .iter()
+            .filter(|widget| widget["type"] == "metric")
+            .flat_map(plotted)
+            .filter_map(|row| match row {
+                Plotted::Metric {
+                    namespace, name, ..
+                } if namespace == "AWS/Firehose" && name.starts_with("DeliveryTo") => Some(name),
+                _ => None,
+            })
+            .collect();
+        let expected: BTreeSet<String> = DELIVERY_METRICS
+            .iter()
+            .map(|metric| format!("{prefix}.{metric}"))
+            .collect();
+        assert_eq!(delivery, expected, "{format}");
+    }
+}
+
+#[test]
+fn the_saved_queries_of_today_filter_on_what_each_table_has() {
+    let template = template();
+    for format in OutputFormat::ALL {
+        let stack = Stack::new(&template, &[("OutputFormat", format.name())]);
+        let table = format!(
+            "FROM \"{}\".\"{}\"",
+            database_name(&stack),
+            stack.parameters["TableName"]
+        );
+        let today: Vec<String> = saved_queries(&stack)
+            .into_iter()
+            .filter(|query| query.contains("current_date"))
+            .collect();
+        assert_eq!(today.len(), 2, "{format}: {today:?}");
+        for query in &today {
+            assert!(query.contains(&table), "{format}: {query}");
+            if format == OutputFormat::Iceberg {
+                // The Iceberg table has no partition columns: it prunes its
+                // days by the event time itself.
+                let time = event_time_column(&stack);
+                let since = format!("\"{time}\" >= CAST(current_date AS timestamp)");
+                assert!(query.contains(&since), "{query}");
+                for key in ["year", "month", "day", "hour"] {
+                    assert!(!query.contains(&format!("{key} =")), "{query}");
+                }
+            } else {
+                for key in list(&glue_table(&stack)["PartitionKeys"]) {
+                    let key = key["Name"].as_str().unwrap();
+                    if key != "hour" {
+                        let today = format!("{key} = {key}(current_date)");
+                        assert!(query.contains(&today), "{format}: {query}");
+                    }
+                }
+            }
+        }
+    }
 }

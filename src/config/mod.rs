@@ -4,6 +4,7 @@
 //!
 //! | module | concern |
 //! |---|---|
+//! | `redact` | what is done to some labels' values, and the pseudonyms' key |
 //! | `read` | each setting's text read and checked |
 //! | `rules` | what some settings hold: type-error rule, drop rules, partition keys |
 //! | `format` | a server's own log format line: labels and types |
@@ -15,6 +16,7 @@ pub(crate) mod format;
 pub(crate) mod names;
 pub(crate) mod output;
 mod read;
+mod redact;
 mod rules;
 pub(crate) mod settings;
 
@@ -23,12 +25,15 @@ use crate::config::settings::Setting;
 use crate::error::Error;
 use crate::parse::ltsv::LabelSyntax;
 use crate::values::escapes::Unescape;
+use crate::values::redact::Redaction;
+use crate::values::redact::pseudonym::PseudonymKey;
 use crate::values::types::Type;
 use output::OutputFormat;
 use read::{
     Given, check_declared, check_iceberg, check_label, combine_types, parse_drop_rules,
     parse_log_format, parse_namespace, parse_partition_keys, parse_types, time_label,
 };
+use redact::{Context, check_redactions, parse_redactions};
 pub use rules::{DropRule, OnTypeError, PartitionKey};
 
 /// Validated settings: made only by reading and checking every setting
@@ -47,6 +52,8 @@ pub struct Config {
     partition_keys: Vec<PartitionKey>,
     metrics_namespace: Option<String>,
     output_format: OutputFormat,
+    redactions: Vec<(Vec<u8>, Redaction)>,
+    pseudonym_key: Option<PseudonymKey>,
 }
 
 impl Default for Config {
@@ -130,6 +137,20 @@ impl Config {
             .trim()
             .parse()
             .map_err(|why| output.error(why))?;
+        let redact = get(&settings::REDACT);
+        let redactions = parse_redactions(&redact, label_syntax)?;
+        let key = Given {
+            variable: settings::REDACT_KEY,
+            value: lookup(settings::REDACT_KEY).unwrap_or_default(),
+        };
+        let context = Context {
+            format: log_format.as_ref(),
+            types: &types,
+            time_label: time_label(&types),
+            split_request: split_request.as_deref(),
+            partition_keys: &partition_keys,
+        };
+        let pseudonym_key = check_redactions(&redact, &redactions, &context, &key)?;
         let config = Config {
             label_syntax,
             log_format,
@@ -142,6 +163,8 @@ impl Config {
             partition_keys,
             metrics_namespace,
             output_format,
+            redactions,
+            pseudonym_key,
         };
         if output_format == OutputFormat::Iceberg {
             check_iceberg(&output, &config)?;
@@ -227,6 +250,24 @@ impl Config {
     /// log format's first, unless `LTSV_TYPES` types one it lacks.
     pub fn time_label(&self) -> Option<&[u8]> {
         time_label(&self.types)
+    }
+
+    /// What `LTSV_REDACT` does to `label`'s values, if anything.
+    pub(crate) fn redaction_of(&self, label: &[u8]) -> Option<&Redaction> {
+        self.redactions
+            .iter()
+            .find(|(redacted, _)| redacted == label)
+            .map(|(_, redaction)| redaction)
+    }
+
+    /// Each label `LTSV_REDACT` names, with what it does to its values.
+    pub(crate) fn redactions(&self) -> &[(Vec<u8>, Redaction)] {
+        &self.redactions
+    }
+
+    /// The key of keyed pseudonyms, when one is set.
+    pub(crate) fn pseudonym_key(&self) -> Option<&PseudonymKey> {
+        self.pseudonym_key.as_ref()
     }
 }
 

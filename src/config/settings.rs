@@ -123,8 +123,25 @@ pub(crate) const OUTPUT_FORMAT: Setting = Setting {
     help: "the table's format; iceberg: records keyed by column, times in microseconds",
 };
 
+/// `LTSV_REDACT`.
+pub(crate) const REDACT: Setting = Setting {
+    variable: "LTSV_REDACT",
+    flag: "redact",
+    takes: "LABEL:RULE,...",
+    default: "",
+    help: "values redacted before they land: ip[/V4/V6], query[+NAME], hmac, drop",
+};
+
+/// The variable holding the key of `LTSV_REDACT`'s keyed pseudonyms: a
+/// secret, so an environment variable and never a flag.
+pub const REDACT_KEY: &str = "LTSV_REDACT_KEY";
+
+/// The variable naming the Secrets Manager secret the function reads the
+/// pseudonyms' key from at start-up, in place of [`REDACT_KEY`].
+pub const REDACT_KEY_SECRET: &str = "LTSV_REDACT_KEY_SECRET";
+
 /// Every setting, in the order the README's configuration table lists them.
-pub const SETTINGS: [Setting; 11] = [
+pub const SETTINGS: [Setting; 12] = [
     LOG_FORMAT,
     TYPES,
     NULL_VALUES,
@@ -136,6 +153,7 @@ pub const SETTINGS: [Setting; 11] = [
     PARTITION_KEYS,
     METRICS_NAMESPACE,
     OUTPUT_FORMAT,
+    REDACT,
 ];
 
 /// Warnings for the variables among `names` that look like settings but
@@ -155,7 +173,8 @@ pub const SETTINGS: [Setting; 11] = [
 /// );
 /// ```
 pub fn unknown_variables<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Vec<String> {
-    let variables: Vec<&str> = SETTINGS.iter().map(|s| s.variable).collect();
+    let settings = SETTINGS.iter().map(|s| s.variable);
+    let variables: Vec<&str> = settings.chain([REDACT_KEY, REDACT_KEY_SECRET]).collect();
     let mut warnings = Vec::new();
     for name in names {
         let name = name.as_ref();

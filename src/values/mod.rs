@@ -8,8 +8,10 @@
 //! | `types` | the types values are written as; integers, floats, booleans read |
 //! | `escapes` | web-server and JSON escapes decoded |
 //! | `time` | timestamps and zero-padded numbers |
+//! | `redact` | addresses truncated, secrets replaced, keyed pseudonyms |
 
 pub(crate) mod escapes;
+pub(crate) mod redact;
 pub(crate) mod request;
 pub(crate) mod time;
 pub(crate) mod typed;

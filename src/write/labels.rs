@@ -1,6 +1,7 @@
 //! What the settings say of a label, found in constant time: its type,
-//! and whether the log format declares it; and of every label of a line,
-//! found once for all the lines with the same labels.
+//! whether the log format declares it, and what `LTSV_REDACT` does to it;
+//! and of every label of a line, found once for all the lines with the
+//! same labels.
 
 use std::ops::Range;
 
@@ -10,6 +11,7 @@ use crate::config::output::OutputFormat;
 use crate::parse::line::{ParsedLine, label_bit};
 use crate::parse::ltsv::LabelSyntax;
 use crate::parse::words;
+use crate::values::redact::Redaction;
 use crate::values::types::Type;
 use crate::write::json;
 
@@ -21,6 +23,10 @@ pub(crate) struct Entry {
     pub(crate) ty: Option<Type>,
     /// Whether the log format declares it.
     pub(crate) declared: bool,
+    /// Its rule in `LTSV_REDACT`, as an index into the config's.
+    redact: Option<u16>,
+    /// Whether that rule drops it.
+    dropped: bool,
 }
 
 impl Entry {
@@ -56,19 +62,19 @@ impl LabelTable {
                 label: label.clone(),
                 ty: Some(*ty).filter(|ty| *ty != Type::String),
                 declared: false,
+                redact: None,
+                dropped: false,
             })
             .collect();
         let declared = config.log_format().into_iter().flat_map(|f| f.fields());
         for field in declared {
             let label = field.label.as_bytes();
-            match entries.iter_mut().find(|e| e.label == label) {
-                Some(entry) => entry.declared = true,
-                None => entries.push(Entry {
-                    label: label.to_vec(),
-                    ty: None,
-                    declared: true,
-                }),
-            }
+            entry(&mut entries, label).declared = true;
+        }
+        for (i, (label, redaction)) in config.redactions().iter().enumerate() {
+            let entry = entry(&mut entries, label);
+            entry.redact = Some(u16::try_from(i).expect("fewer rules than labels a line holds"));
+            entry.dropped = *redaction == Redaction::Drop;
         }
         let bucket = |entry: &Entry| label_bit(&entry.label).trailing_zeros() as usize;
         entries.sort_by_key(bucket);
@@ -99,6 +105,23 @@ impl LabelTable {
     }
 }
 
+/// The entry of `label`, added if there is none.
+fn entry<'e>(entries: &'e mut Vec<Entry>, label: &[u8]) -> &'e mut Entry {
+    match entries.iter().position(|e| e.label == label) {
+        Some(at) => &mut entries[at],
+        None => {
+            entries.push(Entry {
+                label: label.to_vec(),
+                ty: None,
+                declared: false,
+                redact: None,
+                dropped: false,
+            });
+            entries.last_mut().expect("just pushed")
+        }
+    }
+}
+
 /// What the settings say of each label of a line, in order, and each
 /// label written as a JSON key: looked up again only when a line's labels
 /// are not those of the line before (see `ParsedLine::shape`).
@@ -119,9 +142,11 @@ pub(crate) struct LineLabels {
 pub(crate) struct FieldLabel {
     /// Its type, if it has one other than text.
     pub(crate) ty: Option<Type>,
-    /// Whether it is left out: keyed by column, a label the log format
-    /// does not declare has none.
+    /// Whether it is left out: dropped by `LTSV_REDACT`, or keyed by
+    /// column, a label the log format does not declare, which has none.
     pub(crate) left_out: bool,
+    /// Its rule in `LTSV_REDACT`, as an index into the config's.
+    pub(crate) redact: Option<u16>,
     /// Where its key is in [`LineLabels::keys`].
     key: Range<usize>,
 }
@@ -146,7 +171,8 @@ impl LineLabels {
                 self.first_undeclared = Some(i);
             }
             let start = self.keys.len();
-            let left_out = table.by_column && !declared;
+            let dropped = entry.is_some_and(|entry| entry.dropped);
+            let left_out = dropped || (table.by_column && !declared);
             if !left_out {
                 self.keys.push(if written == 0 { b'{' } else { b',' });
                 written += 1;
@@ -170,6 +196,7 @@ impl LineLabels {
             self.fields.push(FieldLabel {
                 ty: entry.and_then(|entry| entry.ty),
                 left_out,
+                redact: entry.and_then(|entry| entry.redact),
                 key: start..self.keys.len(),
             });
         }

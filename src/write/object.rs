@@ -1,6 +1,6 @@
 //! One parsed line written as one JSON object: keys in the order labels
-//! first appear, values typed, nulled or unescaped as the settings say,
-//! and the request line's parts after them.
+//! first appear, values typed, nulled, unescaped or redacted as the
+//! settings say, and the request line's parts after them.
 
 use crate::config::output::OutputFormat;
 use crate::config::{Config, OnTypeError};
@@ -8,6 +8,7 @@ use crate::error::{Error, ErrorKind, display_label};
 use crate::parse::line::ParsedLine;
 use crate::parse::shape::Span;
 use crate::values::escapes::Unescape;
+use crate::values::redact::Redaction;
 use crate::values::request::{self, REQUEST_PARTS};
 use crate::values::typed::TypedWriter;
 use crate::values::types::Type;
@@ -24,6 +25,8 @@ pub(crate) struct ObjectWriter<'c> {
     /// The same for the labels of the last line written.
     line_labels: LineLabels,
     values: ValueWriter<'c>,
+    /// The request line with its secrets redacted, for its parts.
+    request_line: Vec<u8>,
 }
 
 impl<'c> ObjectWriter<'c> {
@@ -40,7 +43,9 @@ impl<'c> ObjectWriter<'c> {
                     .iter()
                     .fold(0, |bits, null| bits | length_bit(null)),
                 typed: TypedWriter::new(config.output_format() == OutputFormat::Iceberg),
+                redacted: Vec::new(),
             },
+            request_line: Vec::new(),
         }
     }
 
@@ -65,6 +70,11 @@ impl<'c> ObjectWriter<'c> {
                 continue;
             }
             labels.append_key(field, out);
+            if let Some(rule) = field.redact {
+                let (_, redaction) = &self.config.redactions()[usize::from(rule)];
+                self.values.write_redacted(redaction, line.value(span), out);
+                continue;
+            }
             if let Err(expected) = self.values.write(field.ty, line, span, out) {
                 out.truncate(mark);
                 return Err(Error::new(ErrorKind::Type {
@@ -92,13 +102,21 @@ impl<'c> ObjectWriter<'c> {
         first: bool,
         out: &mut Vec<u8>,
     ) {
-        let parts = line
+        let mut value = line
             .value_of(label)
-            .filter(|value| !self.config.is_null(value))
-            .and_then(request::split);
+            .filter(|value| !self.config.is_null(value));
+        // The parts of the request line as it is written: with its
+        // secrets redacted.
+        if let (Some(raw), Some(redaction)) = (value, self.config.redaction_of(label)) {
+            self.request_line.clear();
+            redaction.apply(raw, self.config.pseudonym_key(), &mut self.request_line);
+            value = Some(&self.request_line);
+        }
+        let parts = value.and_then(request::split);
         let mut comma = !first;
         for (i, name) in REQUEST_PARTS.iter().enumerate() {
-            if line.has(name.as_bytes()) {
+            let redaction = self.config.redaction_of(name.as_bytes());
+            if line.has(name.as_bytes()) || redaction == Some(&Redaction::Drop) {
                 continue;
             }
             if comma {
@@ -108,9 +126,10 @@ impl<'c> ObjectWriter<'c> {
             out.extend_from_slice(b"\"");
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
-            match parts.and_then(|parts| parts[i]) {
-                Some(part) => self.values.write_string(part, out),
-                None => out.extend_from_slice(b"null"),
+            match (parts.and_then(|parts| parts[i]), redaction) {
+                (Some(part), Some(redaction)) => self.values.write_redacted(redaction, part, out),
+                (Some(part), None) => self.values.write_string(part, out),
+                (None, _) => out.extend_from_slice(b"null"),
             }
         }
     }
@@ -125,6 +144,7 @@ struct ValueWriter<'c> {
     /// more), so most values are never compared with the null values.
     null_lengths: u64,
     typed: TypedWriter,
+    redacted: Vec<u8>,
 }
 
 fn length_bit(value: &[u8]) -> u64 {
@@ -180,6 +200,28 @@ impl ValueWriter<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// Writes what `redaction` makes of a text value, or null for a null
+    /// value: the value decoded as [`write_string`](Self::write_string)
+    /// decodes it, then redacted.
+    fn write_redacted(&mut self, redaction: &Redaction, value: &[u8], out: &mut Vec<u8>) {
+        if self.null_lengths & length_bit(value) != 0 && self.config.is_null(value) {
+            out.extend_from_slice(b"null");
+            return;
+        }
+        let unescape = self.config.unescape();
+        let value = if unescape != Unescape::Off
+            && memchr::memchr(b'\\', value).is_some()
+            && unescape.decode(value, &mut self.unescaped)
+        {
+            &self.unescaped[..]
+        } else {
+            value
+        };
+        self.redacted.clear();
+        redaction.apply(value, self.config.pseudonym_key(), &mut self.redacted);
+        json::write_str(out, &self.redacted);
     }
 
     /// Writes a string value, decoding its escapes unless that is turned

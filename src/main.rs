@@ -1,13 +1,13 @@
 //! The Lambda function: reads its settings once, then transforms every
 //! Firehose batch it is given.
 
-use firehose_ltsv::{Config, handle, init_tracing, unknown_variables};
+use firehose_ltsv::{config_from_env, handle, init_tracing, unknown_variables};
 use lambda_runtime::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     init_tracing(std::io::stdout);
-    let config = Config::from_env().inspect_err(|error| {
+    let config = config_from_env().await.inspect_err(|error| {
         tracing::error!(%error, "invalid configuration");
     })?;
     let names = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok());

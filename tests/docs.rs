@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use firehose_ltsv::SETTINGS;
+use firehose_ltsv::{SECRET_PARAMETERS, SECRET_PARTS, SETTINGS};
 
 /// The project's top folder.
 fn root() -> &'static Path {
@@ -89,6 +89,31 @@ fn the_command_line_lists_every_settings_flag() {
         .collect();
     let expected: Vec<&str> = SETTINGS.iter().map(|s| s.flag).collect();
     assert_eq!(flags, expected);
+}
+
+// --- The secret parameters ----------------------------------------------------
+
+/// The names in backquotes of the paragraph of `text` that starts with
+/// `start`.
+fn code_in_paragraph(text: &str, start: &str) -> Vec<String> {
+    let paragraph = text
+        .split("\n\n")
+        .find(|p| p.starts_with(start))
+        .unwrap_or_else(|| panic!("no paragraph starting {start:?}"));
+    paragraph
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_privacy_page_lists_the_secret_parameters_the_function_redacts() {
+    let section = section(&read("docs/privacy.md"), "## Secret parameters");
+    assert_eq!(code_in_paragraph(&section, "`password`"), SECRET_PARAMETERS);
+    let parts = code_in_paragraph(&section, "or if it contains one of");
+    assert_eq!(parts[..SECRET_PARTS.len()], *SECRET_PARTS);
 }
 
 // --- The template's parameters -----------------------------------------------

@@ -2,7 +2,7 @@
 //! settings, the stack's output format and the log bucket once, then runs
 //! each S3 Batch Operations task it is given.
 
-use firehose_ltsv::{Config, columns, init_tracing, unknown_variables};
+use firehose_ltsv::{Config, columns, config_from_env, init_tracing, unknown_variables};
 use firehose_ltsv_backfill::{Job, Limits, S3Store, handle};
 use firehose_ltsv_output::{Files, OutputFormat, Table};
 use lambda_runtime::{Error, service_fn};
@@ -10,7 +10,7 @@ use lambda_runtime::{Error, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_tracing(std::io::stdout);
-    let config = Config::from_env().inspect_err(|error| {
+    let config = config_from_env().await.inspect_err(|error| {
         tracing::error!(%error, "invalid configuration");
     })?;
     let names = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok());

@@ -68,11 +68,23 @@ fn run() -> input::Result<ExitCode> {
                 args.setting(variable)
                     .unwrap_or_else(|| default_of(variable))
             };
+            // The stack redacts the format's query-bearing labels unless
+            // told otherwise: its table shows what it redacts.
+            let redact = match args.setting("LTSV_REDACT") {
+                Some(redact) => redact,
+                None => template::default_redact(&config()?),
+            };
+            let config = Config::from_lookup(|variable| match variable {
+                "LTSV_REDACT" => Some(redact.clone()),
+                _ => args.setting(variable),
+            })
+            .map_err(|error| as_given(error, &args))?;
             let given = template::Given {
                 log_format: given("LTSV_LOG_FORMAT"),
                 types: given("LTSV_TYPES"),
+                redact,
             };
-            schema::run(schema, &config()?, &given)
+            schema::run(schema, &config, &given)
         }
     }
 }

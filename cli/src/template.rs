@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use firehose_ltsv::{Column, ColumnType};
+use firehose_ltsv::{Column, ColumnType, Config};
 
 const BEGIN: &str = "# BEGIN ltsv2json schema: ";
 const END: &str = "# END ltsv2json schema";
@@ -112,9 +112,13 @@ impl Block {
                 for (id, column) in field_ids(&tables.iceberg) {
                     let name = yaml_name(&column.name);
                     let ty = column.ty.iceberg_name();
+                    let doc = match comment(column) {
+                        Some(comment) => format!(", Doc: {}", yaml_quoted(&comment)),
+                        None => String::new(),
+                    };
                     let _ = writeln!(
                         block,
-                        "{indent}    - {{ Id: {id}, Name: {name}, Type: {ty}, Required: false }}"
+                        "{indent}    - {{ Id: {id}, Name: {name}, Type: {ty}, Required: false{doc} }}"
                     );
                 }
                 if let Some((source, name)) = partition_field(tables) {
@@ -155,13 +159,23 @@ impl Block {
 fn column_list(block: &mut String, columns: &[Column], indent: &str) {
     let _ = writeln!(block, "{indent}Columns:");
     for column in columns {
-        let comment = match column.ty {
-            ColumnType::Timestamp => ", Comment: \"UTC\"",
-            _ => "",
+        let comment = match comment(column) {
+            Some(comment) => format!(", Comment: {}", yaml_quoted(&comment)),
+            None => String::new(),
         };
         let name = yaml_name(&column.name);
         let ty = column.ty.name();
         let _ = writeln!(block, "{indent}  - {{ Name: {name}, Type: {ty}{comment} }}");
+    }
+}
+
+/// What a column's comment says: that a timestamp is UTC, and what is
+/// redacted of its values.
+fn comment(column: &Column) -> Option<String> {
+    match (column.ty, &column.redacted) {
+        (ColumnType::Timestamp, _) => Some("UTC".to_owned()),
+        (_, Some(redacted)) => Some(redacted.clone()),
+        _ => None,
     }
 }
 
@@ -237,6 +251,22 @@ pub(crate) struct Given {
     pub(crate) log_format: String,
     /// `LTSV_TYPES`, as given.
     pub(crate) types: String,
+    /// `LTSV_REDACT`, as given, or the stack's default for the format.
+    pub(crate) redact: String,
+}
+
+/// The stack's `LtsvRedact` for `config`'s log format: the secret
+/// parameters of every label that holds a query string.
+pub(crate) fn default_redact(config: &Config) -> String {
+    let labels = config
+        .log_format()
+        .map(|f| f.query_labels())
+        .unwrap_or_default();
+    let rules: Vec<String> = labels
+        .iter()
+        .map(|label| format!("{label}:query"))
+        .collect();
+    rules.join(",")
 }
 
 /// `template` with its `LogFormat` and `LtsvTypes` defaults and every block
@@ -252,6 +282,7 @@ pub(crate) fn update(template: &str, tables: &Tables, given: &Given) -> Result<S
         .replace('\t', "\\t")
         .replace(['\n', '\r'], " ");
     updated = set_default(&updated, "LogFormat", &format)?;
+    updated = set_default(&updated, "LtsvRedact", &given.redact)?;
     set_default(&updated, "LtsvTypes", &given.types)
 }
 
@@ -367,7 +398,7 @@ mod tests {
             Block::Iceberg.render(&tables(&columns()), "  "),
             "  Schema:
     Fields:
-      - { Id: 1, Name: time, Type: timestamp, Required: false }
+      - { Id: 1, Name: time, Type: timestamp, Required: false, Doc: \"UTC\" }
       - { Id: 2, Name: x_forwarded_for, Type: string, Required: false }
       - { Id: 3, Name: ua, Type: string, Required: false }
       - { Id: 4, Name: status, Type: long, Required: false }
@@ -390,6 +421,21 @@ mod tests {
         );
         assert_eq!(sql_name("a\"b"), "\"a\"\"b\"");
         assert_eq!(yaml_single_quoted("it's"), "'it''s'");
+        // A redacted column says so, in both tables.
+        let mut redacted = tables(&columns()[1..2]);
+        let says = "redacted: addresses truncated to IPv4 /24, IPv6 /48";
+        redacted.hive[0].redacted = Some(says.into());
+        redacted.iceberg[0].redacted = Some(says.into());
+        assert!(
+            Block::Table
+                .render(&redacted, "")
+                .contains(&format!("Type: string, Comment: \"{says}\" }}"))
+        );
+        assert!(
+            Block::Iceberg
+                .render(&redacted, "")
+                .contains(&format!("Required: false, Doc: \"{says}\" }}"))
+        );
         // A format without a time: an unpartitioned table.
         let untimed = Block::Iceberg.render(&tables(&columns()[1..]), "");
         assert!(!untimed.contains("PartitionSpec"), "{untimed}");
@@ -421,6 +467,8 @@ Parameters:
   LtsvTypes:
     Default: ''
     Type: String
+  LtsvRedact:
+    Default: ''
 Resources:
         StorageDescriptor:
           # BEGIN ltsv2json schema: the table's columns
@@ -451,6 +499,7 @@ Resources:
             log_format: "log_format x 'time:$time_local\tua:$http_user_agent'\n  'it''s:$status';"
                 .into(),
             types: "status:integer".into(),
+            redact: "req:query".into(),
         };
         let tables = tables(&[columns()[1].clone()]);
         let updated = update(TEMPLATE, &tables, &given).unwrap();
@@ -469,6 +518,8 @@ Parameters:
   LtsvTypes:
     Default: 'status:integer'
     Type: String
+  LtsvRedact:
+    Default: 'req:query'
 Resources:
         StorageDescriptor:
           # BEGIN ltsv2json schema: the table's columns
@@ -515,6 +566,7 @@ Resources:
         let given = Given {
             log_format: "a:%h".into(),
             types: String::new(),
+            redact: String::new(),
         };
         assert_eq!(
             update("Parameters:\n", &tables(&columns()), &given).unwrap_err(),

@@ -3,8 +3,10 @@
 //!
 //! | module | concern |
 //! |---|---|
+//! | `key` | the settings on Lambda, the pseudonyms' key read from Secrets Manager |
 //! | `metrics` | one CloudWatch Embedded Metric Format line per invocation |
 
+pub(crate) mod key;
 pub(crate) mod metrics;
 
 use std::io::{self, Write};

@@ -119,6 +119,55 @@ impl LogFormat {
     pub fn unescape(&self) -> Unescape {
         self.escape.unwrap_or(Unescape::Escapes)
     }
+
+    /// The labels whose values hold a query string: a request line, a
+    /// request URI, a query, a referer. Their secret parameters are what
+    /// the stack redacts by default (`label:query` for each).
+    ///
+    /// ```
+    /// let apache = firehose_ltsv::LogFormat::parse(r"time:%t\treq:%r\tref:%{Referer}i\tua:%{User-Agent}i").unwrap();
+    /// assert_eq!(apache.query_labels(), ["req", "ref"]);
+    /// let nginx = firehose_ltsv::LogFormat::parse(r"log_format l 'uri:$request_uri\ttime:$request_time';").unwrap();
+    /// assert_eq!(nginx.query_labels(), ["uri"]);
+    /// ```
+    pub fn query_labels(&self) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|field| holds_query(self.server, &field.template))
+            .map(|field| field.label.as_str())
+            .collect()
+    }
+}
+
+/// Whether a field's template has a directive whose value holds a query
+/// string.
+fn holds_query(server: Server, template: &str) -> bool {
+    let lower = template.to_ascii_lowercase();
+    match server {
+        // The request line, the query, the Referer header.
+        Server::Apache | Server::H2o => ["%r", "%>r", "%<r", "%q", "%{referer}i"]
+            .iter()
+            .any(|directive| lower.contains(directive)),
+        Server::Nginx => {
+            const VARIABLES: [&str; 5] = [
+                "request",
+                "request_uri",
+                "args",
+                "query_string",
+                "http_referer",
+            ];
+            // `$request` but not `$request_time`: a variable's name ends
+            // where its letters do (or at `}` in `${request}`).
+            lower.match_indices('$').any(|(at, _)| {
+                let rest = lower[at + 1..].trim_start_matches('{');
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                VARIABLES.contains(&name.as_str())
+            })
+        }
+    }
 }
 
 /// The server of a format given without its directive: nginx's when it

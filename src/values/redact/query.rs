@@ -42,7 +42,7 @@ use memchr::{memchr, memrchr};
 pub(crate) const MARKER: &[u8] = b"REDACTED";
 
 /// The names whose values are secret by default, lowercase.
-pub(crate) const DEFAULT_NAMES: &[&str] = &[
+pub const DEFAULT_NAMES: &[&str] = &[
     // Passwords and client secrets.
     "password",
     "passwd",
@@ -106,7 +106,7 @@ pub(crate) const DEFAULT_NAMES: &[&str] = &[
 
 /// Parts that make a name secret wherever they are in it, lowercase:
 /// `user_password`, `my_token`, `x-client-secret` are secrets too.
-pub(crate) const SECRET_PARTS: &[&str] = &["passw", "secret", "token", "signature", "credential"];
+pub const SECRET_PARTS: &[&str] = &["passw", "secret", "token", "signature", "credential"];
 
 /// The longest of [`SECRET_PARTS`].
 const LONGEST_PART: usize = 10;

@@ -15,13 +15,22 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use common::{invoke_with_metrics, project_file};
 use firehose_ltsv::{
-    Column, Config, OutputFormat, PartitionKey, REQUEST_PARTS, SETTINGS, SOURCE_LINE, columns,
-    columns_for,
+    Column, ColumnType, Config, LogFormat, OutputFormat, PartitionKey, REDACT_KEY,
+    REDACT_KEY_SECRET, REQUEST_PARTS, SETTINGS, SOURCE_LINE, columns, columns_for,
 };
 use serde_json::{Map, Value, json};
 
 const FUNCTION: &str = "TransformFunction";
 const BACKFILL: &str = "BackfillFunction";
+
+/// A role of this account that may read the raw records, as
+/// `ErrorReaderArn` takes it.
+const ERROR_READER: &str = "arn:aws:iam::123456789012:role/log-replay";
+
+/// A secret of one's own holding the pseudonyms' key, as `PseudonymKey`
+/// takes it (with the six characters Secrets Manager appends).
+const OWN_SECRET: &str =
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:ltsv/pseudonyms-AbC123";
 
 /// The default of `variable`.
 fn default_of(variable: &str) -> &'static str {
@@ -172,10 +181,13 @@ fn strings(value: &Value) -> Vec<&str> {
         .collect()
 }
 
-/// Every statement of a role's inline policies. A role whose permissions
-/// come from anywhere else (managed policies, separate policy resources)
-/// fails here, so that the inline statements are the whole story.
-fn role_statements<'t>(template: &'t Value, role_id: &str) -> Vec<&'t Value> {
+/// Every statement of `role_id`'s inline policies in `stack`, the policies
+/// and statements its conditions leave out left out. A role whose
+/// permissions come from anywhere else (managed policies, separate policy
+/// resources) fails here, so that the inline statements are the whole
+/// story.
+fn stack_statements(stack: &Stack, role_id: &str) -> Vec<Value> {
+    let template = stack.template;
     let role = resource(template, role_id);
     assert_eq!(role["Type"], "AWS::IAM::Role", "{role_id}");
     let properties = &role["Properties"];
@@ -200,19 +212,15 @@ fn role_statements<'t>(template: &'t Value, role_id: &str) -> Vec<&'t Value> {
             );
         }
     }
-    list(&properties["Policies"])
+    // Whole policies come and go with a condition too (the key's).
+    let policies = stack.resolve(&properties["Policies"]);
+    list(&policies)
         .into_iter()
-        .flat_map(|policy| list(&policy["PolicyDocument"]["Statement"]))
-        .collect()
-}
-
-/// The statements of `role_id` in `stack`, those its conditions leave out
-/// left out.
-fn stack_statements(stack: &Stack, role_id: &str) -> Vec<Value> {
-    role_statements(stack.template, role_id)
-        .into_iter()
-        .map(|statement| stack.resolve(statement))
-        .filter(|statement| !statement.is_null())
+        .flat_map(|policy| {
+            assert!(!is_intrinsic(policy), "unresolved policy {policy}");
+            list(&policy["PolicyDocument"]["Statement"])
+        })
+        .cloned()
         .collect()
 }
 
@@ -661,7 +669,12 @@ fn iceberg_destination<'t>(stack: &Stack<'t>) -> &'t Value {
 /// The stream's processors in `stack`, in order: each one's type and
 /// parameters.
 fn processors<'t>(stack: &Stack<'t>) -> Vec<(&'t str, BTreeMap<&'t str, &'t Value>)> {
-    let processing = &destination(stack)["ProcessingConfiguration"];
+    processor_list(&destination(stack)["ProcessingConfiguration"])
+}
+
+/// The processors of a destination's `ProcessingConfiguration`, in order:
+/// each one's type and parameters.
+fn processor_list(processing: &Value) -> Vec<(&str, BTreeMap<&str, &Value>)> {
     assert_eq!(processing["Enabled"], true);
     list(&processing["Processors"])
         .into_iter()
@@ -846,7 +859,7 @@ fn check_stream_role(stack: &Stack, parquet: bool) {
 }
 
 #[test]
-fn the_function_role_only_writes_the_function_log_group() {
+fn without_a_pseudonym_key_the_function_role_only_writes_the_function_log_group() {
     let template = template();
     let function = &resource(&template, FUNCTION)["Properties"];
     assert!(
@@ -863,16 +876,24 @@ fn the_function_role_only_writes_the_function_log_group() {
         "the log group has a retention"
     );
 
-    let statements = role_statements(&template, role);
-    assert!(!statements.is_empty());
-    for statement in statements {
-        for action in allowed_actions(statement) {
-            assert!(
-                ["logs:CreateLogStream", "logs:PutLogEvents"].contains(&action),
-                "the function role grants {action}"
-            );
-        }
-        assert_eq!(list(&statement["Resource"]), [&get_att(log_group, "Arn")]);
+    // Whatever else the stack holds; the key's reading is held below.
+    let expected = grant(
+        &["logs:CreateLogStream", "logs:PutLogEvents"],
+        &[get_att(log_group, "Arn")],
+    );
+    for overrides in [
+        &[][..],
+        &[("CreatePipeline", "false")],
+        &[("OutputFormat", "iceberg")],
+        &[("LtsvRedact", "forwardedfor:ip,ua:drop")],
+    ] {
+        let stack = Stack::new(&template, overrides);
+        assert!(!stack.condition("UsesPseudonyms"), "{overrides:?}");
+        assert_eq!(
+            grants(&stack_statements(&stack, role)),
+            expected,
+            "{overrides:?}"
+        );
     }
 }
 
@@ -887,7 +908,6 @@ fn every_bucket_is_private_encrypted_and_tls_only() {
             "the stream's bucket is in the template ({format})"
         );
     }
-    let policies = resources_of_type(&template, "AWS::S3::BucketPolicy");
     for (id, bucket) in buckets {
         let properties = &bucket["Properties"];
         let block = &properties["PublicAccessBlockConfiguration"];
@@ -909,12 +929,22 @@ fn every_bucket_is_private_encrypted_and_tls_only() {
             );
         }
 
+        // In every stack that has the bucket, whatever else its policy
+        // denies there.
         let arns = [get_att(id, "Arn"), sub(&format!("${{{id}.Arn}}/*"))];
-        let denies_plain_http = policies
-            .iter()
-            .filter(|(_, p)| p["Properties"]["Bucket"]["Ref"] == id)
-            .flat_map(|(_, p)| list(&p["Properties"]["PolicyDocument"]["Statement"]))
-            .any(|s| {
+        let mut seen = false;
+        for overrides in [
+            &[][..],
+            &[("ErrorReaderArn", ERROR_READER)],
+            &[("OutputFormat", "iceberg")],
+            &[("PseudonymKey", "create")],
+        ] {
+            let stack = Stack::new(&template, overrides);
+            if !stack.created().contains(id) {
+                continue;
+            }
+            seen = true;
+            let denies_plain_http = bucket_policy_statements(&stack, id).iter().any(|s| {
                 let secure = &s["Condition"]["Bool"]["aws:SecureTransport"];
                 s["Effect"] == "Deny"
                     && (s["Principal"] == "*" || s["Principal"]["AWS"] == "*")
@@ -922,11 +952,30 @@ fn every_bucket_is_private_encrypted_and_tls_only() {
                     && arns.iter().all(|arn| list(&s["Resource"]).contains(&arn))
                     && (secure == "false" || secure == false)
             });
-        assert!(
-            denies_plain_http,
-            "{id}: no policy denies aws:SecureTransport false"
-        );
+            assert!(
+                denies_plain_http,
+                "{id} with {overrides:?}: no policy denies aws:SecureTransport false"
+            );
+        }
+        assert!(seen, "{id} is in none of the stacks");
     }
+}
+
+/// The statements of the one bucket policy `stack` creates for `bucket`,
+/// those its conditions leave out left out.
+fn bucket_policy_statements(stack: &Stack, bucket: &str) -> Vec<Value> {
+    let created = stack.created();
+    let policies: Vec<&Value> = resources_of_type(stack.template, "AWS::S3::BucketPolicy")
+        .into_iter()
+        .filter(|(id, p)| created.contains(id) && p["Properties"]["Bucket"]["Ref"] == bucket)
+        .map(|(_, p)| &p["Properties"]["PolicyDocument"])
+        .collect();
+    // A bucket has one policy: a second would replace the first.
+    assert_eq!(policies.len(), 1, "{bucket}: one bucket policy");
+    list(&stack.resolve(&policies[0]["Statement"]))
+        .into_iter()
+        .cloned()
+        .collect()
 }
 
 /// The labels of the Apache LTSV format in the README, in order.
@@ -964,6 +1013,44 @@ fn glue_table<'t>(stack: &Stack<'t>) -> &'t Value {
     &resource(stack.template, glue_table_id(stack))["Properties"]["TableInput"]
 }
 
+/// What a column's comment (Glue) or doc (Iceberg) says, as `ltsv2json
+/// schema` writes it: that a timestamp is UTC, or what `LTSV_REDACT` does
+/// to its values.
+fn column_note(column: &Column) -> Option<&str> {
+    match column.ty {
+        ColumnType::Timestamp => Some("UTC"),
+        _ => column.redacted.as_deref(),
+    }
+}
+
+/// A Glue table's `Columns` for `columns`, each with its note.
+fn glue_columns(columns: &[Column]) -> Vec<Value> {
+    columns
+        .iter()
+        .map(|column| {
+            let mut written = json!({ "Name": column.name, "Type": column.ty.name() });
+            if let Some(note) = column_note(column) {
+                written["Comment"] = note.into();
+            }
+            written
+        })
+        .collect()
+}
+
+/// That `columns`, of the stack's `config`, say their values are redacted
+/// for exactly the labels of the log format that hold a query string, so
+/// that a check of their notes is not one of absent notes.
+fn check_query_strings_redacted(config: &Config, columns: &[Column]) {
+    let queries = config.log_format().unwrap().query_labels();
+    assert!(!queries.is_empty());
+    let redacted: Vec<&str> = columns
+        .iter()
+        .filter(|column| column.redacted.is_some())
+        .map(|column| column.label.as_str())
+        .collect();
+    assert_eq!(redacted, queries);
+}
+
 #[test]
 fn the_glue_table_is_what_schema_derives_from_the_log_format_default() {
     let template = template();
@@ -988,6 +1075,11 @@ fn the_glue_table_is_what_schema_derives_from_the_log_format_default() {
         .map(|c| (c.name.as_str(), c.ty.name()))
         .collect();
     assert_eq!(written, expected);
+    assert_eq!(
+        list(&storage["Columns"]),
+        glue_columns(&derived).iter().collect::<Vec<_>>()
+    );
+    check_query_strings_redacted(&config, &derived);
     // A mapping for exactly the labels that are not their column's name
     // but for case, to the key as the case-insensitive SerDe reads it; the
     // stream's Parquet conversion has the same.
@@ -1084,38 +1176,78 @@ fn the_glue_table_projects_the_stream_partitions() {
     );
 }
 
+/// `LtsvRedact` as `ltsv2json schema --update-template` derives it from
+/// `log_format`: the query rule of each label that holds a query string.
+fn derived_redact(log_format: &str) -> String {
+    let format = LogFormat::parse(log_format).unwrap();
+    let rules: Vec<String> = format
+        .query_labels()
+        .iter()
+        .map(|label| format!("{label}:query"))
+        .collect();
+    rules.join(",")
+}
+
 #[test]
 fn parameter_defaults_are_the_function_defaults() {
     let template = template();
     let parameters = &template["Parameters"];
-    for (parameter, variable) in [
-        ("LogFormat", "LTSV_LOG_FORMAT"),
-        ("LtsvTypes", "LTSV_TYPES"),
-        ("OutputFormat", "OUTPUT_FORMAT"),
-    ] {
-        let default = parameters[parameter]["Default"].as_str().unwrap();
-        assert_eq!(default, default_of(variable), "{parameter}");
-    }
+    // One parameter's default is derived from the format rather than
+    // being its setting's: the stack redacts the secrets of query strings
+    // unless told not to, where ltsv2json leaves values as they are.
+    let log_format = parameters["LogFormat"]["Default"].as_str().unwrap();
+    let redact = derived_redact(log_format);
+    assert_eq!(parameters["LtsvRedact"]["Default"], redact.as_str());
+    assert_ne!(redact, default_of("LTSV_REDACT"));
+    let default_in_stack = |variable: &str| {
+        if variable == "LTSV_REDACT" {
+            redact.clone()
+        } else {
+            default_of(variable).to_owned()
+        }
+    };
 
     // Every setting is exposed, and with every parameter at its default the
-    // function has exactly its built-in defaults.
+    // function has exactly its built-in defaults, that one aside.
     let function_only = Stack::new(&template, &[("CreatePipeline", "false")]);
     let variables = &template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"];
     for variable in setting_variables() {
         assert!(!variables[variable].is_null(), "{variable} is not set");
         let value = &variables[variable];
-        let is_parameter = |v: &Value| v["Ref"].as_str().is_some_and(|p| !parameters[p].is_null());
+        let parameter = value["Ref"].as_str().filter(|p| !parameters[p].is_null());
         assert!(
-            is_parameter(value) || value["Fn::If"].is_array(),
+            parameter.is_some() || value["Fn::If"].is_array(),
             "{variable} is not a parameter: {value}"
         );
+        let expected = default_in_stack(variable);
+        if let Some(parameter) = parameter {
+            assert_eq!(
+                scalar_text(&parameters[parameter]["Default"]),
+                expected,
+                "{parameter}"
+            );
+        }
+        assert_eq!(
+            function_only.env(variable),
+            Some(expected),
+            "{variable} with every parameter at its default"
+        );
     }
-    assert_eq!(function_only.config(), Config::default());
+    assert_eq!(
+        function_only.config(),
+        Config::from_vars(&[("LTSV_REDACT", &redact)]).unwrap()
+    );
 
     // Each parameter reaches its variable, and changes the function's
     // settings. Every variable the function reads is in this table.
     let settings = [
-        ("LogFormat", "LTSV_LOG_FORMAT", r"time:%t\tstatus:%>s"),
+        // With the labels LtsvRedact's default names: the function refuses
+        // rules for labels its format does not declare.
+        (
+            "LogFormat",
+            "LTSV_LOG_FORMAT",
+            r"time:%t\treq:%r\treferer:%{Referer}i\tstatus:%>s",
+        ),
         ("LtsvTypes", "LTSV_TYPES", "status:integer,time:time"),
         ("LtsvNullValues", "LTSV_NULL_VALUES", ""),
         ("LtsvOnTypeError", "LTSV_ON_TYPE_ERROR", "null"),
@@ -1126,6 +1258,7 @@ fn parameter_defaults_are_the_function_defaults() {
         ("PartitionKeys", "PARTITION_KEYS", "vhost"),
         ("MetricsNamespace", "METRICS_NAMESPACE", ""),
         ("OutputFormat", "OUTPUT_FORMAT", "parquet"),
+        ("LtsvRedact", "LTSV_REDACT", "forwardedfor:ip"),
     ];
     let mut covered: Vec<&str> = settings.iter().map(|(_, variable, _)| *variable).collect();
     covered.sort_unstable();
@@ -1138,7 +1271,11 @@ fn parameter_defaults_are_the_function_defaults() {
             &[("CreatePipeline", "false"), (parameter, value)],
         );
         assert_eq!(stack.env(variable).as_deref(), Some(value), "{parameter}");
-        assert_ne!(stack.config(), Config::default(), "{parameter}={value:?}");
+        assert_ne!(
+            stack.config(),
+            function_only.config(),
+            "{parameter}={value:?}"
+        );
     }
 }
 
@@ -1341,27 +1478,30 @@ fn outputs_name_the_stream_the_bucket_the_table_and_the_agent_config() {
         );
     }
 
-    // The agent.json snippet is JSON once substituted, and names the stream.
-    let agent = values
-        .iter()
-        .filter_map(|v| v["Fn::Sub"].as_str())
-        .find(|s| s.contains("firehose.endpoint"))
-        .expect("an agent.json output");
-    let agent = agent
-        .replace(&format!("${{{stream_id}}}"), "the-stream")
-        .replace("${AgentRecordBytes}", "65536")
-        .replace("${AWS::Region}", "us-east-1")
-        .replace("${AWS::URLSuffix}", "amazonaws.com");
-    assert!(!agent.contains("${"), "{agent}");
-    let agent: Value = serde_json::from_str(&agent).unwrap();
-    assert_eq!(
-        agent["firehose.endpoint"],
-        "firehose.us-east-1.amazonaws.com"
-    );
-    let flows = agent["flows"].as_array().unwrap();
-    assert_eq!(flows.len(), 1);
-    assert_eq!(flows[0]["deliveryStream"], "the-stream");
-    assert!(flows[0]["filePattern"].as_str().unwrap().starts_with('/'));
+    // The agent.json snippet is JSON once substituted, names the stream,
+    // and packs lines into records only where the stream splits them.
+    for (stack, record_bytes) in [(&json, 65_536), (&iceberg, 0)] {
+        let agent = agent_config(stack);
+        assert_eq!(
+            agent["firehose.endpoint"],
+            "firehose.us-east-1.amazonaws.com"
+        );
+        let flows = agent["flows"].as_array().unwrap();
+        assert_eq!(flows.len(), 1);
+        assert_eq!(flows[0]["deliveryStream"], physical_name(stream_id));
+        assert!(flows[0]["filePattern"].as_str().unwrap().starts_with('/'));
+        assert_eq!(flows[0]["aggregatedRecordSizeBytes"], record_bytes);
+    }
+}
+
+/// The agent.json of the `AgentConfig` output in `stack`, substituted.
+fn agent_config(stack: &Stack) -> Value {
+    let output = &stack.template["Outputs"]["AgentConfig"];
+    assert_eq!(output["Condition"], "CreatePipeline");
+    let text = stack.eval_all(&output["Value"]);
+    let text = text.as_str().unwrap();
+    assert!(!text.contains("${"), "{text}");
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("agent.json is not JSON: {e}\n{text}"))
 }
 
 #[test]
@@ -1392,16 +1532,38 @@ fn the_agent_packs_lines_and_the_stream_splits_them_before_the_function() {
     assert_eq!(default, 65_536);
     assert!(default / 500 <= 131);
     assert!(parameter["MaxValue"].as_u64().unwrap() <= 1_024_000);
-    let agent = &template["Outputs"]["AgentConfig"]["Value"]["Fn::Sub"];
-    let agent = agent
-        .as_str()
-        .unwrap()
-        .replace("${AgentRecordBytes}", "65536")
-        .replace("${DeliveryStream}", "s")
-        .replace("${AWS::Region}", "r")
-        .replace("${AWS::URLSuffix}", "u");
-    let agent: Value = serde_json::from_str(&agent).unwrap();
-    assert_eq!(agent["flows"][0]["aggregatedRecordSizeBytes"], 65_536);
+    for format in ["json", "parquet"] {
+        let stack = Stack::new(&template, &[("OutputFormat", format)]);
+        assert_eq!(
+            agent_config(&stack)["flows"][0]["aggregatedRecordSizeBytes"],
+            default,
+            "{format}"
+        );
+    }
+    let larger = Stack::new(&template, &[("AgentRecordBytes", "131072")]);
+    assert_eq!(
+        agent_config(&larger)["flows"][0]["aggregatedRecordSizeBytes"],
+        131_072
+    );
+
+    // An Iceberg destination has no dynamic partitioning, so Firehose
+    // would not split packed records: the agent sends one line a record
+    // there, whatever AgentRecordBytes says.
+    for more in [&[][..], &[("AgentRecordBytes", "131072")]] {
+        let iceberg = iceberg_stack(&template, more);
+        let to_table = iceberg_destination(&iceberg);
+        assert!(to_table["DynamicPartitioningConfiguration"].is_null());
+        let types: Vec<&str> = processor_list(&to_table["ProcessingConfiguration"])
+            .iter()
+            .map(|(ty, _)| *ty)
+            .collect();
+        assert_eq!(types, ["Lambda"], "{more:?}");
+        assert_eq!(
+            agent_config(&iceberg)["flows"][0]["aggregatedRecordSizeBytes"],
+            0,
+            "{more:?}"
+        );
+    }
 }
 
 #[test]
@@ -1872,8 +2034,10 @@ fn the_backfill_function_is_an_arm64_build_of_its_crate_with_the_function_settin
         "SAM policies would widen the role"
     );
 
-    // The transformation function's settings, whatever the parameters, and
-    // the bucket the stream writes.
+    // The transformation function's settings and the secret it reads the
+    // pseudonyms' key from, whatever the parameters, and the bucket the
+    // stream writes.
+    let function_reads = || setting_variables().into_iter().chain([REDACT_KEY_SECRET]);
     for overrides in [
         vec![],
         vec![
@@ -1882,13 +2046,16 @@ fn the_backfill_function_is_an_arm64_build_of_its_crate_with_the_function_settin
         ],
         vec![("OutputFormat", "parquet")],
         vec![("OutputFormat", "iceberg")],
+        vec![("LtsvRedact", "forwardedfor:ip,ua:drop")],
+        vec![("PseudonymKey", "create")],
+        vec![("PseudonymKey", OWN_SECRET)],
     ] {
         let stack = Stack::new(&template, &overrides);
-        for variable in setting_variables() {
+        for variable in function_reads() {
             assert_eq!(
                 stack.env_of(BACKFILL, variable),
                 stack.env(variable),
-                "{variable}"
+                "{variable} with {overrides:?}"
             );
         }
         assert_eq!(
@@ -1911,10 +2078,16 @@ fn the_backfill_function_is_an_arm64_build_of_its_crate_with_the_function_settin
     // The stream's format, which the table reads: one of the settings.
     assert_eq!(variables["OUTPUT_FORMAT"], json!({ "Ref": "OutputFormat" }));
     assert!(setting_variables().contains(&"OUTPUT_FORMAT"));
-    assert_eq!(
-        variables.as_object().unwrap().len(),
-        setting_variables().len() + 2
-    );
+    // Nothing else: the key itself is in neither function's environment.
+    let mut expected: BTreeSet<&str> = function_reads().collect();
+    expected.extend(["LOG_BUCKET", "GLIBC_TUNABLES"]);
+    let set: BTreeSet<&str> = variables
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(set, expected);
 
     // Only with the pipeline, and only when asked for.
     for (overrides, created) in [
@@ -2262,21 +2435,28 @@ fn the_iceberg_table_has_the_function_columns_by_field_id_partitioned_by_event_d
 
     // Exactly the columns the function writes records for, in order, by
     // field ID from 1; none required, since any value may be null and the
-    // stream's rows have no source line.
+    // stream's rows have no source line. Each field's doc says what the
+    // function's settings in the stack make of it, as the Glue table's
+    // comments do.
     let columns = iceberg_columns(&stack);
     assert_eq!(columns, columns_of_config(&stack));
     assert_eq!(columns.last().map(|c| c.name.as_str()), Some(SOURCE_LINE));
+    check_query_strings_redacted(&stack.config(), &columns);
     let fields: Vec<&Value> = list(&input["Schema"]["Fields"]);
     let expected: Vec<Value> = columns
         .iter()
         .zip(1..)
         .map(|(column, id)| {
-            json!({
+            let mut field = json!({
                 "Id": id,
                 "Name": column.name,
                 "Type": column.ty.iceberg_name(),
                 "Required": false,
-            })
+            });
+            if let Some(note) = column_note(column) {
+                field["Doc"] = note.into();
+            }
+            field
         })
         .collect();
     assert_eq!(fields, expected.iter().collect::<Vec<_>>());
@@ -2321,17 +2501,13 @@ fn backfill_stages_rows_in_a_table_of_the_same_columns_that_a_saved_query_merges
     let staging_name = scalar_text(&stack.eval(&input["Name"]));
     assert_eq!(staging_name, format!("{table_name}_backfill"));
 
-    // The Iceberg table's columns, typed as Glue names them, in Parquet.
+    // The Iceberg table's columns, typed as Glue names them and noted as
+    // the Iceberg table's are, in Parquet.
     let storage = &input["StorageDescriptor"];
-    let written: Vec<(&str, &str)> = list(&storage["Columns"])
-        .into_iter()
-        .map(|c| (c["Name"].as_str().unwrap(), c["Type"].as_str().unwrap()))
-        .collect();
-    let expected: Vec<(&str, &str)> = columns
-        .iter()
-        .map(|c| (c.name.as_str(), c.ty.name()))
-        .collect();
-    assert_eq!(written, expected);
+    assert_eq!(
+        list(&storage["Columns"]),
+        glue_columns(&columns).iter().collect::<Vec<_>>()
+    );
     assert_eq!(input["Parameters"]["classification"], "parquet");
     assert_eq!(
         storage["InputFormat"],
@@ -2405,7 +2581,7 @@ fn backfill_stages_rows_in_a_table_of_the_same_columns_that_a_saved_query_merges
 }
 
 #[test]
-fn with_iceberg_the_stream_commits_to_the_table_after_the_same_processors() {
+fn with_iceberg_the_stream_commits_to_the_table_after_the_same_function() {
     let template = template();
     let json = Stack::new(&template, &[]);
     let iceberg = iceberg_stack(&template, &[]);
@@ -2471,15 +2647,28 @@ fn with_iceberg_the_stream_commits_to_the_table_after_the_same_processors() {
         "{errors}"
     );
 
-    // The same role, processors and log stream as the S3 destination.
+    // The same role and log stream as the S3 destination.
     let role = arn_of(&to_table["RoleARN"]);
     assert_eq!(role, arn_of(&destination(&json)["RoleARN"]));
     assert_eq!(arn_of(&backup["RoleARN"]), role);
-    for key in ["ProcessingConfiguration", "CloudWatchLoggingOptions"] {
-        let s3 = json.eval_all(&destination(&json)[key]);
-        assert!(s3.is_object(), "{key}");
-        assert_eq!(iceberg.eval_all(&to_table[key]), s3, "{key}");
-    }
+    let key = "CloudWatchLoggingOptions";
+    let s3 = json.eval_all(&destination(&json)[key]);
+    assert!(s3.is_object(), "{key}");
+    assert_eq!(iceberg.eval_all(&to_table[key]), s3, "{key}");
+    // And the S3 destination's function, with the same parameters, alone:
+    // Firehose splits records only for dynamic partitioning, which an
+    // Iceberg destination has not, so the agent's records reach the
+    // function as they were sent.
+    let s3 = json.eval_all(&destination(&json)["ProcessingConfiguration"]);
+    let function: Vec<&Value> = list(&s3["Processors"])
+        .into_iter()
+        .filter(|processor| processor["Type"] == "Lambda")
+        .collect();
+    assert_eq!(function.len(), 1);
+    assert_eq!(
+        iceberg.eval_all(&to_table["ProcessingConfiguration"]),
+        json!({ "Enabled": true, "Processors": function })
+    );
     assert_eq!(
         to_table["BufferingHints"]["IntervalInSeconds"],
         json!({ "Ref": "DeliveryBufferSeconds" })
@@ -2691,36 +2880,74 @@ fn the_retention_role_starts_queries_only_in_the_work_group_and_rewrites_only_th
     assert_eq!(grants(&stack_statements(&stack, role)), expected);
 }
 
+/// The log bucket's rules in `stack` that expire objects, by ID: each
+/// one's prefix and days.
+fn expiring(stack: &Stack) -> BTreeMap<String, (String, String)> {
+    let bucket = resource(stack.template, log_bucket(stack));
+    let rules = stack.eval_all(&bucket["Properties"]["LifecycleConfiguration"]["Rules"]);
+    let ids: BTreeSet<&str> = list(&rules)
+        .into_iter()
+        .map(|rule| rule["Id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        list(&rules).len(),
+        "S3 refuses two rules of one ID"
+    );
+    list(&rules)
+        .into_iter()
+        .filter(|rule| {
+            rule.as_object()
+                .unwrap()
+                .keys()
+                .any(|key| key.contains("Expiration"))
+        })
+        .map(|rule| {
+            assert_eq!(rule["Status"], "Enabled", "{rule}");
+            assert!(rule["Filter"].is_null(), "{rule}");
+            let prefix = rule["Prefix"]
+                .as_str()
+                .filter(|prefix| !prefix.is_empty())
+                .unwrap_or_else(|| panic!("expires the whole bucket: {rule}"));
+            let id = rule["Id"].as_str().unwrap().to_owned();
+            (
+                id,
+                (prefix.to_owned(), scalar_text(&rule["ExpirationInDays"])),
+            )
+        })
+        .collect()
+}
+
+/// The prefixes that expire in `stack`, each with its days, one pair a
+/// rule.
+fn expiring_prefixes(stack: &Stack) -> BTreeSet<(String, String)> {
+    expiring(stack).into_values().collect()
+}
+
+/// The days after which S3 expires the object `key` in `stack`: where
+/// rules overlap, the soonest.
+fn kept_days(stack: &Stack, key: &str) -> Option<u32> {
+    expiring(stack)
+        .into_values()
+        .filter(|(prefix, _)| key.starts_with(prefix.as_str()))
+        .map(|(_, days)| days.parse().unwrap())
+        .min()
+}
+
 #[test]
-fn retention_days_expire_logs_and_errors_but_never_the_iceberg_table_files() {
+fn retention_expires_logs_errors_and_staged_rows_but_never_the_iceberg_table_files() {
     let template = template();
     assert_eq!(template["Parameters"]["RetentionDays"]["Default"], 0);
-    // The prefixes of the log bucket that expire in `stack`, with their days.
-    let expiring = |stack: &Stack| -> BTreeMap<String, String> {
-        let bucket = resource(&template, log_bucket(stack));
-        let rules = stack.eval_all(&bucket["Properties"]["LifecycleConfiguration"]["Rules"]);
-        list(&rules)
-            .into_iter()
-            .filter(|rule| {
-                rule.as_object()
-                    .unwrap()
-                    .keys()
-                    .any(|key| key.contains("Expiration"))
-            })
-            .map(|rule| {
-                assert_eq!(rule["Status"], "Enabled", "{rule}");
-                assert!(rule["Filter"].is_null(), "{rule}");
-                let prefix = rule["Prefix"]
-                    .as_str()
-                    .filter(|prefix| !prefix.is_empty())
-                    .unwrap_or_else(|| panic!("expires the whole bucket: {rule}"));
-                (prefix.to_owned(), scalar_text(&rule["ExpirationInDays"]))
-            })
-            .collect()
-    };
+    let raw_days = scalar_text(&template["Parameters"]["ErrorRetentionDays"]["Default"]);
+    let pair = |prefix: &str, days: &str| (prefix.to_owned(), days.to_owned());
+    // Without RetentionDays, nothing expires but the raw records.
     for format in OutputFormat::ALL {
         let forever = Stack::new(&template, &[("OutputFormat", format.name())]);
-        assert_eq!(expiring(&forever), BTreeMap::new(), "{format}");
+        assert_eq!(
+            expiring_prefixes(&forever),
+            BTreeSet::from([pair("errors/", &raw_days)]),
+            "{format}"
+        );
     }
 
     let days = "30";
@@ -2732,14 +2959,17 @@ fn retention_days_expire_logs_and_errors_but_never_the_iceberg_table_files() {
         let rows = prefix_root(destination(&stack)["Prefix"].as_str().unwrap());
         let errors = prefix_root(destination(&stack)["ErrorOutputPrefix"].as_str().unwrap());
         assert_eq!((rows, errors), ("logs/", "errors/"));
+        // One rule a prefix: S3 refuses two expirations of one prefix.
         assert_eq!(
-            expiring(&stack),
-            BTreeMap::from([
-                (rows.to_owned(), days.to_owned()),
-                (errors.to_owned(), days.to_owned())
-            ]),
+            expiring_prefixes(&stack),
+            BTreeSet::from([pair(rows, days), pair(errors, &raw_days)]),
             "{format}"
         );
+        let failed = format!("{errors}processing-failed/year=2026/x.gz");
+        let raw: u32 = raw_days.parse().unwrap();
+        assert!(raw < 30);
+        assert_eq!(kept_days(&stack, "logs/year=2026/x.gz"), Some(30));
+        assert_eq!(kept_days(&stack, &failed), Some(raw));
     }
 
     // The Iceberg table's files each hold rows of many days: its rows are
@@ -2757,16 +2987,17 @@ fn retention_days_expire_logs_and_errors_but_never_the_iceberg_table_files() {
     assert!(rejected.starts_with(errors), "{rejected}");
     let staging = &resource(&template, staging_table_id(&iceberg))["Properties"]["TableInput"];
     let (_, staged) = s3_location(&staging["StorageDescriptor"]["Location"]);
-    let expired = expiring(&iceberg);
+    let expired = expiring_prefixes(&iceberg);
     assert_eq!(
         expired,
-        BTreeMap::from([
-            (errors.to_owned(), days.to_owned()),
-            (staged.to_owned(), days.to_owned())
-        ])
+        BTreeSet::from([pair(errors, &raw_days), pair(staged, days)])
+    );
+    assert_eq!(
+        kept_days(&iceberg, &format!("{rejected}x")),
+        raw_days.parse().ok()
     );
     let (_, table_files) = s3_location(&iceberg_table_input(&iceberg)["Location"]);
-    for prefix in expired.keys() {
+    for (prefix, _) in &expired {
         assert!(
             !table_files.starts_with(prefix.as_str()) && !prefix.starts_with(table_files),
             "{prefix} expires the table's files"
@@ -2774,6 +3005,66 @@ fn retention_days_expire_logs_and_errors_but_never_the_iceberg_table_files() {
         assert!(!"logs/".starts_with(prefix.as_str()), "{prefix}");
     }
     assert!(iceberg.created().contains("RetentionSchedule"));
+}
+
+#[test]
+fn the_raw_records_under_errors_expire_after_error_retention_days_in_every_stack() {
+    let template = template();
+    let parameter = &template["Parameters"]["ErrorRetentionDays"];
+    assert_eq!(parameter["Type"], "Number");
+    assert_eq!(parameter["Default"], 14);
+    // S3 refuses a rule of 0 days.
+    assert_eq!(parameter["MinValue"], 1);
+    // In the bucket's rules as written, not behind a condition.
+    let bucket = resource(&template, log_bucket(&Stack::new(&template, &[])));
+    let rules = list(&bucket["Properties"]["LifecycleConfiguration"]["Rules"]);
+    let raw: Vec<&&Value> = rules
+        .iter()
+        .filter(|rule| rule["Id"] == "expire-raw-errors")
+        .collect();
+    assert_eq!(
+        raw,
+        [&&json!({
+            "Id": "expire-raw-errors",
+            "Status": "Enabled",
+            "Prefix": "errors/",
+            "ExpirationInDays": { "Ref": "ErrorRetentionDays" },
+        })]
+    );
+    for format in OutputFormat::ALL {
+        for (retention, error_days) in [("0", "14"), ("0", "3"), ("30", "90")] {
+            let stack = Stack::new(
+                &template,
+                &[
+                    ("OutputFormat", format.name()),
+                    ("RetentionDays", retention),
+                    ("ErrorRetentionDays", error_days),
+                ],
+            );
+            let context = format!("{format}, RetentionDays={retention}, {error_days} days");
+            assert_eq!(
+                expiring(&stack).get("expire-raw-errors"),
+                Some(&("errors/".to_owned(), error_days.to_owned())),
+                "{context}"
+            );
+            // Where Firehose puts the records the function fails (and, for
+            // iceberg, those the table rejects): under that prefix.
+            let mut written = vec![];
+            if format == OutputFormat::Iceberg {
+                let to_table = iceberg_destination(&stack);
+                written.push(&to_table["S3Configuration"]["ErrorOutputPrefix"]);
+                for table in list(&to_table["DestinationTableConfigurationList"]) {
+                    written.push(&table["S3ErrorOutputPrefix"]);
+                }
+            } else {
+                written.push(&destination(&stack)["ErrorOutputPrefix"]);
+            }
+            for prefix in written {
+                let prefix = prefix.as_str().unwrap();
+                assert!(prefix.starts_with("errors/"), "{context}: {prefix}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -3019,4 +3310,237 @@ fn the_saved_queries_of_today_filter_on_what_each_table_has() {
             }
         }
     }
+}
+
+// --------------------------------------------------------------------------
+// LTSV_REDACT: the pseudonyms' key, and the raw records Firehose keeps as
+// they came, before anything is redacted.
+
+#[test]
+fn the_pseudonym_key_is_a_secret_the_stack_makes_or_is_given_and_only_the_functions_read_it() {
+    let template = template();
+    assert_eq!(template["Parameters"]["PseudonymKey"]["Default"], "");
+    let secret_id = "PseudonymKeySecret";
+    let secret = resource(&template, secret_id);
+    assert_eq!(secret["Type"], "AWS::SecretsManager::Secret");
+    assert_eq!(secret["Condition"], "CreatePseudonymKey");
+    // Old rows' pseudonyms join new rows' only while the key stays the
+    // same: it outlives the stack, and is never replaced.
+    assert_eq!(secret["DeletionPolicy"], "Retain");
+    assert_eq!(secret["UpdateReplacePolicy"], "Retain");
+    let generated = &secret["Properties"]["GenerateSecretString"];
+    assert_eq!(
+        generated,
+        &json!({ "PasswordLength": 64, "ExcludePunctuation": true })
+    );
+    // Long enough for the function, which refuses a short key.
+    let length = generated["PasswordLength"].as_u64().unwrap() as usize;
+    for (key, starts) in [("k".repeat(length), true), ("k".repeat(length / 4), false)] {
+        let config = Config::from_vars(&[("LTSV_REDACT", "ua:hmac"), (REDACT_KEY, &key)]);
+        assert_eq!(config.is_ok(), starts, "a key of {} bytes", key.len());
+    }
+
+    let roles = [FUNCTION, BACKFILL]
+        .map(|function| arn_of(&resource(&template, function)["Properties"]["Role"]));
+    let keyless = Stack::new(&template, &[]);
+    let reads_secrets = |grants: &BTreeMap<String, BTreeSet<String>>| {
+        grants
+            .keys()
+            .any(|action| action.starts_with("secretsmanager:"))
+    };
+    // The secret by its ARN (a secret's Ref), as the template names it and
+    // as the functions are told it.
+    for (key, named, read) in [
+        ("", None, ""),
+        (
+            "create",
+            Some(json!({ "Ref": secret_id })),
+            &*physical_name(secret_id),
+        ),
+        (
+            OWN_SECRET,
+            Some(json!({ "Ref": "PseudonymKey" })),
+            OWN_SECRET,
+        ),
+    ] {
+        let stack = Stack::new(&template, &[("PseudonymKey", key)]);
+        let context = format!("PseudonymKey={key:?}");
+        let mut created = stack.created();
+        assert_eq!(created.remove(secret_id), key == "create", "{context}");
+        assert_eq!(created, keyless.created(), "{context}: nothing else");
+        if let Some(named) = &named {
+            assert_eq!(stack.eval(named), read, "{context}");
+        }
+        for function in [FUNCTION, BACKFILL] {
+            assert_eq!(
+                stack.env_of(function, REDACT_KEY_SECRET).as_deref(),
+                Some(read),
+                "{function} with {context}"
+            );
+        }
+        assert_eq!(
+            stack.local_env(REDACT_KEY_SECRET),
+            read,
+            "sam local invoke with {context}"
+        );
+        // Exactly that secret, by the two functions' roles and no other.
+        for id in created {
+            if resource(&template, id)["Type"] != "AWS::IAM::Role" {
+                continue;
+            }
+            let mut expected = grants(&stack_statements(&keyless, id));
+            assert!(!reads_secrets(&expected), "{id} without a key");
+            if let Some(named) = named.clone().filter(|_| roles.contains(&id)) {
+                expected.extend(grant(&["secretsmanager:GetSecretValue"], &[named]));
+            }
+            assert_eq!(
+                grants(&stack_statements(&stack, id)),
+                expected,
+                "{id} with {context}"
+            );
+        }
+    }
+}
+
+#[test]
+fn with_hmac_rules_the_functions_start_only_with_the_key_the_secret_holds() {
+    let template = template();
+    // What config_from_env looks up once it has read the secret: the
+    // secret's value as LTSV_REDACT_KEY.
+    let secret_value = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01";
+    for key in ["create", OWN_SECRET] {
+        let stack = Stack::new(
+            &template,
+            &[("LtsvRedact", "ua:hmac"), ("PseudonymKey", key)],
+        );
+        for function in [FUNCTION, BACKFILL] {
+            let context = format!("{function} with PseudonymKey={key:?}");
+            let env = |variable: &str| stack.env_of(function, variable);
+            assert_eq!(env("LTSV_REDACT").as_deref(), Some("ua:hmac"));
+            assert!(
+                env(REDACT_KEY_SECRET).is_some_and(|secret| !secret.is_empty()),
+                "{context}"
+            );
+            assert_eq!(env(REDACT_KEY), None, "{context}: the key itself");
+            let config = Config::from_lookup(|variable| match variable {
+                REDACT_KEY => Some(secret_value.to_owned()),
+                _ => env(variable),
+            })
+            .unwrap_or_else(|e| panic!("{context}: the function would not start: {e}"));
+            let ua = columns(&config, true)
+                .unwrap()
+                .into_iter()
+                .find(|column| column.label == "ua")
+                .unwrap();
+            assert!(ua.redacted.is_some(), "{context}: {ua:?}");
+            // Without the key, it refuses to start, and says what it lacks.
+            let error = Config::from_lookup(env).unwrap_err().to_string();
+            assert!(error.contains(REDACT_KEY), "{context}: {error}");
+        }
+    }
+    // With hmac rules and no secret to read, they refuse to start.
+    let keyless = Stack::new(&template, &[("LtsvRedact", "ua:hmac")]);
+    for function in [FUNCTION, BACKFILL] {
+        let env = |variable: &str| keyless.env_of(function, variable);
+        assert_eq!(env(REDACT_KEY_SECRET).as_deref(), Some(""));
+        assert!(Config::from_lookup(env).is_err(), "{function}");
+    }
+}
+
+#[test]
+fn only_the_error_reader_and_the_root_user_read_the_raw_records_under_errors() {
+    let template = template();
+    assert_eq!(template["Parameters"]["ErrorReaderArn"]["Default"], "");
+    let root = "arn:aws:iam::123456789012:root";
+    for format in OutputFormat::ALL {
+        for (reader, readers) in [("", vec![root]), (ERROR_READER, vec![ERROR_READER, root])] {
+            let stack = Stack::new(
+                &template,
+                &[("OutputFormat", format.name()), ("ErrorReaderArn", reader)],
+            );
+            let context = format!("{format} with ErrorReaderArn={reader:?}");
+            assert_eq!(stack.condition("HasErrorReader"), !reader.is_empty());
+            // Where the stream puts the records the function failed.
+            let failed =
+                match stack.chosen(&stream(&template)["ExtendedS3DestinationConfiguration"]) {
+                    Some(s3) => &s3["ErrorOutputPrefix"],
+                    None => &iceberg_destination(&stack)["S3Configuration"]["ErrorOutputPrefix"],
+                };
+            let errors = prefix_root(failed.as_str().unwrap());
+            assert_eq!(errors, "errors/", "{context}");
+
+            let bucket = log_bucket(&stack);
+            let statements = bucket_policy_statements(&stack, bucket);
+            let sids: Vec<&str> = statements
+                .iter()
+                .map(|s| s["Sid"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                sids,
+                ["DenyInsecureTransport", "OnlyTheErrorReaderReadsRawRecords"],
+                "{context}"
+            );
+            let mut deny = statements[1].clone();
+            let condition = deny.as_object_mut().unwrap().remove("Condition").unwrap();
+            // Reading only, each object and each of its versions: the
+            // stream and the backfill function still write there.
+            assert_eq!(
+                deny,
+                json!({
+                    "Sid": "OnlyTheErrorReaderReadsRawRecords",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+                    "Resource": objects_under(bucket, errors),
+                }),
+                "{context}"
+            );
+            assert_eq!(
+                stack.eval_all(&condition),
+                json!({ "ArnNotEquals": { "aws:PrincipalArn": readers } }),
+                "{context}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_console_groups_every_parameter_exactly_once() {
+    let template = template();
+    let groups = list(&template["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]);
+    let mut grouped: Vec<&str> = Vec::new();
+    for group in &groups {
+        assert!(group["Label"]["default"].is_string(), "{group}");
+        let parameters = strings(&group["Parameters"]);
+        assert!(!parameters.is_empty(), "{group}");
+        grouped.extend(parameters);
+    }
+    let once: BTreeSet<&str> = grouped.iter().copied().collect();
+    assert_eq!(
+        once.len(),
+        grouped.len(),
+        "one parameter twice: {grouped:?}"
+    );
+    let declared: BTreeSet<&str> = template["Parameters"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(once, declared);
+    // Each where it is explained: the redaction with the function's other
+    // settings, the raw records' reader and days in a group of their own.
+    let group_of = |parameter: &str| {
+        groups
+            .iter()
+            .position(|group| strings(&group["Parameters"]).contains(&parameter))
+            .unwrap()
+    };
+    for parameter in ["LtsvRedact", "PseudonymKey"] {
+        assert_eq!(group_of(parameter), group_of("LogFormat"), "{parameter}");
+    }
+    assert_eq!(
+        strings(&groups[group_of("ErrorReaderArn")]["Parameters"]),
+        ["ErrorReaderArn", "ErrorRetentionDays"]
+    );
 }

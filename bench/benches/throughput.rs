@@ -8,10 +8,13 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use firehose_ltsv::{Config, transform};
-use firehose_ltsv_bench::{EVENT_SIZES, Stage, Stages, batch, zero_waste_identity};
+use firehose_ltsv_bench::{
+    EVENT_SIZES, Stage, Stages, batch, stack_redaction, zero_waste_identity,
+};
 
 fn event(c: &mut Criterion) {
     let config = Config::default();
+    let redacted = stack_redaction();
     let mut group = c.benchmark_group("event");
     group.sample_size(20);
     for (name, size) in EVENT_SIZES {
@@ -29,6 +32,12 @@ fn event(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("handler", name), &batch.json, |b, json| {
             b.iter(|| transform(json, &config).unwrap())
         });
+        // With the stack's default redaction rules.
+        group.bench_with_input(
+            BenchmarkId::new("handler-redacted", name),
+            &batch.json,
+            |b, json| b.iter(|| transform(json, &redacted).unwrap()),
+        );
         group.bench_with_input(
             BenchmarkId::new("identity", name),
             &batch.json,

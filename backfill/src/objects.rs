@@ -251,6 +251,9 @@ mod tests {
         assert_eq!(writer.failed_key(), id.failed_key());
         writer.finish().unwrap();
         assert_eq!(writer.row_objects(), 4);
+        let shown = format!("{writer:?}");
+        assert!(shown.starts_with("Objects { hours: HourFiles {"), "{shown}");
+        assert!(shown.ends_with("failed_object: Some(4) }"), "{shown}");
         assert_eq!(writer.failed_object(), Some(4));
         let name = |seq: u32| format!("backfill-{id}-{seq:06}.json.gz");
         assert_eq!(

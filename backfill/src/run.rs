@@ -138,7 +138,7 @@ fn feed_all(pipeline: &mut Pipeline<'_>, mut feed: &[u8], read: &mut u64) -> std
         let taken = match pipeline.write(feed) {
             Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
             Ok(taken) => taken,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            // No stage of the pipeline is interrupted: each writes to memory.
             Err(error) => return Err(error),
         };
         *read += taken as u64;

@@ -230,6 +230,11 @@ mod tests {
         };
         assert!(sniffed(&body(share), 4096).is_ok());
         assert!(sniffed(&body(share + 1), 4096).is_err());
+        // Exactly one in MAX_BAD_SHARE is still a log; one more is not.
+        let exact = [vec![b'y'; 40 * (MAX_BAD_SHARE - 1)], vec![0; 40]].concat();
+        assert!(sniffed(&exact, 100).is_ok());
+        let over = [vec![b'y'; 40 * (MAX_BAD_SHARE - 1) - 1], vec![0; 40]].concat();
+        assert!(sniffed(&over, 100).is_err());
         // A cut sequence at the very end counts; one cut off where the
         // sniffing stops does not.
         let cut = [
@@ -243,6 +248,15 @@ mod tests {
         edge[SNIFF_BYTES - 2..].copy_from_slice(b"\xe3\x81");
         edge.extend_from_slice(b"\x82 and on");
         assert!(sniffed(&edge, 1000).is_ok());
+    }
+
+    #[test]
+    fn flushing_reaches_the_writer_behind() {
+        let mut sniff = Sniff::new(io::BufWriter::new(Vec::new()));
+        sniff.write_all(b"status:200\n").unwrap();
+        assert!(sniff.get_mut().get_ref().is_empty());
+        sniff.flush().unwrap();
+        assert_eq!(sniff.get_mut().get_ref(), b"status:200\n");
     }
 
     #[test]

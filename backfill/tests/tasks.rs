@@ -262,6 +262,7 @@ async fn bad_input_and_missing_objects_fail_permanently_and_write_nothing() {
     for (key, reason) in [
         ("corrupt.gz", "at byte "),
         ("one-line", "a line is longer than"),
+        // Said of the source as a whole, not of a byte in it.
         ("access.log.1.gz", "not a log: "),
         ("early.gz", "at byte 10: "),
         ("missing", "NoSuchKey"),
@@ -271,6 +272,9 @@ async fn bad_input_and_missing_objects_fail_permanently_and_write_nothing() {
             panic!("{key}: {result:?}");
         };
         assert!(why.contains(reason), "{key}: {why}");
+        if reason == "not a log: " {
+            assert!(why.starts_with(reason), "{key}: {why}");
+        }
         assert!(memory.visible().is_empty(), "{key}");
         assert!(memory.state().uploads.is_empty(), "{key}");
     }

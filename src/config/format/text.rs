@@ -390,6 +390,9 @@ mod tests {
         // Comment lines before the directive, as pasted from a file.
         let commented = "# LTSV, for alp\n#\nlog_format x 'a:$status';";
         assert_eq!(LogFormat::parse(commented).unwrap().fields().len(), 1);
+        // nginx's strings may go on over lines, where Apache's may not.
+        let spanning = LogFormat::parse("log_format x 'a:$status\tb:\n$uri';").unwrap();
+        assert_eq!(spanning.fields()[1].template, "\n$uri");
         // Apache has no comments inside a directive: a `#` there is text.
         let apache = LogFormat::parse(r#"LogFormat "a:%s\tb:#%s" x"#).unwrap();
         assert_eq!(apache.fields()[1].template, "#%s");

@@ -3,9 +3,6 @@
 //! `LTSV_REDACT_KEY_SECRET` names a secret, so that the key is in no
 //! environment variable and only the function's role can read it.
 
-use aws_config::BehaviorVersion;
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-
 use crate::config::Config;
 use crate::config::settings::{REDACT_KEY, REDACT_KEY_SECRET};
 use crate::error::Error;
@@ -28,7 +25,11 @@ pub async fn config_from_env() -> Result<Config, Error> {
 /// The `SecretString` of the secret `id` (its ARN or name), with the
 /// region and credentials the environment gives (on Lambda, the
 /// function's role).
+#[cfg(feature = "secrets-manager")]
 async fn read_secret(id: &str) -> Result<String, Error> {
+    use aws_config::BehaviorVersion;
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https();
@@ -50,4 +51,13 @@ async fn read_secret(id: &str) -> Result<String, Error> {
     output
         .secret_string
         .ok_or_else(|| cannot("the secret holds binary data, not a string".to_owned()))
+}
+
+/// Without a Secrets Manager client, a secret cannot be read.
+#[cfg(not(feature = "secrets-manager"))]
+async fn read_secret(id: &str) -> Result<String, Error> {
+    Err(Error::setting(
+        REDACT_KEY_SECRET,
+        format!("cannot read {id}: built without the secrets-manager feature"),
+    ))
 }

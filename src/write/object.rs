@@ -72,7 +72,8 @@ impl<'c> ObjectWriter<'c> {
             labels.append_key(field, out);
             if let Some(rule) = field.redact {
                 let (_, redaction) = &self.config.redactions()[usize::from(rule)];
-                self.values.write_redacted(redaction, line.value(span), out);
+                self.values
+                    .write_redacted(redaction, line.value(span), span.plain, out);
                 continue;
             }
             if let Err(expected) = self.values.write(field.ty, line, span, out) {
@@ -127,7 +128,9 @@ impl<'c> ObjectWriter<'c> {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
             match (parts.and_then(|parts| parts[i]), redaction) {
-                (Some(part), Some(redaction)) => self.values.write_redacted(redaction, part, out),
+                (Some(part), Some(redaction)) => {
+                    self.values.write_redacted(redaction, part, false, out);
+                }
                 (Some(part), None) => self.values.write_string(part, out),
                 (None, _) => out.extend_from_slice(b"null"),
             }
@@ -204,10 +207,25 @@ impl ValueWriter<'_> {
 
     /// Writes what `redaction` makes of a text value, or null for a null
     /// value: the value decoded as [`write_string`](Self::write_string)
-    /// decodes it, then redacted.
-    fn write_redacted(&mut self, redaction: &Redaction, value: &[u8], out: &mut Vec<u8>) {
+    /// decodes it, then redacted. `plain`: the value has nothing to decode
+    /// or escape.
+    fn write_redacted(
+        &mut self,
+        redaction: &Redaction,
+        value: &[u8],
+        plain: bool,
+        out: &mut Vec<u8>,
+    ) {
         if self.null_lengths & length_bit(value) != 0 && self.config.is_null(value) {
             out.extend_from_slice(b"null");
+            return;
+        }
+        if plain {
+            // What a rule writes is the value's own bytes or ASCII letters,
+            // digits and punctuation: as plain as the value.
+            out.push(b'"');
+            redaction.apply(value, self.config.pseudonym_key(), out);
+            out.push(b'"');
             return;
         }
         let unescape = self.config.unescape();

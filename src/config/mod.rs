@@ -167,7 +167,13 @@ impl Config {
             pseudonym_key,
         };
         if output_format == OutputFormat::Iceberg {
-            check_iceberg(&output, &config)?;
+            check_iceberg(
+                &output,
+                config.log_format.as_ref(),
+                config.split_request.is_some(),
+                config.on_type_error,
+                &config.partition_keys,
+            )?;
         }
         Ok(config)
     }

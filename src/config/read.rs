@@ -246,17 +246,23 @@ pub(super) fn check_declared(
 /// whose labels are the columns, none two of them one column, values that
 /// fit their column's type, and no partition keys, since the table's own
 /// partition spec places each row.
-pub(super) fn check_iceberg(setting: &Given, config: &super::Config) -> Result<(), Error> {
-    let Some(format) = config.log_format() else {
+pub(super) fn check_iceberg(
+    setting: &Given,
+    format: Option<&LogFormat>,
+    split_request: bool,
+    on_type_error: OnTypeError,
+    partition_keys: &[PartitionKey],
+) -> Result<(), Error> {
+    let Some(format) = format else {
         return Err(setting.error(
             "iceberg needs LTSV_LOG_FORMAT: the table's columns are the log format's labels",
         ));
     };
     let labels = format.fields().iter().map(|f| f.label.as_str());
     // Request parts the format has as labels are those labels' columns.
-    let parts = REQUEST_PARTS.into_iter().filter(|part| {
-        config.split_request().is_some() && !format.fields().iter().any(|f| f.label == *part)
-    });
+    let parts = REQUEST_PARTS
+        .into_iter()
+        .filter(|part| split_request && !format.fields().iter().any(|f| f.label == *part));
     let mut seen: Vec<(String, &str)> = Vec::new();
     for label in labels.chain(parts) {
         let name = column_name(label);
@@ -267,12 +273,12 @@ pub(super) fn check_iceberg(setting: &Given, config: &super::Config) -> Result<(
         }
         seen.push((name, label));
     }
-    if config.on_type_error() == OnTypeError::String {
+    if on_type_error == OnTypeError::String {
         return Err(setting.error(
             "iceberg: LTSV_ON_TYPE_ERROR=string would put text in a typed column: use null or fail",
         ));
     }
-    if !config.partition_keys().is_empty() {
+    if !partition_keys.is_empty() {
         return Err(setting.error(
             "iceberg: leave PARTITION_KEYS empty: the table's partition spec places each row",
         ));

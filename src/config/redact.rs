@@ -126,7 +126,8 @@ pub(super) fn check_redactions(
             )));
         }
         let ty = context.types.iter().find(|(typed, _)| typed == label);
-        if let Some((_, ty)) = ty.filter(|_| *redaction != Redaction::Drop) {
+        let typed = ty.filter(|(_, ty)| *ty != Type::String);
+        if let Some((_, ty)) = typed.filter(|_| *redaction != Redaction::Drop) {
             return Err(setting.error(format!(
                 "label {text:?} is of type {ty}: only text is redacted (make it string in LTSV_TYPES, or drop it)"
             )));

@@ -106,11 +106,14 @@ impl<'c> ObjectWriter<'c> {
         let mut value = line
             .value_of(label)
             .filter(|value| !self.config.is_null(value));
-        // The parts of the request line as it is written: with its
-        // secrets redacted.
-        if let (Some(raw), Some(redaction)) = (value, self.config.redaction_of(label)) {
+        // The parts of the request line as it is written: decoded, then
+        // redacted, so that no escape hides a secret's name or separator
+        // from the rule; the parts are then written as they are.
+        let redacted = self.config.redaction_of(label).zip(value);
+        if let Some((redaction, raw)) = redacted {
+            let decoded = self.values.decoded(raw);
             self.request_line.clear();
-            redaction.apply(raw, self.config.pseudonym_key(), &mut self.request_line);
+            redaction.apply(decoded, self.config.pseudonym_key(), &mut self.request_line);
             value = Some(&self.request_line);
         }
         let parts = value.and_then(request::split);
@@ -128,9 +131,13 @@ impl<'c> ObjectWriter<'c> {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
             match (parts.and_then(|parts| parts[i]), redaction) {
+                (Some(part), Some(redaction)) if redacted.is_some() => {
+                    self.values.redact(redaction, part, out);
+                }
                 (Some(part), Some(redaction)) => {
                     self.values.write_redacted(redaction, part, false, out);
                 }
+                (Some(part), None) if redacted.is_some() => json::write_str(out, part),
                 (Some(part), None) => self.values.write_string(part, out),
                 (None, _) => out.extend_from_slice(b"null"),
             }
@@ -148,6 +155,19 @@ struct ValueWriter<'c> {
     null_lengths: u64,
     typed: TypedWriter,
     redacted: Vec<u8>,
+}
+
+/// `value` with its escapes decoded into `buffer`, even where that gives
+/// bytes that are not UTF-8 (which the JSON writer then shows as `\xhh`):
+/// a rule must see the bytes the server was sent, whatever the log's
+/// escaping hides.
+fn decode<'v>(unescape: Unescape, value: &'v [u8], buffer: &'v mut Vec<u8>) -> &'v [u8] {
+    if unescape != Unescape::Off && memchr::memchr(b'\\', value).is_some() {
+        unescape.decode(value, buffer);
+        buffer
+    } else {
+        value
+    }
 }
 
 fn length_bit(value: &[u8]) -> u64 {
@@ -228,18 +248,28 @@ impl ValueWriter<'_> {
             out.push(b'"');
             return;
         }
-        let unescape = self.config.unescape();
-        let value = if unescape != Unescape::Off
-            && memchr::memchr(b'\\', value).is_some()
-            && unescape.decode(value, &mut self.unescaped)
-        {
-            &self.unescaped[..]
-        } else {
-            value
-        };
+        let ValueWriter {
+            config,
+            unescaped,
+            redacted,
+            ..
+        } = self;
+        let value = decode(config.unescape(), value, unescaped);
+        redacted.clear();
+        redaction.apply(value, config.pseudonym_key(), redacted);
+        json::write_str(out, redacted);
+    }
+
+    /// Writes what `redaction` makes of a value already decoded.
+    fn redact(&mut self, redaction: &Redaction, value: &[u8], out: &mut Vec<u8>) {
         self.redacted.clear();
         redaction.apply(value, self.config.pseudonym_key(), &mut self.redacted);
         json::write_str(out, &self.redacted);
+    }
+
+    /// `value` with its escapes decoded, as a rule sees it.
+    fn decoded<'v>(&'v mut self, value: &'v [u8]) -> &'v [u8] {
+        decode(self.config.unescape(), value, &mut self.unescaped)
     }
 
     /// Writes a string value, decoding its escapes unless that is turned

@@ -4,7 +4,7 @@
 #![no_main]
 
 use firehose_ltsv::{Config, ErrorKind, handle, transform};
-use firehose_ltsv_fuzz::{InputRecord, check_response, config_from_bytes};
+use firehose_ltsv_fuzz::{InputRecord, Picked, Redact, check_response, settings_from_bytes};
 use lambda_runtime::{Context, LambdaEvent};
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
@@ -37,7 +37,8 @@ fn objects(text: &str) -> bool {
     }
 }
 
-fn run(text: &str, config: &Config) {
+fn run(text: &str, settings: &Picked) {
+    let config = &settings.config;
     let transformed = transform(text, config);
     // The Lambda runtime hands the handler raw JSON, so only text that is
     // one JSON value reaches it; it must agree with `transform`.
@@ -77,7 +78,7 @@ fn run(text: &str, config: &Config) {
                     .map_or(arn, |(_, name)| name)
             });
             check_response(
-                config,
+                settings,
                 &records,
                 transformed.as_ref().map(|(r, s)| (r.get(), s)),
                 Some(stream),
@@ -101,9 +102,13 @@ fuzz_target!(|input: &[u8]| {
     let Ok(text) = std::str::from_utf8(input) else {
         return;
     };
-    run(text, &Config::default());
+    let default = Picked {
+        config: Config::default(),
+        redact: Redact::default(),
+    };
+    run(text, &default);
     // Other settings, picked by the input's length, so that every setting
     // meets every kind of request.
     let [first, second, ..] = input.len().to_le_bytes();
-    run(text, &config_from_bytes(first, second));
+    run(text, &settings_from_bytes(first, second));
 });

@@ -3,11 +3,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use firehose_ltsv::Config;
 
 use crate::records::InputRecord;
 use crate::response::check_response;
-use crate::settings::config_from_bytes;
+use crate::settings::{Picked, settings_from_bytes};
 
 /// Separates records in the input of the batch targets.
 pub const SEPARATOR: &[u8] = b"\x1e\xff";
@@ -15,13 +14,13 @@ pub const SEPARATOR: &[u8] = b"\x1e\xff";
 /// A batch made from fuzz input: its settings and records.
 pub struct Batch {
     /// The settings the input's first two bytes pick.
-    pub config: Config,
+    pub settings: Picked,
     /// The records, in the order the event sends them.
     pub records: Vec<InputRecord>,
 }
 
 /// Reads the input of the batch targets: two settings bytes (see
-/// [`config_from_bytes`]), a flags byte, then the records' bytes separated
+/// [`settings_from_bytes`]), a flags byte, then the records' bytes separated
 /// by `SEPARATOR`, the bytes `1e ff`. Flags:
 ///
 /// - bits 0–3: record `i` is sent as raw text, not base64, when bit `i % 4`
@@ -31,7 +30,7 @@ pub fn batch_from_input(input: &[u8]) -> Option<Batch> {
     let [first, second, flags, rest @ ..] = input else {
         return None;
     };
-    let config = config_from_bytes(*first, *second);
+    let settings = settings_from_bytes(*first, *second);
     let mut parts = Vec::new();
     let mut rest = rest;
     while let Some(at) = rest.windows(2).position(|w| w == SEPARATOR) {
@@ -56,7 +55,7 @@ pub fn batch_from_input(input: &[u8]) -> Option<Batch> {
             InputRecord { id, data }
         })
         .collect();
-    Some(Batch { config, records })
+    Some(Batch { settings, records })
 }
 
 /// The stream every batch target's events name.
@@ -89,9 +88,9 @@ pub fn event_json(records: &[InputRecord]) -> String {
 /// Transforms the batch's event and checks the result against the rules.
 pub fn check_batch(batch: &Batch) {
     let event = event_json(&batch.records);
-    let result = firehose_ltsv::transform(&event, &batch.config);
+    let result = firehose_ltsv::transform(&event, &batch.settings.config);
     check_response(
-        &batch.config,
+        &batch.settings,
         &batch.records,
         result.as_ref().map(|(r, s)| (r.get(), s)),
         Some(Some(STREAM)),

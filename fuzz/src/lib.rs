@@ -16,11 +16,13 @@
 //! | `room` | the response's size: the room failed entries take, the all-failed response |
 //! | `records` | what each record of a request must come back as: [`InputRecord`] |
 //! | `line` | lines and fields, and the crate's errors in the oracle's terms: [`check_line`], [`check_parser`] |
-//! | `settings` | settings picked by two input bytes: [`config_from_bytes`] |
+//! | `settings` | settings picked by two input bytes: [`settings_from_bytes`] |
+//! | `redact` | what `LTSV_REDACT`'s rules make of the objects the rules expect |
 
 mod batch;
 mod line;
 mod records;
+mod redact;
 mod response;
 mod room;
 mod settings;
@@ -28,5 +30,6 @@ mod settings;
 pub use batch::{batch_from_input, check_batch};
 pub use line::{check_line, check_parser};
 pub use records::InputRecord;
+pub use redact::Redact;
 pub use response::check_response;
-pub use settings::config_from_bytes;
+pub use settings::{Picked, settings_from_bytes};

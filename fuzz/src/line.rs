@@ -10,6 +10,8 @@ use ltsv_oracle::{
     folded_labels, line_fields, record_lines, shown_label,
 };
 
+use crate::settings::Picked;
+
 /// Why a record failed, in the oracle's terms.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Why {
@@ -64,8 +66,10 @@ pub(crate) fn agreed(
     }
 }
 
-/// Converts `line` with the crate and checks the result against the rules.
-pub fn check_line(config: &Config, line: &[u8]) {
+/// Converts `line` with the crate and checks the result against the rules,
+/// and against what `LTSV_REDACT` makes of the object they expect.
+pub fn check_line(picked: &Picked, line: &[u8]) {
+    let config = &picked.config;
     let mut out = b"prefix".to_vec();
     let result = Converter::new(config).convert_line(line, &mut out);
     let shown = || line.escape_ascii().to_string();
@@ -82,6 +86,7 @@ pub fn check_line(config: &Config, line: &[u8]) {
         }
         (LineExpectation::Object(members), Ok(LineOutcome::Written)) => {
             assert_eq!(&out[..6], b"prefix", "only appends");
+            let members = picked.redact.expected(&settings, &members, line);
             check_object(&members, &out[6..], line);
         }
         (expected, result) => panic!(

@@ -6,13 +6,15 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use firehose_ltsv::{Config, Converter, Error, ErrorKind, MAX_RESPONSE_BYTES, NoRoom, Summary};
 use ltsv_oracle::product::settings;
-use ltsv_oracle::{Object, RecordExpectation, check_object, keys_json, record_lines};
+use ltsv_oracle::{Object, RecordExpectation, Settings, check_object, keys_json, record_lines};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::line::{Why, agreed, why};
 use crate::records::{Expected, InputRecord, expect};
+use crate::redact::Redact;
 use crate::room::Room;
+use crate::settings::Picked;
 
 #[derive(Deserialize)]
 struct Response<'a> {
@@ -52,12 +54,13 @@ impl Entry<'_> {
 /// summary's counts and each failure's reason. `delivery_stream` is the
 /// summary's stream name, when the caller knows it.
 pub fn check_response(
-    config: &Config,
+    picked: &Picked,
     records: &[InputRecord],
     result: Result<(&str, &Summary), &Error>,
     delivery_stream: Option<Option<&str>>,
 ) {
-    let sent = Sent::new(config, records);
+    let config = &picked.config;
+    let sent = Sent::new(config, &picked.redact, records);
     // A batch that does not fit even returned unchanged is refused, with
     // that size, before anything is converted; any other is answered.
     let (response, summary) = match result {
@@ -97,6 +100,9 @@ pub fn check_response(
 /// The records sent and what the rules say must come back.
 struct Sent<'a> {
     records: &'a [InputRecord],
+    /// The settings in the rules' terms, and what `LTSV_REDACT` does.
+    settings: Settings,
+    redact: &'a Redact,
     /// What each record must come back as.
     expected: Vec<Expected>,
     room: Room,
@@ -108,7 +114,7 @@ struct Sent<'a> {
 impl<'a> Sent<'a> {
     /// Works out what each record must come back as, which also checks the
     /// crate's parser and converter on its data.
-    fn new(config: &Config, records: &'a [InputRecord]) -> Self {
+    fn new(config: &Config, redact: &'a Redact, records: &'a [InputRecord]) -> Self {
         let mut converter = Converter::new(config);
         let expected: Vec<Expected> = records
             .iter()
@@ -118,6 +124,8 @@ impl<'a> Sent<'a> {
         let with_metadata = room.all_failed_len(true) <= MAX_RESPONSE_BYTES;
         Sent {
             records,
+            settings: settings(config),
+            redact,
             expected,
             room,
             with_metadata,
@@ -184,7 +192,7 @@ impl<'a> Sent<'a> {
                     keys,
                 }),
             ) => {
-                check_ok_entry(i, &entry, converted, objects, keys);
+                self.check_ok_entry(i, &entry, converted, objects, keys);
                 let first_undeclared = first_undeclared.as_deref();
                 tally.count_ok(
                     objects.len(),
@@ -265,6 +273,34 @@ impl<'a> Sent<'a> {
         );
     }
 
+    /// Checks an `Ok` entry: its data exactly the crate's output, one object
+    /// per line as the rules write it (and `LTSV_REDACT` redacts), and its
+    /// partition keys.
+    fn check_ok_entry(
+        &self,
+        i: usize,
+        entry: &Entry,
+        converted: &[u8],
+        objects: &[(Object, Vec<u8>)],
+        keys: &[(String, String)],
+    ) {
+        let data = BASE64
+            .decode(entry.data.as_bytes())
+            .unwrap_or_else(|e| panic!("entry {i}: Ok data is not base64: {e}"));
+        assert_eq!(data, converted, "entry {i}: Ok data");
+        let lines: Vec<&[u8]> = data.split_inclusive(|&b| b == b'\n').collect();
+        assert_eq!(lines.len(), objects.len(), "entry {i}: one object per line");
+        for (written, (members, line)) in lines.iter().zip(objects) {
+            let members = self.redact.expected(&self.settings, members, line);
+            check_object(&members, written, line);
+        }
+        assert_eq!(
+            entry.partition_keys(),
+            Some(keys_json(keys).as_str()),
+            "entry {i}: partition keys"
+        );
+    }
+
     /// Checks the failures the summary reports, and why, against those the
     /// entries showed.
     fn check_failures(&self, config: &Config, summary: &Summary, tally: &Tally) {
@@ -295,31 +331,6 @@ impl<'a> Sent<'a> {
             "each failed record and why, in order"
         );
     }
-}
-
-/// Checks an `Ok` entry: its data exactly the crate's output, one object
-/// per line as the rules write it, and its partition keys.
-fn check_ok_entry(
-    i: usize,
-    entry: &Entry,
-    converted: &[u8],
-    objects: &[(Object, Vec<u8>)],
-    keys: &[(String, String)],
-) {
-    let data = BASE64
-        .decode(entry.data.as_bytes())
-        .unwrap_or_else(|e| panic!("entry {i}: Ok data is not base64: {e}"));
-    assert_eq!(data, converted, "entry {i}: Ok data");
-    let lines: Vec<&[u8]> = data.split_inclusive(|&b| b == b'\n').collect();
-    assert_eq!(lines.len(), objects.len(), "entry {i}: one object per line");
-    for (written, (members, line)) in lines.iter().zip(objects) {
-        check_object(members, written, line);
-    }
-    assert_eq!(
-        entry.partition_keys(),
-        Some(keys_json(keys).as_str()),
-        "entry {i}: partition keys"
-    );
 }
 
 /// What the entries add up to, to hold against the crate's summary.

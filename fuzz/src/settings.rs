@@ -3,6 +3,8 @@
 
 use firehose_ltsv::Config;
 
+use crate::redact::{KEY, Redact};
+
 /// An Apache `LogFormat` line with epoch times: `t` milliseconds (the time
 /// label), `u` microseconds.
 const EPOCH_FORMAT: &str = r#"LogFormat "t:%{msec}t\tu:%{usec}t\tstatus:%>s\tn:%D\tua:%{User-Agent}i\treq:%r\tvhost:%{Host}i" epoch"#;
@@ -12,8 +14,7 @@ const NGINX_JSON_FORMAT: &str = r"log_format j escape=json 'time:$time_iso8601\t
 
 /// An Apache format's bare string whose time label is `u`, in
 /// microseconds.
-const USEC_FORMAT: &str =
-    r"u:%{end:usec}t\ttime:%t\tstatus:%s\tsize:%B\ta:%{X}i\tua:%{User-Agent}i\treq:%r\tvhost:%{Host}i";
+const USEC_FORMAT: &str = r"u:%{end:usec}t\ttime:%t\tstatus:%s\tsize:%B\ta:%{X}i\tua:%{User-Agent}i\treq:%r\tvhost:%{Host}i";
 
 /// Environment variables and their values, `None` for unset.
 type Vars = [(&'static str, Option<&'static str>); 10];
@@ -42,23 +43,50 @@ const PARTITION_KEYS: usize = 6;
 /// | 2 | `LTSV_DROP` holds `status=404` |
 /// | 3–4 | `LTSV_LOG_FORMAT`: 0 the default (README's Apache format) when `LTSV_TYPES` is unset and none otherwise, so that the types are `LTSV_TYPES`'s alone; 1 [`EPOCH_FORMAT`]; 2 [`NGINX_JSON_FORMAT`]; 3 [`USEC_FORMAT`] |
 /// | 5 | `LTSV_UNESCAPE` set: `json` when first-byte bit 1 is 0, `true` when it is 1 |
+/// | 6 | `LTSV_REDACT` holds `req:query,referer:query+q+State` |
+/// | 7 | `LTSV_REDACT` holds `host:ip`, `forwardedfor:ip/V4/V6` (first-byte bits 0–1 pick the prefixes), `ua:hmac`, `cache:drop` |
+///
+/// A redaction rule is set only for a label the log format has (any label
+/// without a format), and `LTSV_REDACT_KEY` with any rule.
 ///
 /// So 0x00 0x00 is the function's default configuration, and bytes from
-/// before formats (second byte below 8) keep their meaning.
-pub fn config_from_bytes(first: u8, second: u8) -> Config {
+/// before formats (second byte below 8) and redaction (below 0x40) keep
+/// their meaning.
+pub fn settings_from_bytes(first: u8, second: u8) -> Picked {
     let mut vars = vars(first, second);
-    let config = config_from_vars(&vars);
-    if first & 0x80 == 0 {
-        return config;
+    let config = config_from_vars(&vars, "");
+    let declared = |label: &str| {
+        config
+            .log_format()
+            .is_none_or(|format| format.fields().iter().any(|field| field.label == label))
+    };
+    let redact = Redact::pick(first, second, declared);
+    if first & 0x80 == 0 && redact.is_empty() {
+        return Picked { config, redact };
     }
-    vars[PARTITION_KEYS].1 = Some(match config.time_label() {
-        Some(_) => "hour,vhost",
-        None => "vhost",
-    });
-    config_from_vars(&vars)
+    if first & 0x80 != 0 {
+        vars[PARTITION_KEYS].1 = Some(match config.time_label() {
+            Some(_) => "hour,vhost",
+            None => "vhost",
+        });
+    }
+    Picked {
+        config: config_from_vars(&vars, &redact.setting()),
+        redact,
+    }
 }
 
-/// The environment the two bytes pick (see [`config_from_bytes`]), with
+/// The settings a target runs under: the configuration, and what its
+/// `LTSV_REDACT` does, which the checks need and the configuration does
+/// not show.
+pub struct Picked {
+    /// The configuration, as the function reads it.
+    pub config: Config,
+    /// Its `LTSV_REDACT` rules.
+    pub redact: Redact,
+}
+
+/// The environment the two bytes pick (see [`settings_from_bytes`]), with
 /// `PARTITION_KEYS` unset.
 fn vars(first: u8, second: u8) -> Vars {
     let types_choice = usize::from(first >> 4 & 3);
@@ -119,12 +147,17 @@ fn unescape(first: u8, second: u8) -> Option<&'static str> {
     }
 }
 
-/// The configuration read from `vars` as from the environment.
-fn config_from_vars(vars: &[(&str, Option<&str>)]) -> Config {
-    Config::from_lookup(|name| {
-        vars.iter()
+/// The configuration read from `vars` and `LTSV_REDACT=redact` (with
+/// [`KEY`] when it is not empty) as from the environment.
+fn config_from_vars(vars: &[(&str, Option<&str>)], redact: &str) -> Config {
+    Config::from_lookup(|name| match name {
+        "LTSV_REDACT" | "LTSV_REDACT_KEY" if redact.is_empty() => None,
+        "LTSV_REDACT" => Some(redact.to_owned()),
+        "LTSV_REDACT_KEY" => Some(KEY.to_owned()),
+        _ => vars
+            .iter()
             .find(|(var, _)| *var == name)
-            .and_then(|(_, value)| value.map(str::to_owned))
+            .and_then(|(_, value)| value.map(str::to_owned)),
     })
     .expect("every settings byte gives valid settings")
 }

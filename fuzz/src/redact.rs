@@ -7,8 +7,8 @@
 //! A redacted label's value is decoded as `LTSV_UNESCAPE` says (even where
 //! that is not UTF-8, so that no escape hides a secret from the rule), then
 //! redacted; a null value stays null; a dropped label is left out. The
-//! request line's parts come from the request line so decoded and
-//! redacted.
+//! request line's parts are split from the line as logged, as without
+//! rules, and each is decoded and redacted by the request line's rule.
 
 use hmac::{Hmac, KeyInit, Mac};
 use ltsv_oracle::{
@@ -185,8 +185,8 @@ impl Redact {
     }
 
     /// The request line's parts, which the conversion rules expect as
-    /// `parts`: split from the request line decoded and redacted, when it
-    /// is redacted.
+    /// `parts`: split from the request line as it is logged, as without
+    /// rules, then each decoded and redacted by the request line's rule.
     fn request_parts(
         &self,
         settings: &Settings,
@@ -201,26 +201,10 @@ impl Redact {
         let Some((Rule::Query(extra), logged)) = request else {
             return parts.to_vec();
         };
-        let line = query(&text(settings.unescape, logged), extra);
-        let split = split_request(&line);
-        // The parts are where the rule looked for parameters when it read
-        // the same target: not when it took the line for no request line,
-        // or the last word for the target's, there being no protocol.
-        let (start, end) = target(&line);
-        let same_target = line.split(|&b| b == b' ').nth(1) == Some(&line[start..end]);
-        if let Some([_, Some(path), query, _]) = split
-            && same_target
-        {
-            check_no_secret_value(path, Part::Path, extra);
-            // A query after a `#` is all fragment.
-            let kind = match path.contains(&b'#') {
-                true => Part::Fragment,
-                false => Part::Query,
-            };
-            if let Some(query) = query {
-                check_no_secret_value(query, kind, extra);
-            }
-        }
+        let split = split_request(logged);
+        let path_has_fragment = split
+            .and_then(|split| split[1])
+            .is_some_and(|path| text(settings.unescape, path).contains(&b'#'));
         parts
             .iter()
             .map(|(key, _)| {
@@ -228,9 +212,18 @@ impl Redact {
                     .iter()
                     .position(|name| name == key)
                     .unwrap_or_else(|| panic!("{key} is no request part"));
-                let part = split.and_then(|split| split[at]);
-                let value = match part {
-                    Some(part) => Value::String(as_text(part)),
+                let value = match split.and_then(|split| split[at]) {
+                    Some(part) => {
+                        let out = query(&text(settings.unescape, part), extra);
+                        match (at, path_has_fragment) {
+                            (1, _) => check_no_secret_value(&out, Part::Path, extra),
+                            // A query after a `#` is all fragment.
+                            (2, true) => check_no_secret_value(&out, Part::Fragment, extra),
+                            (2, false) => check_no_secret_value(&out, Part::Query, extra),
+                            _ => {}
+                        }
+                        Value::String(as_text(&out))
+                    }
                     None => Value::Null,
                 };
                 (key.clone(), value)

@@ -25,8 +25,6 @@ pub(crate) struct ObjectWriter<'c> {
     /// The same for the labels of the last line written.
     line_labels: LineLabels,
     values: ValueWriter<'c>,
-    /// The request line with its secrets redacted, for its parts.
-    request_line: Vec<u8>,
 }
 
 impl<'c> ObjectWriter<'c> {
@@ -45,7 +43,6 @@ impl<'c> ObjectWriter<'c> {
                 typed: TypedWriter::new(config.output_format() == OutputFormat::Iceberg),
                 redacted: Vec::new(),
             },
-            request_line: Vec::new(),
         }
     }
 
@@ -103,24 +100,18 @@ impl<'c> ObjectWriter<'c> {
         first: bool,
         out: &mut Vec<u8>,
     ) {
-        let mut value = line
+        let parts = line
             .value_of(label)
-            .filter(|value| !self.config.is_null(value));
-        // The parts of the request line as it is written: decoded, then
-        // redacted, so that no escape hides a secret's name or separator
-        // from the rule; the parts are then written as they are.
-        let redacted = self.config.redaction_of(label).zip(value);
-        if let Some((redaction, raw)) = redacted {
-            let decoded = self.values.decoded(raw);
-            self.request_line.clear();
-            redaction.apply(decoded, self.config.pseudonym_key(), &mut self.request_line);
-            value = Some(&self.request_line);
-        }
-        let parts = value.and_then(request::split);
+            .filter(|value| !self.config.is_null(value))
+            .and_then(request::split);
+        // Each part takes the request line's rule, then its own: decoded
+        // first, a part shows no escape a secret's name or separator could
+        // hide behind (`\x3f` for `?`).
+        let line_rule = self.config.redaction_of(label);
         let mut comma = !first;
         for (i, name) in REQUEST_PARTS.iter().enumerate() {
-            let redaction = self.config.redaction_of(name.as_bytes());
-            if line.has(name.as_bytes()) || redaction == Some(&Redaction::Drop) {
+            let own = self.config.redaction_of(name.as_bytes());
+            if line.has(name.as_bytes()) || own == Some(&Redaction::Drop) {
                 continue;
             }
             if comma {
@@ -130,16 +121,16 @@ impl<'c> ObjectWriter<'c> {
             out.extend_from_slice(b"\"");
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
-            match (parts.and_then(|parts| parts[i]), redaction) {
-                (Some(part), Some(redaction)) if redacted.is_some() => {
-                    self.values.redact(redaction, part, out);
+            match (parts.and_then(|parts| parts[i]), line_rule, own) {
+                (Some(part), Some(line_rule), Some(own)) => {
+                    self.values
+                        .write_redacted_twice([line_rule, own], part, out);
                 }
-                (Some(part), Some(redaction)) => {
-                    self.values.write_redacted(redaction, part, false, out);
+                (Some(part), Some(rule), None) | (Some(part), None, Some(rule)) => {
+                    self.values.write_redacted(rule, part, false, out);
                 }
-                (Some(part), None) if redacted.is_some() => json::write_str(out, part),
-                (Some(part), None) => self.values.write_string(part, out),
-                (None, _) => out.extend_from_slice(b"null"),
+                (Some(part), None, None) => self.values.write_string(part, out),
+                (None, _, _) => out.extend_from_slice(b"null"),
             }
         }
     }
@@ -260,16 +251,21 @@ impl ValueWriter<'_> {
         json::write_str(out, redacted);
     }
 
-    /// Writes what `redaction` makes of a value already decoded.
-    fn redact(&mut self, redaction: &Redaction, value: &[u8], out: &mut Vec<u8>) {
-        self.redacted.clear();
-        redaction.apply(value, self.config.pseudonym_key(), &mut self.redacted);
-        json::write_str(out, &self.redacted);
-    }
-
-    /// `value` with its escapes decoded, as a rule sees it.
-    fn decoded<'v>(&'v mut self, value: &'v [u8]) -> &'v [u8] {
-        decode(self.config.unescape(), value, &mut self.unescaped)
+    /// Writes what one rule, then the other, make of a text value (a
+    /// request part: the request line's rule, then the part's own).
+    fn write_redacted_twice(&mut self, rules: [&Redaction; 2], value: &[u8], out: &mut Vec<u8>) {
+        let ValueWriter {
+            config,
+            unescaped,
+            redacted,
+            ..
+        } = self;
+        let value = decode(config.unescape(), value, unescaped);
+        redacted.clear();
+        rules[0].apply(value, config.pseudonym_key(), redacted);
+        unescaped.clear();
+        rules[1].apply(redacted, config.pseudonym_key(), unescaped);
+        json::write_str(out, unescaped);
     }
 
     /// Writes a string value, decoding its escapes unless that is turned

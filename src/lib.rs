@@ -56,7 +56,7 @@ pub use lambda::{handle, handle_with_metrics, init_tracing};
 pub use parse::line::{LineParser, ParsedLine};
 pub use parse::ltsv::{Field, Fields, LabelSyntax, Line, Lines, fields, lines, trim_line_end};
 pub use values::escapes::Unescape;
-pub use values::redact::query::{DEFAULT_NAMES as SECRET_PARAMETERS, SECRET_PARTS};
+pub use values::redact::names::{DEFAULT_NAMES as SECRET_PARAMETERS, SECRET_PARTS};
 pub use values::request::REQUEST_PARTS;
 pub use values::time::{DateHour, Timestamp};
 pub use values::types::Type;

@@ -423,6 +423,22 @@ fn escaped_names_and_separators_are_found_in_the_request_parts_too() {
             r#""GET /p;token=REDACTED HTTP/1.1""#,
             parts(r#""/p;token=REDACTED""#, "null"),
         ),
+        // A query is one whatever it holds or starts with.
+        (
+            r"req:GET /p?next=/home&token=S3CR37 HTTP/1.1",
+            r#""GET /p?next=/home&token=REDACTED HTTP/1.1""#,
+            parts(r#""/p""#, r#""next=/home&token=REDACTED""#),
+        ),
+        (
+            r"req:GET /p?/next&token=S3CR37 HTTP/1.1",
+            r#""GET /p?/next&token=REDACTED HTTP/1.1""#,
+            parts(r#""/p""#, r#""/next&token=REDACTED""#),
+        ),
+        (
+            r"req:GET /p?https://h/&code=S3CR37 HTTP/1.1",
+            r#""GET /p?https://h/&code=REDACTED HTTP/1.1""#,
+            parts(r#""/p""#, r#""https://h/&code=REDACTED""#),
+        ),
     ] {
         assert_eq!(
             converted(&config, line),

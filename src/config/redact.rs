@@ -9,8 +9,8 @@ use crate::error::Error;
 use crate::parse::ltsv::LabelSyntax;
 use crate::values::redact::Redaction;
 use crate::values::redact::ip::Prefixes;
+use crate::values::redact::names::SecretNames;
 use crate::values::redact::pseudonym::{MIN_KEY_BYTES, PseudonymKey};
-use crate::values::redact::query::SecretNames;
 use crate::values::request::REQUEST_PARTS;
 use crate::values::types::Type;
 

@@ -106,7 +106,8 @@ impl<'c> ObjectWriter<'c> {
             .and_then(request::split);
         // Each part takes the request line's rule, then its own: decoded
         // first, a part shows no escape a secret's name or separator could
-        // hide behind (`\x3f` for `?`).
+        // hide behind (`\x3f` for `?`). The query is read as one whatever it
+        // starts with (`?/next&token=x`).
         let line_rule = self.config.redaction_of(label);
         let mut comma = !first;
         for (i, name) in REQUEST_PARTS.iter().enumerate() {
@@ -121,16 +122,15 @@ impl<'c> ObjectWriter<'c> {
             out.extend_from_slice(b"\"");
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
-            match (parts.and_then(|parts| parts[i]), line_rule, own) {
-                (Some(part), Some(line_rule), Some(own)) => {
+            match (parts.and_then(|parts| parts[i]), line_rule.or(own)) {
+                (Some(part), Some(first)) => {
+                    let then = own.filter(|_| line_rule.is_some());
+                    let query = *name == "query";
                     self.values
-                        .write_redacted_twice([line_rule, own], part, out);
+                        .write_redacted_part(first, then, query, part, out);
                 }
-                (Some(part), Some(rule), None) | (Some(part), None, Some(rule)) => {
-                    self.values.write_redacted(rule, part, false, out);
-                }
-                (Some(part), None, None) => self.values.write_string(part, out),
-                (None, _, _) => out.extend_from_slice(b"null"),
+                (Some(part), None) => self.values.write_string(part, out),
+                (None, _) => out.extend_from_slice(b"null"),
             }
         }
     }
@@ -251,21 +251,39 @@ impl ValueWriter<'_> {
         json::write_str(out, redacted);
     }
 
-    /// Writes what one rule, then the other, make of a text value (a
-    /// request part: the request line's rule, then the part's own).
-    fn write_redacted_twice(&mut self, rules: [&Redaction; 2], value: &[u8], out: &mut Vec<u8>) {
+    /// Writes what `first`, then `then`, make of a request part (the
+    /// request line's rule, then the part's own), decoded first; `query`:
+    /// the part is the query.
+    fn write_redacted_part(
+        &mut self,
+        first: &Redaction,
+        then: Option<&Redaction>,
+        query: bool,
+        part: &[u8],
+        out: &mut Vec<u8>,
+    ) {
         let ValueWriter {
             config,
             unescaped,
             redacted,
             ..
         } = self;
-        let value = decode(config.unescape(), value, unescaped);
+        let key = config.pseudonym_key();
+        let apply = |rule: &Redaction, value: &[u8], out: &mut Vec<u8>| match query {
+            true => rule.apply_to_query(value, key, out),
+            false => rule.apply(value, key, out),
+        };
+        let value = decode(config.unescape(), part, unescaped);
         redacted.clear();
-        rules[0].apply(value, config.pseudonym_key(), redacted);
-        unescaped.clear();
-        rules[1].apply(redacted, config.pseudonym_key(), unescaped);
-        json::write_str(out, unescaped);
+        apply(first, value, redacted);
+        match then {
+            Some(then) => {
+                unescaped.clear();
+                apply(then, redacted, unescaped);
+                json::write_str(out, unescaped);
+            }
+            None => json::write_str(out, redacted),
+        }
     }
 
     /// Writes a string value, decoding its escapes unless that is turned

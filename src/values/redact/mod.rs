@@ -6,9 +6,11 @@
 //! |---|---|
 //! | `ip` | addresses, and lists of them, truncated to a prefix |
 //! | `query` | the values of secret parameters in URLs and request lines |
+//! | `names` | which query parameters are secret |
 //! | `pseudonym` | keyed pseudonyms (HMAC-SHA-256) |
 
 pub(crate) mod ip;
+pub(crate) mod names;
 pub(crate) mod pseudonym;
 pub(crate) mod query;
 
@@ -20,7 +22,7 @@ pub(crate) enum Redaction {
     /// Each address truncated to a prefix.
     Ip(ip::Prefixes),
     /// The values of secret parameters replaced by a marker.
-    Query(query::SecretNames),
+    Query(names::SecretNames),
     /// Each value replaced by its keyed pseudonym.
     Pseudonym,
     /// The label left out of every row, and its column out of the table.
@@ -41,6 +43,22 @@ impl Redaction {
                 .expect("the settings hold a key for pseudonyms")
                 .pseudonym(value, out),
             Redaction::Drop => {}
+        }
+    }
+
+    /// The same for the query of a request line, which a query rule reads
+    /// as a query whatever it starts with.
+    pub(crate) fn apply_to_query(
+        &self,
+        value: &[u8],
+        key: Option<&PseudonymKey>,
+        out: &mut Vec<u8>,
+    ) {
+        match self {
+            Redaction::Query(names) => {
+                query::redact_query(value, names, out);
+            }
+            other => other.apply(value, key, out),
         }
     }
 

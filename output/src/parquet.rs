@@ -621,4 +621,21 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn source_lines_count_toward_the_byte_limit() {
+        let table = Table::new(vec![
+            Column::new(SOURCE_LINE, ColumnType::String),
+            Column::new("status", ColumnType::Bigint),
+        ]);
+        let mut file = ParquetFile::new(&table, TimeUnit::Micros).unwrap();
+        let source = "x".repeat(1 << 20);
+        for _ in 0..40 {
+            file.write_line(br#"{"status":200}"#, Some(&source))
+                .unwrap();
+        }
+        let bytes = Bytes::from(Box::new(file).finish().unwrap());
+        let reader = SerializedFileReader::new(bytes).unwrap();
+        assert_eq!(row_groups(&reader), [32, 8]);
+    }
 }

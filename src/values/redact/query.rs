@@ -90,9 +90,8 @@ fn redact_target(
     let question = memchr(b'?', &value[start..before_hash]).map_or(before_hash, |at| start + at);
     if !query && is_path(&value[start..question]) {
         redaction.path(start, question);
-        if question < before_hash {
-            redaction.query(question + 1, before_hash);
-        }
+        // From the `?`, which a query reads as a separator.
+        redaction.query(question, before_hash);
     } else {
         redaction.query(start, before_hash);
     }
@@ -264,6 +263,15 @@ mod tests {
             (b"GET /p?token=abc def", b"GET /p?token=REDACTED"),
             (b"GET /search?q=token HTTP/1.1", b"GET /search?q=token HTTP/1.1"),
             (b"OPTIONS * HTTP/1.1", b"OPTIONS * HTTP/1.1"),
+            // The target starts after the method's space: a path, whose
+            // parameters end at a `/`.
+            (
+                b"GET /a;sid=x/b?c HTTP/1.1",
+                b"GET /a;sid=REDACTED/b?c HTTP/1.1",
+            ),
+            (b"GET /a;sid=x/b", b"GET /a;sid=REDACTED/b"),
+            // A protocol needs a target before it.
+            (b"GET HTTP/token=x", b"GET HTTP/token=REDACTED"),
             (
                 b"M-SEARCH /?api_key=k HTTP/1.1",
                 b"M-SEARCH /?api_key=REDACTED HTTP/1.1",

@@ -228,6 +228,43 @@ mod tests {
         );
     }
 
+    /// An open file goes to disk a piece of at least 64 KiB at a time:
+    /// never held whole, never written a line at a time.
+    #[test]
+    fn an_open_file_is_written_a_piece_at_a_time() {
+        let dir = TempDir::new();
+        let mut writer = hour_files(&dir.0, OutputFormat::Json, "run", 2);
+        let a = hour(2021, 6, 28, 8);
+        let name = format!("{}/run-000001.json.gz", a.partition_path());
+        let path = dir.0.join(&name);
+        // Lines gzip cannot shrink much: pseudo-random hex (xorshift).
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut lines = String::new();
+        let mut sizes = Vec::new();
+        for _ in 0..10_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let line = format!("{state:016x}{:016x}\n", state.rotate_left(29));
+            writer.write_line(a, line.as_bytes(), None).unwrap();
+            lines.push_str(&line);
+            sizes.push(fs::metadata(&path).map_or(0, |m| m.len()));
+        }
+        let pieces: Vec<u64> = sizes.iter().copied().filter(|&n| n > 0).collect();
+        assert!(
+            !pieces.is_empty(),
+            "nothing written while the file was open"
+        );
+        // 64 KiB: written out, as the constant could be mistaken.
+        assert!(
+            pieces.iter().all(|&n| n >= 65_536),
+            "a piece smaller than 64 KiB: {}",
+            pieces[0]
+        );
+        writer.finish().unwrap();
+        assert_eq!(contents(&dir.0), [(name, lines)]);
+    }
+
     #[test]
     fn existing_files_are_never_overwritten() {
         let dir = TempDir::new();

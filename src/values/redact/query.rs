@@ -332,6 +332,7 @@ mod tests {
                 b"/a;jsessionid=REDACTED/b;v=1;sid=REDACTED/c",
             ),
             (b"/a;token/b;=x;token=", b"/a;token/b;=x;token="),
+            (b"/p;sid=a=b/c", b"/p;sid=REDACTED/c"),
             // Names as logged: escaped, in any case, with `+`.
             (b"/p?%74oken=abc", b"/p?%74oken=REDACTED"),
             (b"/p?TOKEN=abc", b"/p?TOKEN=REDACTED"),

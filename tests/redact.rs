@@ -367,6 +367,18 @@ fn null_values_stay_null_under_every_rule() {
             ("protocol", "null"),
         ])
     );
+    // A value as long as a null value is not one.
+    assert_eq!(
+        converted(&config, "ua:x\treferer:+"),
+        json_line(&[
+            ("ua", &format!("{:?}", pseudonym(KEY, b"x"))),
+            ("referer", r#""+""#),
+            ("method", "null"),
+            ("path", "null"),
+            ("query", "null"),
+            ("protocol", "null"),
+        ])
+    );
 }
 
 #[test]

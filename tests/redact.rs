@@ -664,6 +664,14 @@ fn rules_that_cannot_hold_stop_start_up_with_what_is_wrong() {
             format!(r#"LTSV_REDACT: "hmac+x" is not a rule for label "ua" (rules: {rules})"#),
         ),
         (
+            vec![("LTSV_REDACT", "host:ip+x")],
+            format!(r#"LTSV_REDACT: "ip+x" is not a rule for label "host" (rules: {rules})"#),
+        ),
+        (
+            vec![("LTSV_REDACT", "req:query/24")],
+            format!(r#"LTSV_REDACT: "query/24" is not a rule for label "req" (rules: {rules})"#),
+        ),
+        (
             vec![("LTSV_REDACT", "req:query+a++b")],
             "LTSV_REDACT: query+a++b: an empty parameter name".into(),
         ),

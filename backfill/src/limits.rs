@@ -56,4 +56,22 @@ mod tests {
         // 37 parts of 5 MiB and a line: about 195 MiB at worst.
         assert!(limits.buffered_bytes() < 200 * 1024 * 1024);
     }
+
+    #[test]
+    fn what_a_task_holds_is_counted_exactly() {
+        // S3's documented minimum part size.
+        assert_eq!(MIN_PART_BYTES, 5_242_880);
+        // 37 parts of 5 MiB and a line of 1,024,000 bytes.
+        assert_eq!(Limits::default().buffered_bytes(), 195_010_560);
+        let limits = Limits {
+            open_hours: 2,
+            part_bytes: 10,
+            uploads_in_flight: 3,
+            max_line: 7,
+            feed_bytes: 1,
+        };
+        // The two open hours' parts, the failed lines' part, three in
+        // flight, and a line.
+        assert_eq!(limits.buffered_bytes(), (2 + 1 + 3) * 10 + 7);
+    }
 }

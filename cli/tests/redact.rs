@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use firehose_ltsv::{Config, Converter, transform};
 use serde_json::Value;
 
-use common::{TempDir, entries, event_of, files_under, gunzip, ltsv2json};
+use common::{TempDir, entries, error_line, event_of, files_under, gunzip, ltsv2json};
 
 /// Two lines of the default (Apache) format, an hour apart, with a secret
 /// in each label the rules below cover: passwords, OAuth tokens, a session
@@ -267,21 +267,6 @@ fn parquet_and_json_files_hold_no_secret() {
 }
 
 // --- replay --------------------------------------------------------------------
-
-/// One line of a processing-failed error object holding `raw` as its
-/// record's data, as Firehose writes them.
-fn error_line(raw: &[u8]) -> String {
-    let object = serde_json::json!({
-        "attemptsMade": 1,
-        "arrivalTimestamp": 1624868568000u64,
-        "errorCode": "Lambda.ProcessingFailed",
-        "errorMessage": "The Lambda function was successfully invoked but it returned an error result.",
-        "attemptEndingTimestamp": 1624868569000u64,
-        "rawData": BASE64.encode(raw),
-        "lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:firehose-ltsv:$LATEST",
-    });
-    format!("{object}\n")
-}
 
 #[test]
 fn replayed_records_hold_no_secret() {

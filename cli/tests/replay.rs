@@ -9,10 +9,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
-
-use common::{TempDir, by_hour, check_names, gzip, gzip_members, ltsv2json, read_tree};
+use common::{TempDir, by_hour, check_names, error_line, gzip, gzip_members, ltsv2json, read_tree};
 
 /// The settings under which the records below convert.
 const FIXED: [&str; 4] = [
@@ -21,21 +18,6 @@ const FIXED: [&str; 4] = [
     "--types",
     "status:integer,size:integer,reqtime_microsec:float,time:time",
 ];
-
-/// One line of a processing-failed error object holding `raw` as its
-/// record's data, as Firehose writes them.
-fn error_line(raw: &[u8]) -> String {
-    let object = serde_json::json!({
-        "attemptsMade": 1,
-        "arrivalTimestamp": 1624868568000u64,
-        "errorCode": "Lambda.ProcessingFailed",
-        "errorMessage": "The Lambda function was successfully invoked but it returned an error result.",
-        "attemptEndingTimestamp": 1624868569000u64,
-        "rawData": BASE64.encode(raw),
-        "lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:firehose-ltsv:$LATEST",
-    });
-    format!("{object}\n")
-}
 
 fn error_object(records: &[&[u8]]) -> String {
     records.iter().map(|raw| error_line(raw)).collect()

@@ -442,3 +442,18 @@ pub(crate) fn ltsv2json(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Ru
     command.args(args);
     run(command, stdin)
 }
+
+/// One line of a processing-failed error object holding `raw` as its
+/// record's data, as Firehose writes them.
+pub(crate) fn error_line(raw: &[u8]) -> String {
+    let object = serde_json::json!({
+        "attemptsMade": 1,
+        "arrivalTimestamp": 1624868568000u64,
+        "errorCode": "Lambda.ProcessingFailed",
+        "errorMessage": "The Lambda function was successfully invoked but it returned an error result.",
+        "attemptEndingTimestamp": 1624868569000u64,
+        "rawData": BASE64.encode(raw),
+        "lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:firehose-ltsv:$LATEST",
+    });
+    format!("{object}\n")
+}

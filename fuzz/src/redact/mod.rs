@@ -16,7 +16,8 @@ mod query;
 
 use hmac::{Hmac, KeyInit, Mac};
 use ltsv_oracle::{
-    Object, Settings, Unescape, as_text, distinct, line_fields, unescape, unescape_json,
+    Object, Settings, Unescape, as_text, distinct, line_fields, split_request, unescape,
+    unescape_json,
 };
 use serde_json::Value;
 use sha2::Sha256;
@@ -219,25 +220,6 @@ fn text(unescaping: Unescape, logged: &[u8]) -> Vec<u8> {
         Unescape::Off => logged.to_vec(),
         Unescape::Escapes => unescape(logged),
         Unescape::Json => unescape_json(logged),
-    }
-}
-
-/// The method, path, query and protocol of a request line of three
-/// non-empty words separated by single spaces, the query after the
-/// target's first `?`.
-fn split_request(line: &[u8]) -> Option<[Option<&[u8]>; 4]> {
-    let words: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
-    match words[..] {
-        [method, target, protocol]
-            if !method.is_empty() && !target.is_empty() && !protocol.is_empty() =>
-        {
-            let (path, query) = match target.iter().position(|&b| b == b'?') {
-                Some(q) => (&target[..q], Some(&target[q + 1..])),
-                None => (target, None),
-            };
-            Some([Some(method), Some(path), query, Some(protocol)])
-        }
-        _ => None,
     }
 }
 

@@ -41,7 +41,10 @@ mod time;
 mod value;
 
 pub use json::{Members, check_object};
-pub use line::{LineExpectation, Object, expect_line, first_undeclared, folded_labels, one_column};
+pub use line::{
+    LineExpectation, Object, expect_line, first_undeclared, folded_labels, one_column,
+    split_request,
+};
 pub use ltsv::{Field, Problem, Rejection, distinct, is_label_byte, line_fields, record_lines};
 pub use record::{RecordExpectation, expect_keys, expect_record, keys_json, safe_key_value};
 pub use settings::{DropRule, Key, OnTypeError, Settings, Type, Unescape};

@@ -130,21 +130,7 @@ fn request_parts(settings: &Settings, fields: &[Field], request_label: &[u8]) ->
         .find(|(label, _)| *label == request_label)
         .map(|&(_, value)| value)
         .filter(|value| !settings.is_null(value));
-    let parts = request.and_then(|request| {
-        let words: Vec<&[u8]> = request.split(|&b| b == b' ').collect();
-        match words[..] {
-            [method, target, protocol]
-                if !method.is_empty() && !target.is_empty() && !protocol.is_empty() =>
-            {
-                let (path, query) = match target.iter().position(|&b| b == b'?') {
-                    Some(q) => (&target[..q], Some(&target[q + 1..])),
-                    None => (target, None),
-                };
-                Some([Some(method), Some(path), query, Some(protocol)])
-            }
-            _ => None,
-        }
-    });
+    let parts = request.and_then(split_request);
     ["method", "path", "query", "protocol"]
         .iter()
         .enumerate()
@@ -157,6 +143,25 @@ fn request_parts(settings: &Settings, fields: &[Field], request_label: &[u8]) ->
             (name.to_string(), value)
         })
         .collect()
+}
+
+/// The method, path, query and protocol of a request line of three
+/// non-empty words separated by single spaces, the query after the
+/// target's first `?`.
+pub fn split_request(line: &[u8]) -> Option<[Option<&[u8]>; 4]> {
+    let words: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+    match words[..] {
+        [method, target, protocol]
+            if !method.is_empty() && !target.is_empty() && !protocol.is_empty() =>
+        {
+            let (path, query) = match target.iter().position(|&b| b == b'?') {
+                Some(q) => (&target[..q], Some(&target[q + 1..])),
+                None => (target, None),
+            };
+            Some([Some(method), Some(path), query, Some(protocol)])
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

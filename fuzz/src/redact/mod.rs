@@ -152,9 +152,6 @@ impl Redact {
             return parts.to_vec();
         };
         let split = split_request(logged);
-        let path_has_fragment = split
-            .and_then(|split| split[1])
-            .is_some_and(|path| text(settings.unescape, path).contains(&b'#'));
         parts
             .iter()
             .map(|(key, _)| {
@@ -166,11 +163,11 @@ impl Redact {
                     Some(part) => {
                         // The query is one whatever it starts with.
                         let out = query(&text(settings.unescape, part), extra, at == 2);
-                        match (at, path_has_fragment) {
-                            (1, _) => check_no_secret_value(&out, Part::Path, extra),
-                            // A query after a `#` is all fragment.
-                            (2, true) => check_no_secret_value(&out, Part::Fragment, extra),
-                            (2, false) => check_no_secret_value(&out, Part::Query, extra),
+                        // Each part is read alone: the query's first `#`
+                        // starts its fragment even where the path held one.
+                        match at {
+                            1 => check_no_secret_value(&out, Part::Path, extra),
+                            2 => check_no_secret_value(&out, Part::Query, extra),
                             _ => {}
                         }
                         Value::String(as_text(&out))

@@ -187,18 +187,15 @@ pub(super) enum Part {
     Path,
     /// A query, up to a `#` and the fragment after it.
     Query,
-    /// A fragment.
-    Fragment,
 }
 
 /// Checks that no secret parameter in `part` has a value but the marker.
 pub(super) fn check_no_secret_value(part: &[u8], kind: Part, extra: &[&str]) {
     let mut secrets = Vec::new();
     let hash = part.iter().position(|&b| b == b'#');
-    let (before, fragment) = match (kind, hash) {
-        (Part::Fragment, _) => (0, Some(0)),
-        (_, Some(hash)) => (hash, Some(hash + 1)),
-        (_, None) => (part.len(), None),
+    let (before, fragment) = match hash {
+        Some(hash) => (hash, Some(hash + 1)),
+        None => (part.len(), None),
     };
     match kind {
         // Unless it starts as a path or a URL, what comes before a `?` is
@@ -207,7 +204,6 @@ pub(super) fn check_no_secret_value(part: &[u8], kind: Part, extra: &[&str]) {
             path_values(part, 0, before, extra, &mut secrets)
         }
         Part::Path | Part::Query => query_values(part, 0, before, extra, &mut secrets),
-        Part::Fragment => {}
     }
     if let Some(start) = fragment {
         query_values(part, start, part.len(), extra, &mut secrets);

@@ -280,7 +280,7 @@ fn each_rule_and_all_of_them_on_an_apache_line() {
             ],
             &[],
         ),
-        // Split, the parts come from the redacted request line.
+        // Split, each part redacted by the request line's rule.
         (
             all,
             &[("LTSV_SPLIT_REQUEST", "req")],

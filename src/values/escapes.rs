@@ -150,7 +150,8 @@ fn utf16_escape(escape: &[u8]) -> Option<(char, usize)> {
     }
 }
 
-fn hex_digit(byte: u8) -> Option<u8> {
+/// The value of a hexadecimal digit.
+pub(crate) fn hex_digit(byte: u8) -> Option<u8> {
     match byte {
         b'0'..=b'9' => Some(byte - b'0'),
         b'a'..=b'f' => Some(byte - b'a' + 10),

@@ -6,9 +6,9 @@
 //! | `typed` | typed values written as JSON, common cases without parsing |
 //! | `request` | request lines split into method, path, query, protocol |
 //! | `types` | the types values are written as; integers, floats, booleans read |
+//! | `redact` | addresses truncated, secrets replaced, keyed pseudonyms |
 //! | `escapes` | web-server and JSON escapes decoded |
 //! | `time` | timestamps and zero-padded numbers |
-//! | `redact` | addresses truncated, secrets replaced, keyed pseudonyms |
 
 pub(crate) mod escapes;
 pub(crate) mod redact;

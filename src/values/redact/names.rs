@@ -2,6 +2,8 @@
 //! and cited, parts that make any name holding them secret, and the names a
 //! rule adds; compared as a server reads a name.
 
+use crate::values::escapes::hex_digit;
+
 /// The names whose values are secret by default, lowercase.
 pub const DEFAULT_NAMES: &[&str] = &[
     // Passwords and client secrets.
@@ -200,7 +202,7 @@ impl Iterator for Decoded<'_> {
         let (&first, rest) = self.0.split_first()?;
         let (byte, rest) = match (first, rest) {
             (b'+', _) => (b' ', rest),
-            (b'%', [high, low, after @ ..]) => match (hex(*high), hex(*low)) {
+            (b'%', [high, low, after @ ..]) => match (hex_digit(*high), hex_digit(*low)) {
                 (Some(high), Some(low)) => (high << 4 | low, after),
                 _ => (b'%', rest),
             },
@@ -208,16 +210,6 @@ impl Iterator for Decoded<'_> {
         };
         self.0 = rest;
         Some(byte.to_ascii_lowercase())
-    }
-}
-
-/// The value of a hexadecimal digit.
-fn hex(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
     }
 }
 
